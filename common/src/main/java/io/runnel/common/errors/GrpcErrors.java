@@ -1,0 +1,123 @@
+package io.runnel.common.errors;
+
+import com.google.protobuf.Any;
+import com.google.rpc.ErrorInfo;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
+import io.runnel.proto.ErrorCode;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The one mapping between whole-call failures and gRPC status. A failed call carries a
+ * {@code google.rpc.Status} whose {@link ErrorInfo} has {@code reason} = the {@link ErrorCode} name and
+ * {@code domain} = {@value #DOMAIN}, plus key/value metadata (for NOT_CONTROLLER: leader_id,
+ * leader_host, leader_port), so clients never parse message text. Stateless and thread-safe.
+ */
+public final class GrpcErrors {
+
+    public static final String DOMAIN = "runnel.io";
+
+    private GrpcErrors() {
+    }
+
+    /** A status exception for {@code code}, with {@code message} for humans and {@code metadata} for programs. */
+    public static StatusRuntimeException toStatus(ErrorCode code, String message, Map<String, String> metadata) {
+        ErrorInfo info = ErrorInfo.newBuilder()
+                .setReason(code.name())
+                .setDomain(DOMAIN)
+                .putAllMetadata(metadata)
+                .build();
+        com.google.rpc.Status status = com.google.rpc.Status.newBuilder()
+                .setCode(grpcCodeFor(code).value())
+                .setMessage(message == null ? code.name() : message)
+                .addDetails(Any.pack(info))
+                .build();
+        return StatusProto.toStatusRuntimeException(status);
+    }
+
+    public static StatusRuntimeException toStatus(ApiException e) {
+        return toStatus(e.code(), e.getMessage(), Map.of());
+    }
+
+    /** The ErrorInfo a Runnel server attached to {@code t}, if {@code t} is such a failure. */
+    public static Optional<ErrorInfo> errorInfo(Throwable t) {
+        com.google.rpc.Status status = StatusProto.fromThrowable(t);
+        if (status == null) {
+            return Optional.empty();
+        }
+        for (Any detail : status.getDetailsList()) {
+            if (detail.is(ErrorInfo.class)) {
+                try {
+                    ErrorInfo info = detail.unpack(ErrorInfo.class);
+                    if (DOMAIN.equals(info.getDomain())) {
+                        return Optional.of(info);
+                    }
+                } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                    return Optional.empty();
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The Kafka error a failed call stands for: from its ErrorInfo, else from its gRPC status code. */
+    public static ErrorCode errorCode(Throwable t) {
+        Optional<ErrorInfo> info = errorInfo(t);
+        if (info.isPresent()) {
+            try {
+                return ErrorCode.valueOf(info.get().getReason());
+            } catch (IllegalArgumentException unknownName) {
+                return ErrorCode.UNKNOWN_SERVER_ERROR;
+            }
+        }
+        Status status = Status.fromThrowable(t);
+        return switch (status.getCode()) {
+            case DEADLINE_EXCEEDED -> ErrorCode.REQUEST_TIMED_OUT;
+            case UNAVAILABLE, CANCELLED -> ErrorCode.NETWORK_EXCEPTION;
+            case INVALID_ARGUMENT -> ErrorCode.INVALID_REQUEST;
+            case RESOURCE_EXHAUSTED -> ErrorCode.RECORD_LIST_TOO_LARGE;
+            case UNIMPLEMENTED -> ErrorCode.UNSUPPORTED_VERSION;
+            default -> ErrorCode.UNKNOWN_SERVER_ERROR;
+        };
+    }
+
+    /** The failure as an ApiException carrying the server's message. */
+    public static ApiException toApiException(Throwable t) {
+        if (t instanceof ApiException api) {
+            return api;
+        }
+        ErrorCode code = errorCode(t);
+        Status status = Status.fromThrowable(t);
+        String message = status.getDescription() != null ? status.getDescription() : String.valueOf(t.getMessage());
+        return new ApiException(code, message, t);
+    }
+
+    static Status.Code grpcCodeFor(ErrorCode code) {
+        return switch (code) {
+            case NONE -> Status.Code.OK;
+            case REQUEST_TIMED_OUT -> Status.Code.DEADLINE_EXCEEDED;
+            case INVALID_REQUEST, INVALID_CONFIG, INVALID_TOPIC_EXCEPTION, INVALID_PARTITIONS,
+                 INVALID_REPLICATION_FACTOR, INVALID_REPLICA_ASSIGNMENT, INVALID_REQUIRED_ACKS,
+                 CORRUPT_MESSAGE, INVALID_RECORD, RECORD_LIST_TOO_LARGE, MESSAGE_TOO_LARGE,
+                 INCONSISTENT_CLUSTER_ID, INVALID_REGISTRATION -> Status.Code.INVALID_ARGUMENT;
+            case TOPIC_ALREADY_EXISTS, DUPLICATE_BROKER_REGISTRATION -> Status.Code.ALREADY_EXISTS;
+            case UNKNOWN_TOPIC_OR_PARTITION, UNKNOWN_TOPIC_ID, GROUP_ID_NOT_FOUND, RESOURCE_NOT_FOUND,
+                 BROKER_ID_NOT_REGISTERED -> Status.Code.NOT_FOUND;
+            case NOT_CONTROLLER, NOT_LEADER_OR_FOLLOWER, NOT_COORDINATOR, STALE_BROKER_EPOCH,
+                 FENCED_LEADER_EPOCH, INVALID_UPDATE_VERSION -> Status.Code.FAILED_PRECONDITION;
+            case LEADER_NOT_AVAILABLE, BROKER_NOT_AVAILABLE, COORDINATOR_NOT_AVAILABLE,
+                 COORDINATOR_LOAD_IN_PROGRESS, NOT_ENOUGH_REPLICAS, NETWORK_EXCEPTION -> Status.Code.UNAVAILABLE;
+            case UNSUPPORTED_VERSION -> Status.Code.UNIMPLEMENTED;
+            case TOPIC_AUTHORIZATION_FAILED, GROUP_AUTHORIZATION_FAILED, CLUSTER_AUTHORIZATION_FAILED ->
+                    Status.Code.PERMISSION_DENIED;
+            default -> Status.Code.INTERNAL;
+        };
+    }
+
+    /** Metadata key under which servers also put the error code name, for clients without ErrorInfo support. */
+    public static final Metadata.Key<String> ERROR_CODE_KEY =
+            Metadata.Key.of("runnel-error-code", Metadata.ASCII_STRING_MARSHALLER);
+}

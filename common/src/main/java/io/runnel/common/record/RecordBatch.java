@@ -1,0 +1,264 @@
+package io.runnel.common.record;
+
+import io.runnel.common.errors.CorruptRecordException;
+import java.nio.ByteBuffer;
+import java.util.zip.CRC32C;
+
+/**
+ * A read-mostly view of one Kafka RecordBatch v2 (magic 2) held in a {@link ByteBuffer}, without copying.
+ *
+ * <pre>
+ * offset  size  field
+ *      0     8  baseOffset            (not covered by the CRC: the leader writes it on append)
+ *      8     4  batchLength           (bytes after this field, i.e. sizeInBytes - 12)
+ *     12     4  partitionLeaderEpoch  (not covered by the CRC)
+ *     16     1  magic                 (2)
+ *     17     4  crc                   (CRC-32C of bytes 21 .. end, unsigned)
+ *     21     2  attributes            bits 0-2 compression, 3 timestamp type, 4 transactional,
+ *                                     5 control batch, 6 delete-horizon present
+ *     23     4  lastOffsetDelta
+ *     27     8  baseTimestamp
+ *     35     8  maxTimestamp
+ *     43     8  producerId            (-1: none)
+ *     51     2  producerEpoch
+ *     53     4  baseSequence
+ *     57     4  recordCount
+ *     61     .  records (compressed as a whole when compression != none)
+ * </pre>
+ * All integers are big-endian. The view's buffer has position 0 at the batch start and limit at its
+ * end. Not thread-safe when mutated; the setters rewrite fields in place.
+ */
+public final class RecordBatch {
+
+    public static final int BASE_OFFSET_OFFSET = 0;
+    public static final int LENGTH_OFFSET = 8;
+    public static final int PARTITION_LEADER_EPOCH_OFFSET = 12;
+    public static final int MAGIC_OFFSET = 16;
+    public static final int CRC_OFFSET = 17;
+    public static final int ATTRIBUTES_OFFSET = 21;
+    public static final int LAST_OFFSET_DELTA_OFFSET = 23;
+    public static final int BASE_TIMESTAMP_OFFSET = 27;
+    public static final int MAX_TIMESTAMP_OFFSET = 35;
+    public static final int PRODUCER_ID_OFFSET = 43;
+    public static final int PRODUCER_EPOCH_OFFSET = 51;
+    public static final int BASE_SEQUENCE_OFFSET = 53;
+    public static final int RECORDS_COUNT_OFFSET = 57;
+    public static final int RECORDS_OFFSET = 61;
+
+    /** baseOffset + batchLength: the bytes before the length-covered part. */
+    public static final int LOG_OVERHEAD = 12;
+    /** Size of a batch with no records. */
+    public static final int HEADER_SIZE = RECORDS_OFFSET;
+    /** Bytes needed to read magic: LOG_OVERHEAD + partitionLeaderEpoch + magic. */
+    public static final int HEADER_SIZE_UP_TO_MAGIC = MAGIC_OFFSET + 1;
+
+    public static final byte MAGIC_V2 = 2;
+    public static final long NO_PRODUCER_ID = -1L;
+    public static final short NO_PRODUCER_EPOCH = -1;
+    public static final int NO_SEQUENCE = -1;
+    public static final int NO_PARTITION_LEADER_EPOCH = -1;
+    public static final long NO_TIMESTAMP = -1L;
+
+    static final int COMPRESSION_CODEC_MASK = 0x07;
+    static final int TIMESTAMP_TYPE_MASK = 0x08;
+    static final int TRANSACTIONAL_FLAG_MASK = 0x10;
+    static final int CONTROL_FLAG_MASK = 0x20;
+    static final int DELETE_HORIZON_FLAG_MASK = 0x40;
+
+    private final ByteBuffer buffer;
+
+    private RecordBatch(ByteBuffer buffer) {
+        this.buffer = buffer;
+    }
+
+    /**
+     * Views the batch that starts at {@code buffer.position()}. Only checks that the declared length fits
+     * in the remaining bytes; call {@link #ensureValid()} to check magic and CRC.
+     */
+    public static RecordBatch readFrom(ByteBuffer buffer) {
+        int start = buffer.position();
+        int remaining = buffer.remaining();
+        if (remaining < LOG_OVERHEAD) {
+            throw new CorruptRecordException("record batch truncated: " + remaining + " bytes, header needs " + LOG_OVERHEAD);
+        }
+        int length = buffer.getInt(start + LENGTH_OFFSET);
+        int size = LOG_OVERHEAD + length;
+        if (length < HEADER_SIZE - LOG_OVERHEAD) {
+            throw new CorruptRecordException("record batch length " + length + " is smaller than the v2 header ("
+                    + (HEADER_SIZE - LOG_OVERHEAD) + ")");
+        }
+        if (size > remaining) {
+            throw new CorruptRecordException("record batch truncated: declares " + size + " bytes, " + remaining + " present");
+        }
+        ByteBuffer slice = buffer.duplicate();
+        slice.position(start).limit(start + size);
+        return new RecordBatch(slice.slice());
+    }
+
+    /**
+     * Size in bytes of the batch starting at {@code buffer.position()}, or -1 when fewer than
+     * {@link #LOG_OVERHEAD} bytes remain. Does not check that the whole batch is present.
+     */
+    public static int sizeOfBatchAt(ByteBuffer buffer) {
+        if (buffer.remaining() < LOG_OVERHEAD) {
+            return -1;
+        }
+        return LOG_OVERHEAD + buffer.getInt(buffer.position() + LENGTH_OFFSET);
+    }
+
+    /** The batch's bytes: position 0 .. limit = sizeInBytes. A duplicate; the caller may move its position. */
+    public ByteBuffer buffer() {
+        return buffer.duplicate();
+    }
+
+    public int sizeInBytes() {
+        return buffer.limit();
+    }
+
+    public long baseOffset() {
+        return buffer.getLong(BASE_OFFSET_OFFSET);
+    }
+
+    public int batchLength() {
+        return buffer.getInt(LENGTH_OFFSET);
+    }
+
+    public int partitionLeaderEpoch() {
+        return buffer.getInt(PARTITION_LEADER_EPOCH_OFFSET);
+    }
+
+    public byte magic() {
+        return buffer.get(MAGIC_OFFSET);
+    }
+
+    /** The stored CRC-32C, unsigned. */
+    public long checksum() {
+        return Integer.toUnsignedLong(buffer.getInt(CRC_OFFSET));
+    }
+
+    public short attributes() {
+        return buffer.getShort(ATTRIBUTES_OFFSET);
+    }
+
+    public CompressionType compressionType() {
+        return CompressionType.forId(attributes() & COMPRESSION_CODEC_MASK);
+    }
+
+    public TimestampType timestampType() {
+        return (attributes() & TIMESTAMP_TYPE_MASK) == 0 ? TimestampType.CREATE_TIME : TimestampType.LOG_APPEND_TIME;
+    }
+
+    public boolean isTransactional() {
+        return (attributes() & TRANSACTIONAL_FLAG_MASK) != 0;
+    }
+
+    public boolean isControlBatch() {
+        return (attributes() & CONTROL_FLAG_MASK) != 0;
+    }
+
+    public boolean hasDeleteHorizonMs() {
+        return (attributes() & DELETE_HORIZON_FLAG_MASK) != 0;
+    }
+
+    public int lastOffsetDelta() {
+        return buffer.getInt(LAST_OFFSET_DELTA_OFFSET);
+    }
+
+    public long lastOffset() {
+        return baseOffset() + lastOffsetDelta();
+    }
+
+    public long nextOffset() {
+        return lastOffset() + 1;
+    }
+
+    public long baseTimestamp() {
+        return buffer.getLong(BASE_TIMESTAMP_OFFSET);
+    }
+
+    public long maxTimestamp() {
+        return buffer.getLong(MAX_TIMESTAMP_OFFSET);
+    }
+
+    public long producerId() {
+        return buffer.getLong(PRODUCER_ID_OFFSET);
+    }
+
+    public short producerEpoch() {
+        return buffer.getShort(PRODUCER_EPOCH_OFFSET);
+    }
+
+    public int baseSequence() {
+        return buffer.getInt(BASE_SEQUENCE_OFFSET);
+    }
+
+    /** The sequence of the last record; wraps at Integer.MAX_VALUE like Kafka. */
+    public int lastSequence() {
+        int base = baseSequence();
+        if (base == NO_SEQUENCE) {
+            return NO_SEQUENCE;
+        }
+        long last = (long) base + lastOffsetDelta();
+        return (int) (last > Integer.MAX_VALUE ? last - Integer.MAX_VALUE - 1 : last);
+    }
+
+    public int recordCount() {
+        return buffer.getInt(RECORDS_COUNT_OFFSET);
+    }
+
+    /** CRC-32C over attributes .. end, computed now. */
+    public long computeChecksum() {
+        CRC32C crc = new CRC32C();
+        ByteBuffer covered = buffer.duplicate();
+        covered.position(ATTRIBUTES_OFFSET).limit(buffer.limit());
+        crc.update(covered);
+        return crc.getValue();
+    }
+
+    public boolean isValid() {
+        return magic() == MAGIC_V2 && checksum() == computeChecksum();
+    }
+
+    /** Throws CORRUPT_MESSAGE naming the problem when magic or CRC is wrong. */
+    public void ensureValid() {
+        if (magic() != MAGIC_V2) {
+            throw new CorruptRecordException("record batch at offset " + baseOffset() + " has magic " + magic()
+                    + "; only magic 2 (RecordBatch v2) is supported");
+        }
+        long stored = checksum();
+        long computed = computeChecksum();
+        if (stored != computed) {
+            throw new CorruptRecordException("record batch at offset " + baseOffset() + " is corrupt: stored CRC "
+                    + stored + " != computed " + computed);
+        }
+    }
+
+    /** Writes baseOffset (not covered by the CRC). */
+    public void setBaseOffset(long baseOffset) {
+        buffer.putLong(BASE_OFFSET_OFFSET, baseOffset);
+    }
+
+    /** Writes partitionLeaderEpoch (not covered by the CRC). */
+    public void setPartitionLeaderEpoch(int epoch) {
+        buffer.putInt(PARTITION_LEADER_EPOCH_OFFSET, epoch);
+    }
+
+    /**
+     * Sets the timestamp type and, for LogAppendTime, the max timestamp; recomputes the CRC. The leader
+     * uses this to stamp LogAppendTime without touching the records.
+     */
+    public void setMaxTimestamp(TimestampType type, long maxTimestamp) {
+        short attributes = attributes();
+        short updated = (short) (type == TimestampType.LOG_APPEND_TIME
+                ? attributes | TIMESTAMP_TYPE_MASK : attributes & ~TIMESTAMP_TYPE_MASK);
+        buffer.putShort(ATTRIBUTES_OFFSET, updated);
+        buffer.putLong(MAX_TIMESTAMP_OFFSET, maxTimestamp);
+        buffer.putInt(CRC_OFFSET, (int) computeChecksum());
+    }
+
+    @Override
+    public String toString() {
+        return "RecordBatch(baseOffset=" + baseOffset() + ", lastOffset=" + lastOffset() + ", size=" + sizeInBytes()
+                + ", count=" + recordCount() + ", compression=" + compressionType() + ", epoch=" + partitionLeaderEpoch() + ")";
+    }
+}

@@ -26,6 +26,7 @@ final class RecordReader {
     private final int recordCount;
     private int recordsRead;
     private int previousOffsetDelta = -1;
+    private int bodyLength;
 
     RecordReader(RecordBatch batch) {
         this.baseOffset = batch.baseOffset();
@@ -75,6 +76,7 @@ final class RecordReader {
         int bodyStart = cursor.position();
         int bodyEnd = cursor.limit();
         int index = recordsRead;
+        bodyLength = bodyEnd - bodyStart;
         try {
             cursor.get(); // attributes: unused in v2 records
             long timestampDelta = ByteUtils.readVarlong(cursor);
@@ -122,7 +124,7 @@ final class RecordReader {
         }
         if (length > cursor.remaining()) {
             throw corrupt("record " + recordsRead + " has " + field + " length " + length + " but only "
-                    + cursor.remaining() + " bytes remain in the record");
+                    + cursor.remaining() + " bytes remain in the record's declared length " + bodyLength);
         }
         int start = cursor.position();
         cursor.position(start + length);
@@ -133,13 +135,14 @@ final class RecordReader {
         int keyLength = ByteUtils.readVarint(cursor);
         if (keyLength < 0 || keyLength > cursor.remaining()) {
             throw corrupt("record " + index + " header " + header + " has key length " + keyLength + " with "
-                    + cursor.remaining() + " bytes remaining in the record (header keys may not be null)");
+                    + cursor.remaining() + " bytes remaining in the record's declared length " + bodyLength
+                    + " (header keys may not be null)");
         }
         cursor.position(cursor.position() + keyLength);
         int valueLength = ByteUtils.readVarint(cursor);
         if (valueLength < -1 || valueLength > cursor.remaining()) {
             throw corrupt("record " + index + " header " + header + " has value length " + valueLength + " with "
-                    + cursor.remaining() + " bytes remaining in the record");
+                    + cursor.remaining() + " bytes remaining in the record's declared length " + bodyLength);
         }
         if (valueLength > 0) {
             cursor.position(cursor.position() + valueLength);

@@ -26,7 +26,11 @@ import java.util.zip.CRC32C;
  *     61     .  records (compressed as a whole when compression != none)
  * </pre>
  * All integers are big-endian. The view's buffer has position 0 at the batch start and limit at its
- * end. Not thread-safe when mutated; the setters rewrite fields in place.
+ * end. Records (see {@link Record} for their layout) are read with {@link #records()}, which validates
+ * their framing; docs/record-format.md describes the whole format and the limits enforced.
+ *
+ * <p>Thread-safety: the accessors and {@link #records()} only read with absolute indexes, so several
+ * threads may read one batch at once. The setters rewrite fields in place and need exclusive access.
  */
 public final class RecordBatch {
 

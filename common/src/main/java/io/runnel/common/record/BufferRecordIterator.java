@@ -1,5 +1,6 @@
 package io.runnel.common.record;
 
+import io.runnel.common.errors.CorruptRecordException;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.util.NoSuchElementException;
@@ -46,6 +47,8 @@ final class BufferRecordIterator implements CloseableIterator<Record> {
             bodyLength = ByteUtils.readVarint(cursor);
         } catch (BufferUnderflowException e) {
             throw reader.corrupt("record " + reader.recordsRead() + " length is cut off by the end of the batch");
+        } catch (CorruptRecordException e) {
+            throw reader.corrupt("record " + reader.recordsRead() + " length: " + e.getMessage());
         }
         int bodyStart = cursor.position();
         reader.checkBodyLength(bodyLength, end - bodyStart);

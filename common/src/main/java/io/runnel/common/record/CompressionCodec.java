@@ -15,7 +15,7 @@ import java.nio.ByteBuffer;
  * <li>{@code lz4}: one LZ4 frame with independent 64 KiB blocks, no block or content checksums and no
  *     content size; levels 1-17, default 9 (the fast compressor; other levels use the HC one).</li>
  * <li>{@code zstd}: one zstd frame from zstd-jni's streaming compressor; levels
- *     {@value ZstdCodec#LEVEL_MIN}..{@value ZstdCodec#LEVEL_MAX}, default 3.</li>
+ *     -131072..22, default 3.</li>
  * </ul>
  * Readers accept what these writers produce plus the framing options other writers may use (lz4 block
  * and content checksums and content size, concatenated gzip members and snappy streams). Every reader

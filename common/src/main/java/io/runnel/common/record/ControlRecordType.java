@@ -10,7 +10,7 @@ import java.nio.ByteBuffer;
  * version  int16  0 (readers accept later versions: fields are only ever appended)
  * type     int16  0 ABORT, 1 COMMIT (other values are Kafka's KRaft-internal types, read as UNKNOWN)
  * </pre>
- * and its value depends on the type ({@link EndTransactionMarker} for ABORT and COMMIT).
+ * and its value depends on the type ({@link EndTransactionMarker} for ABORT and COMMIT). Immutable.
  */
 public enum ControlRecordType {
     ABORT((short) 0),

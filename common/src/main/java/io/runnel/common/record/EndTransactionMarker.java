@@ -13,7 +13,7 @@ import java.util.Objects;
  * coordinatorEpoch  int32  epoch of the coordinator that wrote the marker, for fencing stale ones
  * </pre>
  * The batch carries the transaction's producerId and producerEpoch, and has both the transactional and
- * the control attribute bits set; see {@link RecordBatchBuilder#buildEndTransactionMarker}.
+ * the control attribute bits set; see {@link RecordBatchBuilder#buildEndTransactionMarker}. Immutable.
  */
 public record EndTransactionMarker(ControlRecordType type, int coordinatorEpoch) {
 

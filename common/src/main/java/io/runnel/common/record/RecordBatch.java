@@ -2,6 +2,7 @@ package io.runnel.common.record;
 
 import io.runnel.common.errors.CorruptRecordException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.zip.CRC32C;
 
 /**
@@ -91,7 +92,7 @@ public final class RecordBatch {
         if (remaining < LOG_OVERHEAD) {
             throw new CorruptRecordException("record batch truncated: " + remaining + " bytes, header needs " + LOG_OVERHEAD);
         }
-        int length = buffer.getInt(start + LENGTH_OFFSET);
+        int length = lengthFieldAt(buffer, start);
         int size = LOG_OVERHEAD + length;
         if (length < HEADER_SIZE - LOG_OVERHEAD) {
             throw new CorruptRecordException("record batch length " + length + " is smaller than the v2 header ("
@@ -113,7 +114,13 @@ public final class RecordBatch {
         if (buffer.remaining() < LOG_OVERHEAD) {
             return -1;
         }
-        return LOG_OVERHEAD + buffer.getInt(buffer.position() + LENGTH_OFFSET);
+        return LOG_OVERHEAD + lengthFieldAt(buffer, buffer.position());
+    }
+
+    /** The batchLength field of the batch at {@code start}, big-endian whatever the buffer's byte order. */
+    private static int lengthFieldAt(ByteBuffer buffer, int start) {
+        int length = buffer.getInt(start + LENGTH_OFFSET);
+        return buffer.order() == ByteOrder.BIG_ENDIAN ? length : Integer.reverseBytes(length);
     }
 
     /** The batch's bytes: position 0 .. limit = sizeInBytes. A duplicate; the caller may move its position. */

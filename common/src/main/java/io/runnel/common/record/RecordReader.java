@@ -79,15 +79,15 @@ final class RecordReader {
         bodyLength = bodyEnd - bodyStart;
         try {
             cursor.get(); // attributes: unused in v2 records
-            long timestampDelta = ByteUtils.readVarlong(cursor);
-            int offsetDelta = ByteUtils.readVarint(cursor);
+            long timestampDelta = varlong(cursor, "timestampDelta");
+            int offsetDelta = varint(cursor, "offsetDelta");
             if (offsetDelta <= previousOffsetDelta || offsetDelta > lastOffsetDelta) {
                 throw corrupt("record " + index + " has offsetDelta " + offsetDelta + "; expected more than "
                         + previousOffsetDelta + " and at most lastOffsetDelta " + lastOffsetDelta);
             }
             ByteBuffer key = sliceBytes(cursor, source, "key");
             ByteBuffer value = sliceBytes(cursor, source, "value");
-            int headerCount = ByteUtils.readVarint(cursor);
+            int headerCount = varint(cursor, "headerCount");
             // Each header takes at least two bytes (two length varints), which bounds a corrupt count.
             if (headerCount < 0 || headerCount > cursor.remaining() / 2) {
                 throw corrupt("record " + index + " declares " + headerCount + " headers in "
@@ -114,7 +114,7 @@ final class RecordReader {
     }
 
     private ByteBuffer sliceBytes(ByteBuffer cursor, ByteBuffer source, String field) {
-        int length = ByteUtils.readVarint(cursor);
+        int length = varint(cursor, field + "Length");
         if (length == -1) {
             return null;
         }
@@ -132,20 +132,37 @@ final class RecordReader {
     }
 
     private void skipHeader(ByteBuffer cursor, int index, int header) {
-        int keyLength = ByteUtils.readVarint(cursor);
+        int keyLength = varint(cursor, "header key length");
         if (keyLength < 0 || keyLength > cursor.remaining()) {
             throw corrupt("record " + index + " header " + header + " has key length " + keyLength + " with "
                     + cursor.remaining() + " bytes remaining in the record's declared length " + bodyLength
                     + " (header keys may not be null)");
         }
         cursor.position(cursor.position() + keyLength);
-        int valueLength = ByteUtils.readVarint(cursor);
+        int valueLength = varint(cursor, "header value length");
         if (valueLength < -1 || valueLength > cursor.remaining()) {
             throw corrupt("record " + index + " header " + header + " has value length " + valueLength + " with "
                     + cursor.remaining() + " bytes remaining in the record's declared length " + bodyLength);
         }
         if (valueLength > 0) {
             cursor.position(cursor.position() + valueLength);
+        }
+    }
+
+    /** Reads a varint field, naming the field and record if its encoding is too long. */
+    private int varint(ByteBuffer cursor, String field) {
+        try {
+            return ByteUtils.readVarint(cursor);
+        } catch (CorruptRecordException e) {
+            throw corrupt("record " + recordsRead + " " + field + ": " + e.getMessage());
+        }
+    }
+
+    private long varlong(ByteBuffer cursor, String field) {
+        try {
+            return ByteUtils.readVarlong(cursor);
+        } catch (CorruptRecordException e) {
+            throw corrupt("record " + recordsRead + " " + field + ": " + e.getMessage());
         }
     }
 

@@ -183,7 +183,12 @@ class CorruptRecordTest {
     @Test
     void overlongVarintIsRejected() {
         byte[] records = RawBatch.bytes().raw(new byte[] {-1, -1, -1, -1, -1, -1, 0}).toByteArray();
-        assertReadFails(RawBatch.batch(CompressionType.NONE, 1, 0, records)).hasMessageContaining("longer than 5 bytes");
+        assertReadFails(RawBatch.batch(CompressionType.NONE, 1, 0, records))
+                .hasMessageContaining("record batch at offset 0: record 0 length: varint is longer than 5 bytes");
+        RawBatch.Bytes body = RawBatch.bytes().i8(0).varlong(0).raw(new byte[] {-1, -1, -1, -1, -1, -1, 0}).varint(-1)
+                .varint(-1).varint(0);
+        assertReadFails(RawBatch.batch(CompressionType.NONE, 1, 0, RawBatch.bytes().record(body, 0).toByteArray()))
+                .hasMessageContaining("record 0 offsetDelta: varint is longer than 5 bytes");
         assertReadFails(RawBatch.batch(CompressionType.LZ4, 1, 0, records)).hasMessageContaining("longer than 5 bytes");
     }
 

@@ -122,6 +122,15 @@ class RecordsTest {
     }
 
     @Test
+    void readFromIgnoresTheCallersByteOrder() {
+        ByteBuffer bytes = batch(8, "a", "b").order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        assertThat(RecordBatch.sizeOfBatchAt(bytes)).isEqualTo(bytes.limit());
+        RecordBatch batch = RecordBatch.readFrom(bytes);
+        batch.ensureValid();
+        assertThat(batch.baseOffset()).isEqualTo(8L);
+    }
+
+    @Test
     void batchViewsShareTheRecordsBuffer() {
         ByteBuffer bytes = concat(batch(0, "a"), batch(1, "b"));
         Records records = Records.wrap(bytes);

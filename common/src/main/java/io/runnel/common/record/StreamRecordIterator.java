@@ -37,6 +37,9 @@ final class StreamRecordIterator implements CloseableIterator<Record> {
         this.reader = new RecordReader(batch);
         this.compressionType = codec.type();
         this.recordSizeBytesMax = recordSizeBytesMax;
+        if (reader.recordCount() == 0 && batch.sizeInBytes() > RecordBatch.RECORDS_OFFSET) {
+            throw reader.trailingBytes((batch.sizeInBytes() - RecordBatch.RECORDS_OFFSET) + " compressed bytes");
+        }
         if (reader.recordCount() > 0) {
             ByteBuffer compressed = batch.buffer();
             compressed.position(RecordBatch.RECORDS_OFFSET);

@@ -153,6 +153,14 @@ class CompressionCodecTest {
     }
 
     @Test
+    void zstdFramesAskingForAHugeWindowAreRefused() {
+        // Frame header: magic, descriptor 0 (window descriptor present, no content size), window log 10 + 20 = 30.
+        byte[] frame = {0x28, (byte) 0xB5, 0x2F, (byte) 0xFD, 0x00, (byte) (20 << 3), 0x01, 0x00, 0x00};
+        assertThatThrownBy(() -> decompress(CompressionCodec.of(CompressionType.ZSTD), frame))
+                .isInstanceOf(IOException.class).hasMessageContaining("memory");
+    }
+
+    @Test
     void snappyReaderAcceptsConcatenatedStreams() throws IOException {
         CompressionCodec snappy = CompressionCodec.of(CompressionType.SNAPPY);
         byte[] first = sample(50_000, 1);

@@ -240,11 +240,18 @@ class CorruptRecordTest {
                 .hasMessageContaining("unknown compression type id 6");
     }
 
-    @Test
-    void recordsAfterAnEmptyCountAreRejected() {
+    @ParameterizedTest
+    @EnumSource(CompressionType.class)
+    void recordsAfterAnEmptyCountAreRejected(CompressionType type) {
         byte[] records = RawBatch.bytes().record(RawBatch.body(0, "k", "v"), 0).toByteArray();
-        RecordBatch batch = RawBatch.batch(CompressionType.NONE, 0, 0, records);
+        RecordBatch batch = RawBatch.batch(type, 0, 0, records);
         assertThatThrownBy(batch::records).isInstanceOf(CorruptRecordException.class)
                 .hasMessageContaining("recordCount is 0 but");
+    }
+
+    @Test
+    void emptyBatchReadsAsNoRecords() {
+        RecordBatch batch = RawBatch.batch(CompressionType.NONE, 0, 0, new byte[0]);
+        assertThat(TestRecord.readAll(batch)).isEmpty();
     }
 }

@@ -121,6 +121,23 @@ class RecordsTest {
         assertThat(record.value().remaining()).as("each call returns a fresh view").isEqualTo(5);
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(CompressionType.class)
+    void directBuffersWorkForWritingAndReading(CompressionType type) {
+        java.util.List<TestRecord> inputs = TestRecord.sample();
+        ByteBuffer written = TestRecord.build(RecordBatchBuilder.spec().compression(type)
+                .buffer(ByteBuffer.allocateDirect(256)), inputs);
+        assertThat(written.isDirect()).isTrue();
+        ByteBuffer direct = ByteBuffer.allocateDirect(written.remaining());
+        direct.put(written.duplicate()).flip();
+        RecordBatch batch = Records.wrap(direct).batches().iterator().next();
+        batch.ensureValid();
+        java.util.List<Record> read = TestRecord.readAll(batch);
+        for (int i = 0; i < inputs.size(); i++) {
+            inputs.get(i).assertReadAs(read.get(i), i);
+        }
+    }
+
     @Test
     void readFromIgnoresTheCallersByteOrder() {
         ByteBuffer bytes = batch(8, "a", "b").order(java.nio.ByteOrder.LITTLE_ENDIAN);

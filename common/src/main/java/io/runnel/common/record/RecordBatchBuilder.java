@@ -405,6 +405,9 @@ public final class RecordBatchBuilder {
         if (codec != null) {
             flushStaging();
             try {
+                if (codecStream == null) {
+                    codecStream = codec.wrapForOutput(out);
+                }
                 codecStream.close();
             } catch (IOException e) {
                 throw new UncheckedIOException(codec.type().configName + " compression failed", e);

@@ -141,8 +141,17 @@ final class StreamRecordIterator implements CloseableIterator<Record> {
             stagingPosition += n;
             return n;
         }
+        if (length < STAGING_BYTES) {
+            return fill() ? readBytes(target, offset, length) : -1;
+        }
         // Large remainders go straight from the decompressor into the record's array.
-        return length >= STAGING_BYTES ? in.read(target, offset, length) : (fill() ? readBytes(target, offset, length) : -1);
+        for (int attempt = 0; attempt < EMPTY_READS_MAX; attempt++) {
+            int n = in.read(target, offset, length);
+            if (n != 0) {
+                return n;
+            }
+        }
+        throw new IOException("decompressor returned no bytes " + EMPTY_READS_MAX + " times in a row");
     }
 
     /** Refills the staging buffer; false at the end of the decompressed data. */

@@ -2,6 +2,7 @@ package io.runnel.common.record;
 
 import io.runnel.common.errors.CorruptRecordException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.zip.CRC32C;
 
 /**
@@ -26,7 +27,11 @@ import java.util.zip.CRC32C;
  *     61     .  records (compressed as a whole when compression != none)
  * </pre>
  * All integers are big-endian. The view's buffer has position 0 at the batch start and limit at its
- * end. Not thread-safe when mutated; the setters rewrite fields in place.
+ * end. Records (see {@link Record} for their layout) are read with {@link #records()}, which validates
+ * their framing; docs/record-format.md describes the whole format and the limits enforced.
+ *
+ * <p>Thread-safety: the accessors and {@link #records()} only read with absolute indexes, so several
+ * threads may read one batch at once. The setters rewrite fields in place and need exclusive access.
  */
 public final class RecordBatch {
 
@@ -51,6 +56,12 @@ public final class RecordBatch {
     public static final int HEADER_SIZE = RECORDS_OFFSET;
     /** Bytes needed to read magic: LOG_OVERHEAD + partitionLeaderEpoch + magic. */
     public static final int HEADER_SIZE_UP_TO_MAGIC = MAGIC_OFFSET + 1;
+
+    /**
+     * Default bound on one record's decompressed size when iterating a compressed batch: 128 MiB. A
+     * larger declared length is reported as corrupt instead of being allocated.
+     */
+    public static final int DECOMPRESSED_RECORD_SIZE_BYTES_MAX = 128 * 1024 * 1024;
 
     public static final byte MAGIC_V2 = 2;
     public static final long NO_PRODUCER_ID = -1L;
@@ -81,7 +92,7 @@ public final class RecordBatch {
         if (remaining < LOG_OVERHEAD) {
             throw new CorruptRecordException("record batch truncated: " + remaining + " bytes, header needs " + LOG_OVERHEAD);
         }
-        int length = buffer.getInt(start + LENGTH_OFFSET);
+        int length = lengthFieldAt(buffer, start);
         int size = LOG_OVERHEAD + length;
         if (length < HEADER_SIZE - LOG_OVERHEAD) {
             throw new CorruptRecordException("record batch length " + length + " is smaller than the v2 header ("
@@ -103,7 +114,13 @@ public final class RecordBatch {
         if (buffer.remaining() < LOG_OVERHEAD) {
             return -1;
         }
-        return LOG_OVERHEAD + buffer.getInt(buffer.position() + LENGTH_OFFSET);
+        return LOG_OVERHEAD + lengthFieldAt(buffer, buffer.position());
+    }
+
+    /** The batchLength field of the batch at {@code start}, big-endian whatever the buffer's byte order. */
+    private static int lengthFieldAt(ByteBuffer buffer, int start) {
+        int length = buffer.getInt(start + LENGTH_OFFSET);
+        return buffer.order() == ByteOrder.BIG_ENDIAN ? length : Integer.reverseBytes(length);
     }
 
     /** The batch's bytes: position 0 .. limit = sizeInBytes. A duplicate; the caller may move its position. */
@@ -231,6 +248,44 @@ public final class RecordBatch {
             throw new CorruptRecordException("record batch at offset " + baseOffset() + " is corrupt: stored CRC "
                     + stored + " != computed " + computed);
         }
+    }
+
+    /**
+     * Iterates the batch's records, decompressing as it goes when the batch is compressed, with the
+     * default bound {@link #DECOMPRESSED_RECORD_SIZE_BYTES_MAX} on one record's decompressed size.
+     *
+     * @see #records(int)
+     */
+    public CloseableIterator<Record> records() {
+        return records(DECOMPRESSED_RECORD_SIZE_BYTES_MAX);
+    }
+
+    /**
+     * Iterates the batch's records in order. Each record's framing is validated as it is read: its
+     * length varint must match the bytes its fields take, key and value lengths must be -1 or fit,
+     * header keys may not be null, offset deltas must increase and stay within lastOffsetDelta, and the
+     * records must number exactly {@link #recordCount()} and end exactly at the end of the batch (or of
+     * the decompressed data). Any violation throws {@link CorruptRecordException} naming it, from
+     * {@code next()}. The CRC is not checked here: call {@link #ensureValid()} first where it matters.
+     *
+     * <p>For an uncompressed batch, keys and values are views of this batch's buffer. For a compressed
+     * one, each record's bytes are decompressed into an array of their own; the iterator holds the
+     * decompressor until it is exhausted, fails, or is closed, so use try-with-resources.
+     *
+     * @param decompressedRecordSizeBytesMax the largest decompressed record accepted, in bytes
+     *                                       (ignored for uncompressed batches, which are bounded by their size)
+     */
+    public CloseableIterator<Record> records(int decompressedRecordSizeBytesMax) {
+        int compressionId = attributes() & COMPRESSION_CODEC_MASK;
+        if (compressionId > CompressionType.ZSTD.id) {
+            throw new CorruptRecordException("record batch at offset " + baseOffset() + " has unknown compression type id "
+                    + compressionId);
+        }
+        CompressionType type = CompressionType.forId(compressionId);
+        if (type == CompressionType.NONE) {
+            return new BufferRecordIterator(this);
+        }
+        return new StreamRecordIterator(this, CompressionCodec.of(type), decompressedRecordSizeBytesMax);
     }
 
     /** Writes baseOffset (not covered by the CRC). */

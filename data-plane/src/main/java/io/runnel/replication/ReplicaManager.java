@@ -46,6 +46,7 @@ public final class ReplicaManager implements AutoCloseable {
     /** ListOffsets special timestamps, as in Kafka. */
     public static final long LATEST_TIMESTAMP = -1L;
     public static final long EARLIEST_TIMESTAMP = -2L;
+    public static final long MAX_TIMESTAMP = -3L;
 
     private final int brokerId;
     private final LogManager logManager;
@@ -248,7 +249,7 @@ public final class ReplicaManager implements AutoCloseable {
 
     // ---------------------------------------------------------------- offsets
 
-    /** Kafka's ListOffsets for a consumer: earliest (-2), latest (-1, the high watermark) or by timestamp. */
+    /** Kafka's ListOffsets for a consumer: earliest (-2), latest (-1, the high watermark), the record with the largest timestamp (-3), or the first at or after a time. */
     public TimestampAndOffset listOffset(TopicPartition tp, long timestamp, OptionalInt currentLeaderEpoch) {
         Partition partition = leaderPartition(tp);
         partition.ensureLeader(currentLeaderEpoch);
@@ -260,9 +261,9 @@ public final class ReplicaManager implements AutoCloseable {
         if (timestamp == LATEST_TIMESTAMP) {
             return new TimestampAndOffset(-1, partition.highWatermark(), epoch);
         }
-        if (timestamp < 0) {
+        if (timestamp < 0 && timestamp != MAX_TIMESTAMP) {
             throw new ApiException(ErrorCode.INVALID_REQUEST, "ListOffsets timestamp " + timestamp
-                    + " is not supported: use -2 (earliest), -1 (latest) or a time in ms");
+                    + " is not supported: use -2 (earliest), -1 (latest), -3 (largest timestamp) or a time in ms");
         }
         Optional<TimestampAndOffset> found = partitionLog.fetchOffsetByTimestamp(timestamp);
         if (found.isEmpty() || found.get().offset() >= partition.highWatermark()) {

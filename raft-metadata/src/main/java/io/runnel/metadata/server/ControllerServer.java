@@ -137,6 +137,7 @@ public final class ControllerServer implements AutoCloseable {
         if (raftServer != null) {
             throw new IllegalStateException("controller " + config.nodeId() + " already started");
         }
+        MetadataDirectory.checkOrStamp(config.metadataDir(), config.clusterId(), config.nodeId());
         RaftServer server = RaftServer.newBuilder()
                 .setServerId(selfId)
                 .setGroup(RaftGroup.valueOf(groupId, peers()))

@@ -156,7 +156,8 @@ public record ControllerConfig(
 
         public ControllerConfig build() {
             return new ControllerConfig(nodeId, clusterId, voters, metadataDir, electionTimeoutMinMs,
-                    electionTimeoutMaxMs, requestTimeoutMs, brokerSessionTimeoutMs, snapshotRecords, logSegmentBytes, clusterDefaults);
+                    electionTimeoutMaxMs, requestTimeoutMs, brokerSessionTimeoutMs, snapshotRecords, logSegmentBytes,
+                    clusterDefaults);
         }
     }
 }

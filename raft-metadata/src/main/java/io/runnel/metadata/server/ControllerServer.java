@@ -115,6 +115,8 @@ public final class ControllerServer implements AutoCloseable {
     /** Event thread only: the Ratis term in which this peer last became the active controller. */
     private long activeTerm = -1;
     private volatile long activeTermPublished = -1;
+    /** The Ratis port, chosen once (a free port when the voter's port is ephemeral). */
+    private int ratisPort = -1;
 
     public ControllerServer(ControllerConfig config, Time time, Consumer<Throwable> fatalHandler) {
         this.config = Objects.requireNonNull(config, "config");
@@ -135,6 +137,7 @@ public final class ControllerServer implements AutoCloseable {
         if (raftServer != null) {
             throw new IllegalStateException("controller " + config.nodeId() + " already started");
         }
+        MetadataDirectory.checkOrStamp(config.metadataDir(), config.clusterId(), config.nodeId());
         RaftServer server = RaftServer.newBuilder()
                 .setServerId(selfId)
                 .setGroup(RaftGroup.valueOf(groupId, peers()))
@@ -442,10 +445,11 @@ public final class ControllerServer implements AutoCloseable {
         RaftServerConfigKeys.Log.setPurgeGap(properties, (int) Math.min(1024, config.snapshotRecords()));
         RaftServerConfigKeys.Log.setSegmentSizeMax(properties, SizeInBytes.valueOf(config.logSegmentBytes()));
         RaftServerConfigKeys.Log.setCorruptionPolicy(properties, RaftServerConfigKeys.Log.CorruptionPolicy.EXCEPTION);
+        // Ratis would otherwise log a commit-index entry after most entries: twice the writes, and
+        // metadata.snapshot.records would count them too.
+        RaftServerConfigKeys.Log.setLogMetadataEnabled(properties, false);
         return properties;
     }
-
-    private volatile int ratisPort = -1;
 
     private synchronized int ratisPort() {
         if (ratisPort < 0) {

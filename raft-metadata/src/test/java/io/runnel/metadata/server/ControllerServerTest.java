@@ -81,6 +81,19 @@ class ControllerServerTest {
     }
 
     @Test
+    void refusesTheDirectoryOfAnotherCluster() throws Exception {
+        ControllerServer server = start(10_000);
+        server.close();
+        started.remove(server);
+        ControllerConfig other = ControllerConfig.builder(1, "other-cluster",
+                QuorumVoters.of(List.of(new QuorumVoters.Voter(1, "127.0.0.1", 0))), dir).build();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() ->
+                        ControllerServer.startWithOwnGrpcServer(other, Time.SYSTEM, fatal::add))
+                .isInstanceOf(io.runnel.common.config.ConfigException.class)
+                .hasMessageContaining("other-cluster").hasMessageContaining("test-cluster");
+    }
+
+    @Test
     void rejectedBatchLeavesTheImageAndFailsTheWrite() throws Exception {
         ControllerServer server = start(10_000);
         write(server, topic("a"));

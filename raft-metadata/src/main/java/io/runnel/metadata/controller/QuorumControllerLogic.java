@@ -85,8 +85,8 @@ public final class QuorumControllerLogic {
 
     /**
      * Registers a broker (fenced) with epoch {@code nextOffset}. A different incarnation of a broker that
-     * is unfenced and heartbeated within its session is rejected with DUPLICATE_BROKER_REGISTRATION; on
-     * success the broker's session starts in {@code tracker}.
+     * heartbeated within its session (and did not complete a controlled shutdown) is rejected with
+     * DUPLICATE_BROKER_REGISTRATION; on success the broker's session starts in {@code tracker}.
      */
     public ControllerResult<RegisterBrokerResponse> registerBroker(MetadataImage image, RegisterBrokerRequest request,
                                                                    String clusterId, long nextOffset,

@@ -115,6 +115,33 @@ class BrokerLifecycleTest {
     }
 
     @Test
+    void aFencedButLiveBrokerStillBlocksADuplicate() {
+        fixture.addBrokers(1);
+        fixture.apply(fixture.logic.brokerHeartbeat(fixture.image, BrokerHeartbeatRequest.newBuilder().setBrokerId(1)
+                .setBrokerEpoch(fixture.brokerEpochs.get(1)).setCurrentMetadataOffset(fixture.image.offset())
+                .setWantFence(true).build(), fixture.tracker, fixture.ctx()));
+        assertThat(fixture.image.cluster().broker(1).fenced()).isTrue();
+
+        RegisterBrokerResponse duplicate = register(fixture.registration(1, null).toBuilder()
+                .setIncarnationId(new UUID(7, 7).toString()).build());
+
+        assertThat(duplicate.getError()).isEqualTo(ErrorCode.DUPLICATE_BROKER_REGISTRATION);
+    }
+
+    @Test
+    void aBrokerThatCompletedControlledShutdownIsReplacedAtOnce() {
+        fixture.addBrokers(1);
+        assertThat(fixture.heartbeat(1, fixture.image.offset(), true).getShouldShutDown()).isTrue();
+
+        RegisterBrokerResponse restarted = register(fixture.registration(1, null).toBuilder()
+                .setIncarnationId(new UUID(7, 7).toString()).build());
+
+        assertThat(restarted.getError()).isEqualTo(ErrorCode.NONE);
+        assertThat(fixture.image.cluster().broker(1).inControlledShutdown()).isFalse();
+        assertThat(fixture.image.cluster().broker(1).fenced()).isTrue();
+    }
+
+    @Test
     void aNewControllersFreshSessionsDoNotBlockARestartedBroker() {
         fixture.addBrokers(1);
         fixture.tracker.resetAll(List.of(1), fixture.nowMs);
@@ -293,6 +320,10 @@ class BrokerLifecycleTest {
         assertThat(tracker.lastHeartbeatMs(3)).hasValue(5_000);
         assertThat(tracker.appliedOffset(1)).isEqualTo(7);
         assertThat(tracker.hasValidSession(1, 5_000)).isFalse();
+        tracker.touch(2, 6, 5_050, 9);
+        tracker.endSession(2);
+        assertThat(tracker.hasValidSession(2, 5_060)).isFalse();
+        assertThat(tracker.lastHeartbeatMs(2)).hasValue(5_050);
         tracker.remove(3);
         assertThat(tracker.lastHeartbeatMs(3)).isEmpty();
         assertThatThrownBy(() -> new BrokerHeartbeatTracker(0)).isInstanceOf(IllegalArgumentException.class);

@@ -23,6 +23,7 @@ import io.runnel.proto.DeleteTopicsRequest;
 import io.runnel.proto.ElectLeadersRequest;
 import io.runnel.proto.ElectionType;
 import io.runnel.proto.ResourceType;
+import io.runnel.proto.metadata.MetadataRecord;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -60,6 +61,18 @@ class ControllerInvariantsProperties {
         MetadataDelta rebuilt = new MetadataDelta(MetadataImage.EMPTY);
         rebuilt.replayAll(fixture.image.toRecords());
         assertThat(rebuilt.apply(fixture.image.offset())).isEqualTo(fixture.image);
+        assertThat(replayedOneRecordPerDelta(fixture.log, fixture.image.offset())).isEqualTo(fixture.image);
+    }
+
+    /** How records are grouped into deltas (batches) must not change the image they build. */
+    private static MetadataImage replayedOneRecordPerDelta(List<MetadataRecord> log, long finalOffset) {
+        MetadataImage image = MetadataImage.EMPTY;
+        for (int i = 0; i < log.size(); i++) {
+            MetadataDelta delta = new MetadataDelta(image);
+            delta.replay(log.get(i));
+            image = delta.apply(i == log.size() - 1 ? finalOffset : Math.min(i, finalOffset));
+        }
+        return image;
     }
 
     private static void step(ControllerFixture f, Random random, int op) {

@@ -188,7 +188,10 @@ final class LeaderAndIsrControlManager {
         describe(result.setError(ErrorCode.NONE), after);
     }
 
-    /** The compare-and-set: epochs current, sender the leader, the new ISR made of eligible replicas. */
+    /**
+     * The compare-and-set: epochs current, sender the leader, the new ISR made of replicas that are all
+     * eligible (KIP-841: a fenced or shutting-down broker may neither join nor stay in an ISR by request).
+     */
     private static ErrorCode check(MetadataImage image, int brokerId, PartitionRegistration current,
                                    AlterPartitionData data) {
         if (data.getLeaderEpoch() != current.leaderEpoch()) {
@@ -209,7 +212,7 @@ final class LeaderAndIsrControlManager {
             if (!current.hasReplica(replica)) {
                 return ErrorCode.INELIGIBLE_REPLICA;
             }
-            if (!current.isInIsr(replica) && !eligible.test(replica)) {
+            if (!eligible.test(replica)) {
                 return ErrorCode.INELIGIBLE_REPLICA;
             }
         }

@@ -90,6 +90,20 @@ class AlterPartitionTest {
     }
 
     @Test
+    void aFencedBrokerIsRejectedFromTheIsr() {
+        // Broker 2 asks to be fenced; the fencing itself takes it out of the ISR at a new partition epoch.
+        fixture.apply(fixture.logic.brokerHeartbeat(fixture.image, io.runnel.proto.BrokerHeartbeatRequest.newBuilder()
+                .setBrokerId(2).setBrokerEpoch(fixture.brokerEpochs.get(2)).setCurrentMetadataOffset(fixture.image.offset())
+                .setWantFence(true).build(), fixture.tracker, fixture.ctx()));
+        PartitionRegistration current = fixture.partition("orders", 0);
+        assertThat(current.isr()).containsExactly(1, 3);
+
+        AlterPartitionResult result = alter(request(fixture, 1, "orders", current.leaderEpoch(), current.partitionEpoch(), 1, 2));
+        assertThat(result.getError()).isEqualTo(ErrorCode.INELIGIBLE_REPLICA);
+        assertThat(result.getIsrList()).containsExactly(1, 3);
+    }
+
+    @Test
     void malformedIsrsAndUnknownPartitions() {
         assertThat(alter(request(fixture, 1, "orders", 0, 0)).getError()).isEqualTo(ErrorCode.INVALID_REQUEST);
         assertThat(alter(request(fixture, 1, "orders", 0, 0, 2, 3)).getError()).isEqualTo(ErrorCode.INVALID_REQUEST);

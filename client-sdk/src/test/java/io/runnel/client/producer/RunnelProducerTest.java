@@ -300,7 +300,7 @@ class RunnelProducerTest {
         RunnelProducer<String, String> producer = producer("buffer.memory", 4096, "batch.size", 1024,
                 "max.request.size", 1024, "max.block.ms", 200, "linger.ms", 0);
         producer.partitionsFor("orders");
-        broker.setProduceDelayMs(1500);
+        broker.setProduceDelayMs(500);
         List<Future<RecordMetadata>> futures = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
             futures.add(producer.send(new ProducerRecord<>("orders", i % 2, "k", "x".repeat(900))));

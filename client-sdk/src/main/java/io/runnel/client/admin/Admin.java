@@ -1,0 +1,61 @@
+package io.runnel.client.admin;
+
+import io.runnel.common.TopicPartition;
+import io.runnel.common.errors.ApiException;
+import java.io.Closeable;
+import java.util.Collection;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Administrative operations on a cluster, Kafka-style: every call returns at once with futures; failures
+ * are {@link io.runnel.common.errors.ApiException}s carrying the Kafka-named error code and the server's
+ * message. Thread-safe. See {@link RunnelAdmin}.
+ */
+public interface Admin extends Closeable {
+
+    AdminResult<String, Void> createTopics(Collection<NewTopic> topics);
+
+    /** Checks the request as the cluster would, without creating anything. */
+    AdminResult<String, Void> createTopics(Collection<NewTopic> topics, boolean validateOnly);
+
+    AdminResult<String, Void> deleteTopics(Collection<String> topics);
+
+    /** Names of the non-internal topics. */
+    CompletableFuture<Set<String>> listTopics();
+
+    CompletableFuture<Set<String>> listTopics(boolean listInternal);
+
+    AdminResult<String, TopicDescription> describeTopics(Collection<String> topics);
+
+    AdminResult<String, Void> createPartitions(Map<String, NewPartitions> newPartitions);
+
+    AdminResult<ConfigResource, Config> describeConfigs(Collection<ConfigResource> resources);
+
+    AdminResult<ConfigResource, Void> incrementalAlterConfigs(Map<ConfigResource, Collection<AlterConfigOp>> configs);
+
+    /** Deletes records below each offset (-1: up to the high watermark); values are the new low watermarks. */
+    AdminResult<TopicPartition, Long> deleteRecords(Map<TopicPartition, Long> beforeOffsets);
+
+    CompletableFuture<ClusterDescription> describeCluster();
+
+    /** With {@code includeQuorum}, also the controllers' quorum and broker session state. */
+    CompletableFuture<ClusterDescription> describeCluster(boolean includeQuorum);
+
+    /**
+     * Elects leaders of {@code partitions} (empty: every partition). The map has each partition's error, if
+     * any (e.g. ELECTION_NOT_NEEDED when the preferred replica already leads), as Kafka's
+     * {@code ElectLeadersResult.partitions()}.
+     */
+    CompletableFuture<Map<TopicPartition, Optional<ApiException>>> electLeaders(ElectionType type,
+                                                                               Set<TopicPartition> partitions);
+
+    /** Waits for running calls (at most a few seconds) and releases the connections. */
+    @Override
+    void close();
+
+    /** Which replica becomes leader: the preferred one, or any live replica even out of the ISR. */
+    enum ElectionType { PREFERRED, UNCLEAN }
+}

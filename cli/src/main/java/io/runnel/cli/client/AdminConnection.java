@@ -74,15 +74,26 @@ public final class AdminConnection implements AutoCloseable {
 
     /** Topic metadata for {@code topics}, or every topic when the list is empty. */
     public MetadataResponse metadata(List<String> topics) {
+        return metadata(topics, false);
+    }
+
+    /** As {@link #metadata(List)}; {@code allowAutoCreate} lets a broker with auto.create.topics.enable create them. */
+    public MetadataResponse metadata(List<String> topics, boolean allowAutoCreate) {
         MetadataRequest request = MetadataRequest.newBuilder()
-                .addAllTopics(topics).setAllTopics(topics.isEmpty()).build();
+                .addAllTopics(topics).setAllTopics(topics.isEmpty())
+                .setAllowAutoTopicCreation(allowAutoCreate && !topics.isEmpty()).build();
         return call(channel -> MetadataServiceGrpc.newBlockingStub(channel)
                 .withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS).getMetadata(request));
     }
 
     /** The metadata of one topic; throws UNKNOWN_TOPIC_OR_PARTITION when it does not exist. */
     public TopicMetadata topic(String name) {
-        MetadataResponse response = metadata(List.of(name));
+        return topic(name, false);
+    }
+
+    /** As {@link #topic(String)}, letting the broker create the topic if its configuration allows that. */
+    public TopicMetadata topic(String name, boolean allowAutoCreate) {
+        MetadataResponse response = metadata(List.of(name), allowAutoCreate);
         for (TopicMetadata topic : response.getTopicsList()) {
             if (topic.getName().equals(name)) {
                 check(topic.getError(), topic.getErrorMessage(), "topic", name);

@@ -1,0 +1,67 @@
+package io.runnel.node;
+
+import io.runnel.metadata.client.ControllerChannel;
+import io.runnel.proto.AlterConfigsRequest;
+import io.runnel.proto.ControllerAlterConfigsResponse;
+import io.runnel.proto.ControllerCreatePartitionsResponse;
+import io.runnel.proto.ControllerCreateTopicsResponse;
+import io.runnel.proto.ControllerDeleteTopicsResponse;
+import io.runnel.proto.ControllerElectLeadersResponse;
+import io.runnel.proto.CreatePartitionsRequest;
+import io.runnel.proto.CreateTopicsRequest;
+import io.runnel.proto.DeleteTopicsRequest;
+import io.runnel.proto.DescribeQuorumRequest;
+import io.runnel.proto.DescribeQuorumResponse;
+import io.runnel.proto.ElectLeadersRequest;
+import io.runnel.rpc.ControllerGateway;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Forwards a broker's admin requests to the active controller through the {@link ControllerChannel},
+ * which follows NOT_CONTROLLER hints and retries until the request's timeout. Thread-safe.
+ */
+final class ChannelControllerGateway implements ControllerGateway {
+
+    private final ControllerChannel channel;
+    private final Duration defaultTimeout;
+
+    ChannelControllerGateway(ControllerChannel channel, Duration defaultTimeout) {
+        this.channel = channel;
+        this.defaultTimeout = defaultTimeout;
+    }
+
+    private Duration timeout(int requestedMs) {
+        return requestedMs > 0 ? Duration.ofMillis(requestedMs) : defaultTimeout;
+    }
+
+    @Override
+    public CompletableFuture<ControllerCreateTopicsResponse> createTopics(CreateTopicsRequest request) {
+        return channel.callAsync("CreateTopics", timeout(request.getTimeoutMs()), stub -> stub.createTopics(request));
+    }
+
+    @Override
+    public CompletableFuture<ControllerDeleteTopicsResponse> deleteTopics(DeleteTopicsRequest request) {
+        return channel.callAsync("DeleteTopics", timeout(request.getTimeoutMs()), stub -> stub.deleteTopics(request));
+    }
+
+    @Override
+    public CompletableFuture<ControllerCreatePartitionsResponse> createPartitions(CreatePartitionsRequest request) {
+        return channel.callAsync("CreatePartitions", timeout(request.getTimeoutMs()), stub -> stub.createPartitions(request));
+    }
+
+    @Override
+    public CompletableFuture<ControllerAlterConfigsResponse> alterConfigs(AlterConfigsRequest request) {
+        return channel.callAsync("AlterConfigs", defaultTimeout, stub -> stub.alterConfigs(request));
+    }
+
+    @Override
+    public CompletableFuture<ControllerElectLeadersResponse> electLeaders(ElectLeadersRequest request) {
+        return channel.callAsync("ElectLeaders", timeout(request.getTimeoutMs()), stub -> stub.electLeaders(request));
+    }
+
+    @Override
+    public CompletableFuture<DescribeQuorumResponse> describeQuorum() {
+        return channel.callAsync("DescribeQuorum", defaultTimeout, stub -> stub.describeQuorum(DescribeQuorumRequest.getDefaultInstance()));
+    }
+}

@@ -1,0 +1,147 @@
+package io.runnel.node;
+
+import io.grpc.BindableService;
+import io.grpc.ForwardingServerCallListener;
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.grpc.services.HealthStatusManager;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gRPC server of one listener: the given services plus gRPC health checking (so Kubernetes
+ * probes and {@code grpc_health_probe} work) and server reflection (so {@code grpcurl} works).
+ * Requests beyond {@code maxInFlightRequests} at once are answered RESOURCE_EXHAUSTED, which clients
+ * retry, instead of queueing without bound (Kafka's {@code queued.max.requests}). Thread-safe.
+ */
+public final class ListenerServer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ListenerServer.class);
+    private static final long SHUTDOWN_GRACE_MS = 5_000;
+
+    private final Listener listener;
+    private final Server server;
+    private final HealthStatusManager health = new HealthStatusManager();
+
+    public ListenerServer(Listener listener, List<BindableService> services, int maxInFlightRequests, int maxInboundMessageBytes) {
+        this.listener = listener;
+        InetSocketAddress address = listener.host().isBlank()
+                ? new InetSocketAddress(listener.port())
+                : new InetSocketAddress(listener.host(), listener.port());
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(address)
+                .maxInboundMessageSize(maxInboundMessageBytes)
+                .permitKeepAliveTime(10, TimeUnit.SECONDS)
+                .permitKeepAliveWithoutCalls(true);
+        AdmissionLimit limit = new AdmissionLimit(maxInFlightRequests);
+        for (BindableService service : services) {
+            ServerServiceDefinition definition = service.bindService();
+            builder.addService(ServerInterceptors.intercept(definition, limit));
+        }
+        builder.addService(health.getHealthService());
+        builder.addService(ProtoReflectionServiceV1.newInstance());
+        this.server = builder.build();
+    }
+
+    public ListenerServer start() throws IOException {
+        try {
+            server.start();
+        } catch (IOException e) {
+            throw new IOException("cannot bind listener " + listener + ": " + e.getMessage(), e);
+        }
+        health.setStatus("", ServingStatus.SERVING);
+        log.info("Listener {} serving on port {}", listener.name(), port());
+        return this;
+    }
+
+    public Listener listener() {
+        return listener;
+    }
+
+    /** The bound port (the ephemeral one when the listener asked for port 0). */
+    public int port() {
+        return server.getPort();
+    }
+
+    /** Marks the server NOT_SERVING for health probes, e.g. while it shuts down. */
+    public void markNotServing() {
+        health.setStatus("", ServingStatus.NOT_SERVING);
+    }
+
+    @Override
+    public void close() {
+        health.enterTerminalState();
+        server.shutdown();
+        try {
+            if (!server.awaitTermination(SHUTDOWN_GRACE_MS, TimeUnit.MILLISECONDS)) {
+                server.shutdownNow();
+                server.awaitTermination(SHUTDOWN_GRACE_MS, TimeUnit.MILLISECONDS);
+            }
+        } catch (InterruptedException e) {
+            server.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Counts calls in flight and refuses new ones above the bound. */
+    private static final class AdmissionLimit implements ServerInterceptor {
+        private final int max;
+        private final AtomicInteger inFlight = new AtomicInteger();
+
+        AdmissionLimit(int max) {
+            this.max = max;
+        }
+
+        @Override
+        public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+            if (inFlight.incrementAndGet() > max) {
+                inFlight.decrementAndGet();
+                call.close(Status.RESOURCE_EXHAUSTED.withDescription(
+                        "server busy: more than " + max + " requests in flight (queued.max.requests)"), new Metadata());
+                return new ServerCall.Listener<>() { };
+            }
+            ServerCall.Listener<Q> delegate;
+            try {
+                delegate = next.startCall(call, headers);
+            } catch (RuntimeException e) {
+                inFlight.decrementAndGet();
+                throw e;
+            }
+            return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(delegate) {
+                private boolean released;
+
+                private void release() {
+                    if (!released) {
+                        released = true;
+                        inFlight.decrementAndGet();
+                    }
+                }
+
+                @Override
+                public void onComplete() {
+                    release();
+                    super.onComplete();
+                }
+
+                @Override
+                public void onCancel() {
+                    release();
+                    super.onCancel();
+                }
+            };
+        }
+    }
+}

@@ -1,0 +1,250 @@
+package io.runnel.rpc;
+
+import io.grpc.stub.StreamObserver;
+import io.runnel.common.TopicPartition;
+import io.runnel.common.config.ConfigDef;
+import io.runnel.common.config.TopicConfig;
+import io.runnel.common.errors.ApiException;
+import io.runnel.metadata.image.BrokerRegistration;
+import io.runnel.metadata.image.MetadataImage;
+import io.runnel.proto.AdminServiceGrpc;
+import io.runnel.proto.AlterConfigsRequest;
+import io.runnel.proto.AlterConfigsResponse;
+import io.runnel.proto.ConfigEntry;
+import io.runnel.proto.ConfigResource;
+import io.runnel.proto.ConfigSource;
+import io.runnel.proto.CreatePartitionsRequest;
+import io.runnel.proto.CreatePartitionsResponse;
+import io.runnel.proto.CreateTopicsRequest;
+import io.runnel.proto.CreateTopicsResponse;
+import io.runnel.proto.DeleteRecordsPartition;
+import io.runnel.proto.DeleteRecordsPartitionResult;
+import io.runnel.proto.DeleteRecordsRequest;
+import io.runnel.proto.DeleteRecordsResponse;
+import io.runnel.proto.DeleteRecordsTopic;
+import io.runnel.proto.DeleteRecordsTopicResult;
+import io.runnel.proto.DeleteTopicsRequest;
+import io.runnel.proto.DeleteTopicsResponse;
+import io.runnel.proto.DescribeClusterRequest;
+import io.runnel.proto.DescribeClusterResponse;
+import io.runnel.proto.DescribeConfigsRequest;
+import io.runnel.proto.DescribeConfigsResponse;
+import io.runnel.proto.DescribeConfigsResult;
+import io.runnel.proto.ElectLeadersRequest;
+import io.runnel.proto.ElectLeadersResponse;
+import io.runnel.proto.ErrorCode;
+import io.runnel.proto.Node;
+import io.runnel.proto.ResourceType;
+import io.runnel.replication.ReplicaManager;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * The Admin RPC on a broker. Writes (topics, partitions, configs, elections) go to the active
+ * controller; the answer waits until this broker has applied the resulting metadata, so a client
+ * that creates a topic and then describes it through the same broker sees it. Reads
+ * (DescribeConfigs, DescribeCluster) come from this broker's image; DeleteRecords runs on the
+ * partitions this broker leads. Thread-safe; one instance per listener.
+ */
+public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBase {
+
+    /** Used when a request carries no timeout of its own. */
+    static final int DEFAULT_TIMEOUT_MS = 30_000;
+
+    private final BrokerMetadata metadata;
+    private final ControllerGateway controller;
+    private final ReplicaManager replicaManager;
+    private final TopicConfigResolver topicConfigs;
+    private final Map<String, String> brokerConfigs;
+    private final String listenerName;
+    private final boolean deleteTopicEnable;
+
+    public AdminServiceImpl(BrokerMetadata metadata, ControllerGateway controller, ReplicaManager replicaManager,
+                            TopicConfigResolver topicConfigs, Map<String, String> brokerConfigs, String listenerName,
+                            boolean deleteTopicEnable) {
+        this.metadata = metadata;
+        this.controller = controller;
+        this.replicaManager = replicaManager;
+        this.topicConfigs = topicConfigs;
+        this.brokerConfigs = Map.copyOf(brokerConfigs);
+        this.listenerName = listenerName;
+        this.deleteTopicEnable = deleteTopicEnable;
+    }
+
+    private static int timeoutMs(int requested) {
+        return requested <= 0 ? DEFAULT_TIMEOUT_MS : requested;
+    }
+
+    /** Runs a controller write, waits for this broker to apply its metadata offset, then answers. */
+    private <R, T> void forward(CompletableFuture<R> call, Function<R, Long> offset, Function<R, T> response, int timeoutMs,
+                                StreamObserver<T> observer) {
+        call.thenCompose(result -> metadata.awaitOffset(offset.apply(result)).thenApply(image -> response.apply(result)))
+                .orTimeout(timeoutMs, TimeUnit.MILLISECONDS)
+                .whenComplete((result, failure) -> {
+                    if (failure != null) {
+                        Requests.fail(observer, failure);
+                    } else {
+                        observer.onNext(result);
+                        observer.onCompleted();
+                    }
+                });
+    }
+
+    @Override
+    public void createTopics(CreateTopicsRequest request, StreamObserver<CreateTopicsResponse> observer) {
+        int timeoutMs = timeoutMs(request.getTimeoutMs());
+        forward(controller.createTopics(request.toBuilder().setTimeoutMs(timeoutMs).build()),
+                r -> r.getMetadataOffset(), r -> r.getResponse(), timeoutMs, observer);
+    }
+
+    @Override
+    public void deleteTopics(DeleteTopicsRequest request, StreamObserver<DeleteTopicsResponse> observer) {
+        if (!deleteTopicEnable) {
+            Requests.fail(observer, new ApiException(ErrorCode.TOPIC_DELETION_DISABLED,
+                    "topic deletion is disabled on this broker (delete.topic.enable=false)"));
+            return;
+        }
+        int timeoutMs = timeoutMs(request.getTimeoutMs());
+        forward(controller.deleteTopics(request.toBuilder().setTimeoutMs(timeoutMs).build()),
+                r -> r.getMetadataOffset(), r -> r.getResponse(), timeoutMs, observer);
+    }
+
+    @Override
+    public void createPartitions(CreatePartitionsRequest request, StreamObserver<CreatePartitionsResponse> observer) {
+        int timeoutMs = timeoutMs(request.getTimeoutMs());
+        forward(controller.createPartitions(request.toBuilder().setTimeoutMs(timeoutMs).build()),
+                r -> r.getMetadataOffset(), r -> r.getResponse(), timeoutMs, observer);
+    }
+
+    @Override
+    public void alterConfigs(AlterConfigsRequest request, StreamObserver<AlterConfigsResponse> observer) {
+        forward(controller.alterConfigs(request), r -> r.getMetadataOffset(), r -> r.getResponse(), DEFAULT_TIMEOUT_MS, observer);
+    }
+
+    @Override
+    public void electLeaders(ElectLeadersRequest request, StreamObserver<ElectLeadersResponse> observer) {
+        int timeoutMs = timeoutMs(request.getTimeoutMs());
+        forward(controller.electLeaders(request.toBuilder().setTimeoutMs(timeoutMs).build()),
+                r -> r.getMetadataOffset(), r -> r.getResponse(), timeoutMs, observer);
+    }
+
+    @Override
+    public void describeConfigs(DescribeConfigsRequest request, StreamObserver<DescribeConfigsResponse> observer) {
+        try {
+            MetadataImage image = metadata.image();
+            DescribeConfigsResponse.Builder response = DescribeConfigsResponse.newBuilder();
+            for (ConfigResource resource : request.getResourcesList()) {
+                response.addResults(describe(image, resource, request.getIncludeDocumentation()));
+            }
+            observer.onNext(response.build());
+            observer.onCompleted();
+        } catch (RuntimeException e) {
+            Requests.fail(observer, e);
+        }
+    }
+
+    private DescribeConfigsResult describe(MetadataImage image, ConfigResource resource, boolean documentation) {
+        DescribeConfigsResult.Builder result = DescribeConfigsResult.newBuilder().setType(resource.getType()).setName(resource.getName());
+        if (resource.getType() == ResourceType.TOPIC) {
+            if (image.topics().getTopic(resource.getName()) == null) {
+                return result.setError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
+                        .setErrorMessage("topic '" + resource.getName() + "' does not exist").build();
+            }
+            topicConfigs.resolve(image, resource.getName()).forEach((key, resolved) -> {
+                if (resource.getKeysCount() == 0 || resource.getKeysList().contains(key)) {
+                    ConfigDef.ConfigKey definition = TopicConfig.DEFINITION.key(key).orElseThrow();
+                    result.addEntries(entry(key, resolved.value(), resolved.source(), definition, documentation));
+                }
+            });
+            return result.setError(ErrorCode.NONE).build();
+        }
+        if (resource.getType() == ResourceType.BROKER) {
+            if (!resource.getName().equals(String.valueOf(replicaManager.brokerId()))) {
+                return result.setError(ErrorCode.INVALID_REQUEST).setErrorMessage("broker " + resource.getName()
+                        + " is not this broker (" + replicaManager.brokerId() + "); ask that broker").build();
+            }
+            new java.util.TreeMap<>(brokerConfigs).forEach((key, value) -> {
+                if (resource.getKeysCount() == 0 || resource.getKeysList().contains(key)) {
+                    result.addEntries(ConfigEntry.newBuilder().setName(key).setValue(value).setReadOnly(true)
+                            .setSource(ConfigSource.STATIC_BROKER_CONFIG).setType("STRING"));
+                }
+            });
+            return result.setError(ErrorCode.NONE).build();
+        }
+        return result.setError(ErrorCode.INVALID_REQUEST).setErrorMessage("resource type " + resource.getType()
+                + " is not supported; use TOPIC or BROKER").build();
+    }
+
+    private static ConfigEntry entry(String key, String value, ConfigSource source, ConfigDef.ConfigKey definition, boolean documentation) {
+        ConfigEntry.Builder entry = ConfigEntry.newBuilder().setName(key).setSource(source).setReadOnly(false)
+                .setType(definition.type().name()).setSensitive(definition.type() == ConfigDef.Type.PASSWORD);
+        if (value != null) {
+            entry.setValue(value);
+        }
+        if (documentation && definition.documentation() != null) {
+            entry.setDocumentation(definition.documentation());
+        }
+        return entry.build();
+    }
+
+    @Override
+    public void deleteRecords(DeleteRecordsRequest request, StreamObserver<DeleteRecordsResponse> observer) {
+        try {
+            DeleteRecordsResponse.Builder response = DeleteRecordsResponse.newBuilder();
+            for (DeleteRecordsTopic topic : request.getTopicsList()) {
+                DeleteRecordsTopicResult.Builder topicResult = DeleteRecordsTopicResult.newBuilder().setName(topic.getName());
+                for (DeleteRecordsPartition partition : topic.getPartitionsList()) {
+                    DeleteRecordsPartitionResult.Builder result = DeleteRecordsPartitionResult.newBuilder()
+                            .setPartition(partition.getPartition()).setLowWatermark(-1);
+                    try {
+                        if (partition.getPartition() < 0) {
+                            throw new ApiException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "partition " + partition.getPartition()
+                                    + " of '" + topic.getName() + "' does not exist");
+                        }
+                        long low = replicaManager.deleteRecords(new TopicPartition(topic.getName(), partition.getPartition()), partition.getOffset());
+                        result.setError(ErrorCode.NONE).setLowWatermark(low);
+                    } catch (ApiException e) {
+                        result.setError(e.code()).setErrorMessage(e.getMessage());
+                    }
+                    topicResult.addPartitions(result);
+                }
+                response.addTopics(topicResult);
+            }
+            observer.onNext(response.build());
+            observer.onCompleted();
+        } catch (RuntimeException e) {
+            Requests.fail(observer, e);
+        }
+    }
+
+    @Override
+    public void describeCluster(DescribeClusterRequest request, StreamObserver<DescribeClusterResponse> observer) {
+        MetadataImage image = metadata.image();
+        DescribeClusterResponse.Builder response = DescribeClusterResponse.newBuilder()
+                .setError(ErrorCode.NONE)
+                .setClusterId(metadata.clusterId())
+                .setControllerId(metadata.activeControllerId())
+                .setMetadataOffset(image.offset());
+        for (BrokerRegistration broker : image.cluster().activeBrokers()) {
+            broker.endpoint(listenerName).ifPresent(e -> response.addBrokers(Node.newBuilder().setId(broker.id())
+                    .setHost(e.host()).setPort(e.port()).setRack(broker.rack().orElse(""))));
+        }
+        if (!request.getIncludeQuorum()) {
+            observer.onNext(response.build());
+            observer.onCompleted();
+            return;
+        }
+        controller.describeQuorum().orTimeout(DEFAULT_TIMEOUT_MS, TimeUnit.MILLISECONDS).whenComplete((quorum, failure) -> {
+            if (failure != null) {
+                Requests.fail(observer, failure);
+                return;
+            }
+            response.setControllerId(quorum.getLeaderId()).addAllControllers(quorum.getVotersList())
+                    .addAllBrokerStates(quorum.getBrokersList());
+            observer.onNext(response.build());
+            observer.onCompleted();
+        });
+    }
+}

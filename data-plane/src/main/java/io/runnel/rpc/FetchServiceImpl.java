@@ -1,0 +1,185 @@
+package io.runnel.rpc;
+
+import com.google.protobuf.UnsafeByteOperations;
+import io.grpc.stub.StreamObserver;
+import io.runnel.common.TopicPartition;
+import io.runnel.common.errors.ApiException;
+import io.runnel.proto.EpochEndOffsetResult;
+import io.runnel.proto.ErrorCode;
+import io.runnel.proto.FetchPartition;
+import io.runnel.proto.FetchPartitionResponse;
+import io.runnel.proto.FetchRequest;
+import io.runnel.proto.FetchResponse;
+import io.runnel.proto.FetchServiceGrpc;
+import io.runnel.proto.FetchTopic;
+import io.runnel.proto.FetchTopicResponse;
+import io.runnel.proto.ListOffsetsPartition;
+import io.runnel.proto.ListOffsetsPartitionResponse;
+import io.runnel.proto.ListOffsetsRequest;
+import io.runnel.proto.ListOffsetsResponse;
+import io.runnel.proto.ListOffsetsTopic;
+import io.runnel.proto.ListOffsetsTopicResponse;
+import io.runnel.proto.OffsetForLeaderEpochRequest;
+import io.runnel.proto.OffsetForLeaderEpochResponse;
+import io.runnel.proto.OffsetForLeaderPartition;
+import io.runnel.proto.OffsetForLeaderTopic;
+import io.runnel.proto.OffsetForLeaderTopicResult;
+import io.runnel.replication.FetchInput;
+import io.runnel.replication.FetchParams;
+import io.runnel.replication.FetchResult;
+import io.runnel.replication.NotLeaderException;
+import io.runnel.replication.ReplicaManager;
+import io.runnel.storage.OffsetAndEpoch;
+import io.runnel.storage.TimestampAndOffset;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Fetch (long poll), ListOffsets and OffsetForLeaderEpoch for consumers. Record bytes go into the
+ * response without a copy ({@link UnsafeByteOperations}). Stateless and thread-safe; one instance
+ * per listener.
+ */
+public final class FetchServiceImpl extends FetchServiceGrpc.FetchServiceImplBase {
+
+    private final ReplicaManager replicaManager;
+    private final BrokerMetadata metadata;
+    private final String listenerName;
+
+    public FetchServiceImpl(ReplicaManager replicaManager, BrokerMetadata metadata, String listenerName) {
+        this.replicaManager = replicaManager;
+        this.metadata = metadata;
+        this.listenerName = listenerName;
+    }
+
+    @Override
+    public void fetch(FetchRequest request, StreamObserver<FetchResponse> observer) {
+        try {
+            if (request.getReplicaId() >= 0) {
+                throw new ApiException(ErrorCode.UNSUPPORTED_VERSION,
+                        "replica fetches (replica_id " + request.getReplicaId() + ") are not served by this broker yet");
+            }
+            LinkedHashMap<TopicPartition, FetchInput> inputs = new LinkedHashMap<>();
+            Map<TopicPartition, FetchResult> early = new LinkedHashMap<>();
+            for (FetchTopic topic : request.getTopicsList()) {
+                for (FetchPartition partition : topic.getPartitionsList()) {
+                    if (partition.getPartition() < 0) {
+                        throw new ApiException(ErrorCode.INVALID_REQUEST, "partition " + partition.getPartition()
+                                + " of '" + topic.getTopic() + "': partitions are numbered from 0");
+                    }
+                    TopicPartition tp = new TopicPartition(topic.getTopic(), partition.getPartition());
+                    if (partition.getPartitionMaxBytes() <= 0) {
+                        early.put(tp, FetchResult.error(ErrorCode.INVALID_FETCH_SIZE, "partition_max_bytes must be positive, not "
+                                + partition.getPartitionMaxBytes(), -1, -1));
+                        continue;
+                    }
+                    inputs.put(tp, new FetchInput(partition.getFetchOffset(), partition.getPartitionMaxBytes(),
+                            Requests.epoch(partition.hasCurrentLeaderEpoch(), partition.getCurrentLeaderEpoch())));
+                }
+            }
+            FetchParams params = new FetchParams(request.getMaxWaitMs(), request.getMinBytes(), request.getMaxBytes());
+            replicaManager.fetch(params, inputs, results -> {
+                try {
+                    Map<TopicPartition, FetchResult> all = new LinkedHashMap<>(early);
+                    all.putAll(results);
+                    observer.onNext(toResponse(all));
+                    observer.onCompleted();
+                } catch (RuntimeException e) {
+                    Requests.fail(observer, e);
+                }
+            });
+        } catch (RuntimeException e) {
+            Requests.fail(observer, e);
+        }
+    }
+
+    private FetchResponse toResponse(Map<TopicPartition, FetchResult> results) {
+        Map<String, FetchTopicResponse.Builder> topics = new LinkedHashMap<>();
+        results.forEach((tp, result) -> {
+            FetchPartitionResponse.Builder partition = FetchPartitionResponse.newBuilder()
+                    .setPartition(tp.partition())
+                    .setError(result.error())
+                    .setErrorMessage(result.errorMessage())
+                    .setHighWatermark(result.highWatermark())
+                    .setLastStableOffset(result.highWatermark())
+                    .setLogStartOffset(result.logStartOffset())
+                    .setRecords(UnsafeByteOperations.unsafeWrap(result.records()));
+            if (result.error() == ErrorCode.NOT_LEADER_OR_FOLLOWER || result.error() == ErrorCode.FENCED_LEADER_EPOCH) {
+                LeaderHints.hint(metadata.image(), listenerName, result.leaderId(), result.leaderEpoch())
+                        .ifPresent(partition::setCurrentLeader);
+            }
+            topics.computeIfAbsent(tp.topic(), t -> FetchTopicResponse.newBuilder().setTopic(t)).addPartitions(partition);
+        });
+        FetchResponse.Builder response = FetchResponse.newBuilder();
+        topics.values().forEach(response::addTopics);
+        return response.build();
+    }
+
+    @Override
+    public void listOffsets(ListOffsetsRequest request, StreamObserver<ListOffsetsResponse> observer) {
+        try {
+            ListOffsetsResponse.Builder response = ListOffsetsResponse.newBuilder();
+            for (ListOffsetsTopic topic : request.getTopicsList()) {
+                ListOffsetsTopicResponse.Builder topicResponse = ListOffsetsTopicResponse.newBuilder().setTopic(topic.getTopic());
+                for (ListOffsetsPartition partition : topic.getPartitionsList()) {
+                    topicResponse.addPartitions(listOffset(topic.getTopic(), partition));
+                }
+                response.addTopics(topicResponse);
+            }
+            observer.onNext(response.build());
+            observer.onCompleted();
+        } catch (RuntimeException e) {
+            Requests.fail(observer, e);
+        }
+    }
+
+    private ListOffsetsPartitionResponse listOffset(String topic, ListOffsetsPartition partition) {
+        ListOffsetsPartitionResponse.Builder result = ListOffsetsPartitionResponse.newBuilder().setPartition(partition.getPartition());
+        try {
+            if (partition.getPartition() < 0) {
+                throw new ApiException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "partition " + partition.getPartition()
+                        + " of '" + topic + "' does not exist: partitions are numbered from 0");
+            }
+            TopicPartition tp = new TopicPartition(topic, partition.getPartition());
+            TimestampAndOffset found = replicaManager.listOffset(tp, partition.getTimestamp(),
+                    Requests.epoch(partition.hasCurrentLeaderEpoch(), partition.getCurrentLeaderEpoch()));
+            return result.setError(ErrorCode.NONE).setTimestamp(found.timestamp()).setOffset(found.offset())
+                    .setLeaderEpoch(found.leaderEpoch().orElse(-1)).build();
+        } catch (NotLeaderException e) {
+            result.setError(e.code()).setErrorMessage(e.getMessage()).setOffset(-1).setTimestamp(-1).setLeaderEpoch(-1);
+            LeaderHints.hint(metadata.image(), listenerName, e.leaderId(), e.leaderEpoch()).ifPresent(result::setCurrentLeader);
+            return result.build();
+        } catch (ApiException e) {
+            return result.setError(e.code()).setErrorMessage(e.getMessage()).setOffset(-1).setTimestamp(-1).setLeaderEpoch(-1).build();
+        }
+    }
+
+    @Override
+    public void offsetForLeaderEpoch(OffsetForLeaderEpochRequest request, StreamObserver<OffsetForLeaderEpochResponse> observer) {
+        try {
+            OffsetForLeaderEpochResponse.Builder response = OffsetForLeaderEpochResponse.newBuilder();
+            for (OffsetForLeaderTopic topic : request.getTopicsList()) {
+                OffsetForLeaderTopicResult.Builder topicResult = OffsetForLeaderTopicResult.newBuilder().setTopic(topic.getTopic());
+                for (OffsetForLeaderPartition partition : topic.getPartitionsList()) {
+                    EpochEndOffsetResult.Builder result = EpochEndOffsetResult.newBuilder().setPartition(partition.getPartition());
+                    try {
+                        if (partition.getPartition() < 0) {
+                            throw new ApiException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "partition " + partition.getPartition()
+                                    + " of '" + topic.getTopic() + "' does not exist");
+                        }
+                        OffsetAndEpoch end = replicaManager.endOffsetForEpoch(new TopicPartition(topic.getTopic(), partition.getPartition()),
+                                partition.getLeaderEpoch(), Requests.epoch(partition.hasCurrentLeaderEpoch(), partition.getCurrentLeaderEpoch()));
+                        result.setError(ErrorCode.NONE).setLeaderEpoch(end.epoch()).setEndOffset(end.offset());
+                    } catch (ApiException e) {
+                        result.setError(e.code()).setLeaderEpoch(-1).setEndOffset(-1);
+                    }
+                    topicResult.addPartitions(result);
+                }
+                response.addTopics(topicResult);
+            }
+            observer.onNext(response.build());
+            observer.onCompleted();
+        } catch (RuntimeException e) {
+            Requests.fail(observer, e);
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package io.runnel.rpc;
+
+import io.grpc.stub.StreamObserver;
+import io.runnel.common.errors.ApiException;
+import io.runnel.common.errors.GrpcErrors;
+import io.runnel.proto.ErrorCode;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Small helpers shared by the gRPC services: epochs, whole-call failures. */
+final class Requests {
+
+    private static final Logger log = LoggerFactory.getLogger(Requests.class);
+
+    private Requests() {
+    }
+
+    /** A request's optional leader epoch; absent or -1 means "not checked". */
+    static OptionalInt epoch(boolean present, int value) {
+        return present && value >= 0 ? OptionalInt.of(value) : OptionalInt.empty();
+    }
+
+    /** Fails the call with a gRPC status carrying the Kafka error code (ErrorInfo), never a bare stack trace. */
+    static void fail(StreamObserver<?> observer, Throwable error) {
+        Throwable cause = unwrap(error);
+        if (cause instanceof ApiException api) {
+            observer.onError(GrpcErrors.toStatus(api));
+        } else if (cause instanceof io.grpc.StatusRuntimeException status) {
+            observer.onError(status);
+        } else {
+            log.error("Unexpected error serving a request", cause);
+            observer.onError(GrpcErrors.toStatus(ErrorCode.UNKNOWN_SERVER_ERROR, "unexpected server error: " + cause, java.util.Map.of()));
+        }
+    }
+
+    static Throwable unwrap(Throwable error) {
+        Throwable cause = error;
+        while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+}

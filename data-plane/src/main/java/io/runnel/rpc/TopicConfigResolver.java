@@ -1,0 +1,70 @@
+package io.runnel.rpc;
+
+import io.runnel.common.config.ConfigDef;
+import io.runnel.common.config.TopicConfig;
+import io.runnel.metadata.image.MetadataImage;
+import io.runnel.proto.ConfigSource;
+import io.runnel.storage.LogConfig;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A topic's effective configuration, with Kafka's precedence: the topic's own override, then a
+ * cluster-wide dynamic default, then this node's static file, then the built-in default. Used for
+ * the logs' {@link LogConfig} and for DescribeConfigs, so both always agree. Immutable, thread-safe.
+ */
+public final class TopicConfigResolver {
+
+    /** One resolved key: its value (null when none) and where it came from. */
+    public record Resolved(String value, ConfigSource source) {
+    }
+
+    private final Map<String, String> staticDefaults;
+
+    /** @param staticDefaults topic keys set by this node's configuration file (retention.ms for log.retention.ms, ...) */
+    public TopicConfigResolver(Map<String, String> staticDefaults) {
+        this.staticDefaults = Map.copyOf(staticDefaults);
+    }
+
+    public Map<String, Resolved> resolve(MetadataImage image, String topic) {
+        Map<String, String> overrides = image.configs().topicConfigs(topic);
+        Map<String, String> clusterDefaults = image.configs().brokerConfigs("");
+        Map<String, Resolved> resolved = new LinkedHashMap<>();
+        List<ConfigDef.ConfigKey> keys = TopicConfig.DEFINITION.configKeys().stream()
+                .sorted(java.util.Comparator.comparing(ConfigDef.ConfigKey::name)).toList();
+        for (ConfigDef.ConfigKey key : keys) {
+            String serverKey = TopicConfig.serverDefaultKey(key.name()).orElse(null);
+            if (overrides.containsKey(key.name())) {
+                resolved.put(key.name(), new Resolved(overrides.get(key.name()), ConfigSource.DYNAMIC_TOPIC_CONFIG));
+            } else if (serverKey != null && clusterDefaults.containsKey(serverKey)) {
+                resolved.put(key.name(), new Resolved(clusterDefaults.get(serverKey), ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG));
+            } else if (staticDefaults.containsKey(key.name())) {
+                resolved.put(key.name(), new Resolved(staticDefaults.get(key.name()), ConfigSource.STATIC_BROKER_CONFIG));
+            } else {
+                resolved.put(key.name(), new Resolved(format(key.defaultValue()), ConfigSource.DEFAULT_CONFIG));
+            }
+        }
+        return resolved;
+    }
+
+    public LogConfig logConfig(MetadataImage image, String topic) {
+        Map<String, String> values = new LinkedHashMap<>();
+        resolve(image, topic).forEach((key, resolved) -> {
+            if (resolved.source() != ConfigSource.DEFAULT_CONFIG && resolved.value() != null) {
+                values.put(key, resolved.value());
+            }
+        });
+        return LogConfig.fromMap(values);
+    }
+
+    static String format(Object value) {
+        if (value == null || value == ConfigDef.NO_DEFAULT) {
+            return null;
+        }
+        if (value instanceof List<?> list) {
+            return String.join(",", list.stream().map(String::valueOf).toList());
+        }
+        return String.valueOf(value);
+    }
+}

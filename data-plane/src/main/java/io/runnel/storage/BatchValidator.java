@@ -1,0 +1,221 @@
+package io.runnel.storage;
+
+import io.runnel.common.errors.ApiException;
+import io.runnel.common.errors.CorruptRecordException;
+import io.runnel.common.record.CloseableIterator;
+import io.runnel.common.record.Record;
+import io.runnel.common.record.RecordBatch;
+import io.runnel.common.record.TimestampType;
+import io.runnel.proto.ErrorCode;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Validates the batches of one append request before anything is written, and (for the leader) assigns
+ * their offsets, stamps the leader epoch and, under LogAppendTime, the broker time. Pure logic on a
+ * buffer: no files, no clock (the time is an argument). Stateless and thread-safe.
+ *
+ * <p>Every batch of the request is checked before any is changed, so a request with one bad batch is
+ * rejected whole. Checks, in order, with the error each failure raises:
+ * <ul>
+ *   <li>framing: at least {@link RecordBatch#LOG_OVERHEAD} bytes, a length field that covers a v2 header
+ *       and fits in the request, no trailing bytes → CORRUPT_MESSAGE;</li>
+ *   <li>magic 2 only → CORRUPT_MESSAGE;</li>
+ *   <li>batch size ≤ {@code max.message.bytes} → RECORD_TOO_LARGE;</li>
+ *   <li>CRC-32C over attributes..end → CORRUPT_MESSAGE;</li>
+ *   <li>leader only: recordCount &gt; 0 and lastOffsetDelta = recordCount − 1, offset deltas 0, 1, 2, …
+ *       (Kafka's validator for v2), no control batch from a client, a producer id needs a sequence
+ *       → INVALID_RECORD; record framing (including decompression) → CORRUPT_MESSAGE;</li>
+ *   <li>leader, CreateTime: every record timestamp within [now − message.timestamp.before.max.ms,
+ *       now + message.timestamp.after.max.ms] → INVALID_TIMESTAMP;</li>
+ *   <li>follower only: offsets increase from batch to batch, starting at or after the log end offset
+ *       → INVALID_RECORD.</li>
+ * </ul>
+ */
+final class BatchValidator {
+
+    private BatchValidator() {
+    }
+
+    /**
+     * Validates a leader append and assigns offsets from {@code nextOffset}. Rewrites baseOffset,
+     * partitionLeaderEpoch and (when needed) maxTimestamp/attributes/CRC in {@code request}'s bytes.
+     */
+    static ValidatedBatches validateAsLeader(ByteBuffer request, long nextOffset, int leaderEpoch, LogConfig config,
+                                             long nowMs, AppendOrigin origin) {
+        List<RecordBatch> batches = frame(request, config);
+        boolean logAppendTime = config.messageTimestampType() == TimestampType.LOG_APPEND_TIME;
+        long[] computedMaxTimestamps = new long[batches.size()];
+        for (int i = 0; i < batches.size(); i++) {
+            computedMaxTimestamps[i] = validateLeaderBatch(batches.get(i), config, nowMs, origin, logAppendTime);
+        }
+        // Everything is valid: only now change the bytes.
+        List<ValidatedBatches.BatchInfo> infos = new ArrayList<>(batches.size());
+        long offset = nextOffset;
+        long maxTimestamp = RecordBatch.NO_TIMESTAMP;
+        long offsetOfMaxTimestamp = -1;
+        int recordCount = 0;
+        int position = 0;
+        for (int i = 0; i < batches.size(); i++) {
+            RecordBatch batch = batches.get(i);
+            batch.setBaseOffset(offset);
+            batch.setPartitionLeaderEpoch(leaderEpoch);
+            if (logAppendTime) {
+                batch.setMaxTimestamp(TimestampType.LOG_APPEND_TIME, nowMs);
+            } else if (batch.timestampType() != TimestampType.CREATE_TIME || batch.maxTimestamp() != computedMaxTimestamps[i]) {
+                batch.setMaxTimestamp(TimestampType.CREATE_TIME, computedMaxTimestamps[i]);
+            }
+            infos.add(new ValidatedBatches.BatchInfo(position, batch.sizeInBytes(), offset, batch.lastOffset(),
+                    batch.maxTimestamp(), leaderEpoch));
+            if (batch.maxTimestamp() > maxTimestamp) {
+                maxTimestamp = batch.maxTimestamp();
+                offsetOfMaxTimestamp = batch.lastOffset();
+            }
+            recordCount += batch.recordCount();
+            position += batch.sizeInBytes();
+            offset = batch.nextOffset();
+        }
+        return new ValidatedBatches(request, List.copyOf(infos), maxTimestamp, offsetOfMaxTimestamp, recordCount,
+                logAppendTime ? nowMs : RecordBatch.NO_TIMESTAMP);
+    }
+
+    /** Validates a follower append: framing, size, CRC and offsets in order from {@code logEndOffset}. Changes nothing. */
+    static ValidatedBatches validateAsFollower(ByteBuffer request, long logEndOffset, LogConfig config) {
+        List<RecordBatch> batches = frame(request, config);
+        List<ValidatedBatches.BatchInfo> infos = new ArrayList<>(batches.size());
+        long expectedAtLeast = logEndOffset;
+        long maxTimestamp = RecordBatch.NO_TIMESTAMP;
+        long offsetOfMaxTimestamp = -1;
+        int recordCount = 0;
+        int position = 0;
+        for (RecordBatch batch : batches) {
+            if (batch.lastOffsetDelta() < 0) {
+                throw new ApiException(ErrorCode.INVALID_RECORD, "record batch at offset " + batch.baseOffset()
+                        + " has a negative lastOffsetDelta " + batch.lastOffsetDelta());
+            }
+            if (batch.baseOffset() < expectedAtLeast) {
+                throw new ApiException(ErrorCode.INVALID_RECORD, "record batch baseOffset " + batch.baseOffset()
+                        + " is below the next expected offset " + expectedAtLeast + " (offsets must increase)");
+            }
+            infos.add(new ValidatedBatches.BatchInfo(position, batch.sizeInBytes(), batch.baseOffset(), batch.lastOffset(),
+                    batch.maxTimestamp(), batch.partitionLeaderEpoch()));
+            if (batch.maxTimestamp() > maxTimestamp) {
+                maxTimestamp = batch.maxTimestamp();
+                offsetOfMaxTimestamp = batch.lastOffset();
+            }
+            recordCount += batch.recordCount();
+            position += batch.sizeInBytes();
+            expectedAtLeast = batch.nextOffset();
+        }
+        return new ValidatedBatches(request, List.copyOf(infos), maxTimestamp, offsetOfMaxTimestamp, recordCount,
+                RecordBatch.NO_TIMESTAMP);
+    }
+
+    /** Splits the request into batches, checking framing, magic, size and CRC of each. */
+    static List<RecordBatch> frame(ByteBuffer requestBuffer, LogConfig config) {
+        ByteBuffer request = requestBuffer.duplicate().order(java.nio.ByteOrder.BIG_ENDIAN);
+        List<RecordBatch> batches = new ArrayList<>();
+        int limit = request.limit();
+        int position = request.position();
+        while (position < limit) {
+            int remaining = limit - position;
+            if (remaining < RecordBatch.LOG_OVERHEAD) {
+                throw new CorruptRecordException("request ends with " + remaining + " trailing bytes at position "
+                        + (position - request.position()) + ", fewer than a batch's " + RecordBatch.LOG_OVERHEAD
+                        + "-byte offset and length prefix");
+            }
+            int length = request.getInt(position + RecordBatch.LENGTH_OFFSET);
+            if (length < RecordBatch.HEADER_SIZE - RecordBatch.LOG_OVERHEAD) {
+                throw new CorruptRecordException("record batch at position " + (position - request.position())
+                        + " has batchLength " + length + ", less than the " + (RecordBatch.HEADER_SIZE - RecordBatch.LOG_OVERHEAD)
+                        + " bytes of a v2 header");
+            }
+            if (length > remaining - RecordBatch.LOG_OVERHEAD) {
+                throw new CorruptRecordException("record batch at position " + (position - request.position())
+                        + " has batchLength " + length + " but only " + (remaining - RecordBatch.LOG_OVERHEAD)
+                        + " bytes follow");
+            }
+            byte magic = request.get(position + RecordBatch.MAGIC_OFFSET);
+            if (magic != RecordBatch.MAGIC_V2) {
+                throw new CorruptRecordException("record batch at position " + (position - request.position())
+                        + " has magic " + magic + "; only magic 2 (RecordBatch v2) is accepted");
+            }
+            int size = RecordBatch.LOG_OVERHEAD + length;
+            if (size > config.maxMessageBytes()) {
+                throw new ApiException(ErrorCode.RECORD_TOO_LARGE, "record batch at position "
+                        + (position - request.position()) + " is " + size + " bytes, above max.message.bytes "
+                        + config.maxMessageBytes());
+            }
+            ByteBuffer view = request.duplicate();
+            view.position(position);
+            RecordBatch batch = RecordBatch.readFrom(view);
+            batch.ensureValid();
+            batches.add(batch);
+            position += size;
+        }
+        return batches;
+    }
+
+    /** Checks one batch as the leader must and returns the largest record timestamp in it. */
+    private static long validateLeaderBatch(RecordBatch batch, LogConfig config, long nowMs, AppendOrigin origin,
+                                            boolean logAppendTime) {
+        int count = batch.recordCount();
+        if (count <= 0) {
+            throw new ApiException(ErrorCode.INVALID_RECORD, "record batch declares recordCount " + count
+                    + "; a produced batch must hold at least one record");
+        }
+        if (batch.lastOffsetDelta() != count - 1) {
+            throw new ApiException(ErrorCode.INVALID_RECORD, "record batch has lastOffsetDelta " + batch.lastOffsetDelta()
+                    + " but recordCount " + count + " (expected lastOffsetDelta " + (count - 1) + ")");
+        }
+        if (batch.isControlBatch() && origin == AppendOrigin.CLIENT) {
+            throw new ApiException(ErrorCode.INVALID_RECORD, "clients may not write control batches");
+        }
+        if (batch.producerId() >= 0 && batch.baseSequence() < 0) {
+            throw new ApiException(ErrorCode.INVALID_RECORD, "record batch has producerId " + batch.producerId()
+                    + " but baseSequence " + batch.baseSequence());
+        }
+        long maxTimestamp = RecordBatch.NO_TIMESTAMP;
+        int expectedDelta = 0;
+        try (CloseableIterator<Record> records = batch.records()) {
+            while (records.hasNext()) {
+                Record record = records.next();
+                if (record.offsetDelta() != expectedDelta) {
+                    throw new ApiException(ErrorCode.INVALID_RECORD, "record " + expectedDelta + " of the batch has offsetDelta "
+                            + record.offsetDelta() + "; offset deltas must be 0, 1, 2, ...");
+                }
+                if (!logAppendTime) {
+                    checkTimestamp(record.timestamp(), expectedDelta, config, nowMs);
+                }
+                maxTimestamp = Math.max(maxTimestamp, record.timestamp());
+                expectedDelta++;
+            }
+        }
+        return maxTimestamp;
+    }
+
+    /** CreateTime bounds; overflow-safe for any configured bound. */
+    static void checkTimestamp(long timestamp, int offsetDelta, LogConfig config, long nowMs) {
+        if (timestamp == RecordBatch.NO_TIMESTAMP) {
+            return;
+        }
+        long before = config.messageTimestampBeforeMaxMs();
+        long after = config.messageTimestampAfterMaxMs();
+        boolean tooOld = timestamp < saturatedAdd(nowMs, -before);
+        boolean tooNew = timestamp > saturatedAdd(nowMs, after);
+        if (tooOld || tooNew) {
+            throw new ApiException(ErrorCode.INVALID_TIMESTAMP, "record " + offsetDelta + " of the batch has timestamp "
+                    + timestamp + ", outside [now - message.timestamp.before.max.ms, now + message.timestamp.after.max.ms] = ["
+                    + saturatedAdd(nowMs, -before) + ", " + saturatedAdd(nowMs, after) + "]");
+        }
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long r = a + b;
+        if (((a ^ r) & (b ^ r)) < 0) {
+            return b > 0 ? Long.MAX_VALUE : Long.MIN_VALUE;
+        }
+        return r;
+    }
+}

@@ -1,0 +1,144 @@
+package io.runnel.storage;
+
+import io.runnel.common.config.ConfigException;
+import io.runnel.common.config.TopicConfig;
+import io.runnel.common.record.TimestampType;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The topic-level settings one {@link PartitionLog} obeys, parsed from Kafka's topic keys
+ * ({@link TopicConfig}): absent keys take Kafka's defaults, an unknown key or an invalid value is a
+ * {@link ConfigException} naming the key and the value. Immutable and thread-safe; a log picks up a new
+ * instance through {@link PartitionLog#updateConfig}.
+ *
+ * <p>{@code compression.type} is carried for the broker's benefit; the storage engine itself stores every
+ * batch exactly as it arrives (DESIGN §4) and never recompresses.
+ */
+public final class LogConfig {
+
+    private static final LogConfig DEFAULTS = fromMap(Map.of());
+
+    private final Map<String, Object> values;
+    private final Map<String, String> originals;
+
+    private LogConfig(Map<String, Object> values, Map<String, String> originals) {
+        this.values = values;
+        this.originals = originals;
+    }
+
+    /** Kafka's defaults for every key. */
+    public static LogConfig defaults() {
+        return DEFAULTS;
+    }
+
+    /** Parses topic overrides; keys not given take TopicConfig defaults. */
+    public static LogConfig fromMap(Map<String, String> props) {
+        Map<String, Object> parsed = TopicConfig.DEFINITION.parse(props);
+        return new LogConfig(Collections.unmodifiableMap(parsed),
+                Collections.unmodifiableMap(new LinkedHashMap<>(props)));
+    }
+
+    /** A copy with one more override (convenient in tests and for dynamic config changes). */
+    public LogConfig with(String key, Object value) {
+        Map<String, String> props = new LinkedHashMap<>(originals);
+        props.put(key, String.valueOf(value));
+        return fromMap(props);
+    }
+
+    /** The overrides this config was built from (not the defaults). */
+    public Map<String, String> originals() {
+        return originals;
+    }
+
+    public int segmentBytes() {
+        return (Integer) values.get(TopicConfig.SEGMENT_BYTES);
+    }
+
+    public long segmentMs() {
+        return (Long) values.get(TopicConfig.SEGMENT_MS);
+    }
+
+    public long segmentJitterMs() {
+        return (Long) values.get(TopicConfig.SEGMENT_JITTER_MS);
+    }
+
+    public int segmentIndexBytes() {
+        return (Integer) values.get(TopicConfig.SEGMENT_INDEX_BYTES);
+    }
+
+    public int indexIntervalBytes() {
+        return (Integer) values.get(TopicConfig.INDEX_INTERVAL_BYTES);
+    }
+
+    public long retentionMs() {
+        return (Long) values.get(TopicConfig.RETENTION_MS);
+    }
+
+    public long retentionBytes() {
+        return (Long) values.get(TopicConfig.RETENTION_BYTES);
+    }
+
+    public int maxMessageBytes() {
+        return (Integer) values.get(TopicConfig.MAX_MESSAGE_BYTES);
+    }
+
+    public TimestampType messageTimestampType() {
+        return TopicConfig.TIMESTAMP_TYPE_LOG_APPEND_TIME.equals(values.get(TopicConfig.MESSAGE_TIMESTAMP_TYPE))
+                ? TimestampType.LOG_APPEND_TIME : TimestampType.CREATE_TIME;
+    }
+
+    public long messageTimestampBeforeMaxMs() {
+        return (Long) values.get(TopicConfig.MESSAGE_TIMESTAMP_BEFORE_MAX_MS);
+    }
+
+    public long messageTimestampAfterMaxMs() {
+        return (Long) values.get(TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS);
+    }
+
+    public long flushMessages() {
+        return (Long) values.get(TopicConfig.FLUSH_MESSAGES);
+    }
+
+    public long flushMs() {
+        return (Long) values.get(TopicConfig.FLUSH_MS);
+    }
+
+    public long fileDeleteDelayMs() {
+        return (Long) values.get(TopicConfig.FILE_DELETE_DELAY_MS);
+    }
+
+    public int minInSyncReplicas() {
+        return (Integer) values.get(TopicConfig.MIN_IN_SYNC_REPLICAS);
+    }
+
+    public boolean uncleanLeaderElectionEnable() {
+        return (Boolean) values.get(TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE);
+    }
+
+    public String compressionType() {
+        return (String) values.get(TopicConfig.COMPRESSION_TYPE);
+    }
+
+    @SuppressWarnings("unchecked")
+    public List<String> cleanupPolicy() {
+        return (List<String>) values.get(TopicConfig.CLEANUP_POLICY);
+    }
+
+    /** True when retention deletes old segments (cleanup.policy contains delete). */
+    public boolean deleteEnabled() {
+        return cleanupPolicy().contains(TopicConfig.CLEANUP_POLICY_DELETE);
+    }
+
+    /** Largest offset-index entry count: segment.index.bytes / 8. */
+    public int maxIndexEntries() {
+        return segmentIndexBytes() / OffsetIndex.ENTRY_SIZE;
+    }
+
+    @Override
+    public String toString() {
+        return "LogConfig" + originals;
+    }
+}

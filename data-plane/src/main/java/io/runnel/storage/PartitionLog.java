@@ -1,0 +1,924 @@
+package io.runnel.storage;
+
+import io.runnel.common.TopicPartition;
+import io.runnel.common.errors.ApiException;
+import io.runnel.common.record.RecordBatch;
+import io.runnel.common.time.Time;
+import io.runnel.proto.ErrorCode;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The log of one partition replica: a directory {@code <topic>-<partition>/} of {@link LogSegment}s
+ * ordered by base offset, the last of which (the active segment) takes appends, plus its
+ * {@link LeaderEpochFileCache} and {@code partition.metadata}.
+ *
+ * <p><b>Offsets.</b> {@code logStartOffset <= highWatermark <= logEndOffset}; the recovery point is the
+ * offset below which everything has been fsynced. Appends assign offsets from the log end offset
+ * (leader) or keep the leader's (follower); see {@link BatchValidator} for what is rejected. A rejected
+ * request appends nothing.
+ *
+ * <p><b>Durability.</b> An append returns once the bytes are in the OS page cache: append ≠ flush ≠
+ * durable. {@link #flush()} fsyncs the segments and advances the recovery point; it also runs when
+ * {@code flush.messages} records are unflushed and, on a roll, for the segments rolled out (in the
+ * background when a scheduler is given). After an unclean stop everything from the recovery point is
+ * re-validated (see {@link #open}).
+ *
+ * <p><b>Thread safety.</b> Appends, truncation, rolls, retention and config changes take one lock.
+ * Reads take no log lock: they read the published log end ({@link #logEndOffsetMetadata()}, volatile)
+ * and never look past it, so they see whole batches only. Segments removed by retention or truncation are
+ * renamed {@code .deleted} and their files closed only after {@code file.delete.delay.ms}, so a read that
+ * already holds one finishes.
+ */
+public final class PartitionLog implements Closeable {
+
+    /** fetchOffsetByTimestamp: the log start offset. */
+    public static final long EARLIEST_TIMESTAMP = -2L;
+    /** fetchOffsetByTimestamp: the log end offset. */
+    public static final long LATEST_TIMESTAMP = -1L;
+    /** fetchOffsetByTimestamp: the record with the largest timestamp. */
+    public static final long MAX_TIMESTAMP = -3L;
+
+    private static final Logger LOG = LoggerFactory.getLogger(PartitionLog.class);
+
+    private final TopicPartition topicPartition;
+    private final Time time;
+    private final ScheduledExecutorService scheduler;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final ConcurrentSkipListMap<Long, LogSegment> segments = new ConcurrentSkipListMap<>();
+    private final LeaderEpochFileCache leaderEpochCache;
+    private volatile Path dir;
+    private volatile UUID topicId;
+    private volatile LogConfig config;
+    private volatile LogOffsetMetadata nextOffsetMetadata;
+    private volatile long logStartOffset;
+    private volatile long highWatermark;
+    private volatile long recoveryPoint;
+    private volatile long lastFlushMs;
+    private volatile boolean closed;
+    private volatile boolean directoryDirty;
+
+    private PartitionLog(Builder builder) {
+        this.dir = builder.dir;
+        this.topicPartition = TopicPartition.fromDirectoryName(builder.dir.getFileName().toString());
+        this.time = builder.time;
+        this.scheduler = builder.scheduler;
+        this.config = builder.config;
+        this.lastFlushMs = time.milliseconds();
+        this.leaderEpochCache = new LeaderEpochFileCache(builder.dir, this::logEndOffset);
+        this.nextOffsetMetadata = LogOffsetMetadata.offsetOnly(0);
+    }
+
+    /** Options for {@link #open}; defaults: recovery point 0, log start 0, HW 0, unclean (recover), system time. */
+    public static Builder builder(Path dir) {
+        return new Builder(dir);
+    }
+
+    /** How to open a log. Not thread-safe; use once. */
+    public static final class Builder {
+        private final Path dir;
+        private UUID topicId;
+        private LogConfig config = LogConfig.defaults();
+        private long recoveryPoint;
+        private long logStartOffset;
+        private long highWatermark;
+        private boolean hadCleanShutdown;
+        private ScheduledExecutorService scheduler;
+        private Time time = Time.SYSTEM;
+
+        private Builder(Path dir) {
+            this.dir = dir;
+        }
+
+        public Builder topicId(UUID id) {
+            this.topicId = id;
+            return this;
+        }
+
+        public Builder config(LogConfig c) {
+            this.config = c;
+            return this;
+        }
+
+        public Builder recoveryPoint(long offset) {
+            this.recoveryPoint = offset;
+            return this;
+        }
+
+        public Builder logStartOffset(long offset) {
+            this.logStartOffset = offset;
+            return this;
+        }
+
+        public Builder highWatermark(long offset) {
+            this.highWatermark = offset;
+            return this;
+        }
+
+        public Builder hadCleanShutdown(boolean clean) {
+            this.hadCleanShutdown = clean;
+            return this;
+        }
+
+        /** Runs background flushes after a roll and delayed file deletion; null: both run inline. */
+        public Builder scheduler(ScheduledExecutorService s) {
+            this.scheduler = s;
+            return this;
+        }
+
+        public Builder time(Time t) {
+            this.time = t;
+            return this;
+        }
+
+        /** Opens (creating the directory if needed) and loads the log; see {@link PartitionLog#open}. */
+        public PartitionLog open() {
+            return PartitionLog.open(this);
+        }
+    }
+
+    /**
+     * Opens a partition directory. Stray {@code .cleaned}, {@code .swap}, {@code .deleted} and
+     * {@code .tmp} files and index files without a log file are deleted. After a clean shutdown, segment
+     * indexes are only sanity-checked (a corrupt or missing index is rebuilt from its segment). Otherwise
+     * every segment from the one holding the recovery point is re-read: each batch's framing, magic,
+     * CRC-32C and offset order is checked, both indexes are rebuilt, the file is cut at the first bad or
+     * torn batch and all later segments are deleted; the recovered segments are fsynced. The log end
+     * offset is then the end of the last whole batch.
+     */
+    static PartitionLog open(Builder builder) {
+        try {
+            Files.createDirectories(builder.dir);
+        } catch (IOException e) {
+            throw new StorageException("cannot create partition directory " + builder.dir, e);
+        }
+        PartitionLog log = new PartitionLog(builder);
+        log.load(builder);
+        return log;
+    }
+
+    // ---- loading and recovery ----------------------------------------------------------------------
+
+    private void load(Builder builder) {
+        PartitionMetadataFile metadata = new PartitionMetadataFile(dir);
+        Optional<UUID> storedId = metadata.read();
+        if (builder.topicId != null && storedId.isPresent() && !storedId.get().equals(builder.topicId)) {
+            throw new ApiException(ErrorCode.INCONSISTENT_TOPIC_ID, "partition directory " + dir + " belongs to topic id "
+                    + storedId.get() + ", not " + builder.topicId);
+        }
+        topicId = storedId.orElse(builder.topicId);
+        if (storedId.isEmpty() && builder.topicId != null) {
+            metadata.write(builder.topicId);
+        }
+        removeStrayFiles();
+        List<Long> needRebuild = openSegments(builder.hadCleanShutdown);
+        if (segments.isEmpty()) {
+            long start = Math.max(0, builder.logStartOffset);
+            segments.put(start, newSegment(start));
+        }
+        long recoverFrom = builder.hadCleanShutdown ? Long.MAX_VALUE : builder.recoveryPoint;
+        recoverSegments(recoverFrom, needRebuild);
+        LogSegment active = segments.lastEntry().getValue();
+        active.resizeIndexes(config.segmentIndexBytes());
+        long logEndOffset = active.readNextOffset();
+        nextOffsetMetadata = new LogOffsetMetadata(logEndOffset, active.baseOffset(), active.sizeInBytes());
+        logStartOffset = Math.min(Math.max(builder.logStartOffset, segments.firstKey()), logEndOffset);
+        // After a clean shutdown everything was flushed; after recovery the recovered segments were fsynced.
+        recoveryPoint = logEndOffset;
+        highWatermark = Math.min(Math.max(builder.highWatermark, logStartOffset), logEndOffset);
+        leaderEpochCache.truncateFromEnd(logEndOffset);
+        leaderEpochCache.truncateFromStart(logStartOffset);
+    }
+
+    private void removeStrayFiles() {
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path file : files.toList()) {
+                String name = file.getFileName().toString();
+                boolean stray = name.endsWith(LogFileNames.DELETED_SUFFIX) || name.endsWith(LogFileNames.CLEANED_SUFFIX)
+                        || name.endsWith(LogFileNames.SWAP_SUFFIX) || name.endsWith(".tmp");
+                boolean orphanIndex = (LogFileNames.baseOffsetOf(name, LogFileNames.INDEX_SUFFIX).isPresent()
+                        || LogFileNames.baseOffsetOf(name, LogFileNames.TIME_INDEX_SUFFIX).isPresent())
+                        && !Files.exists(dir.resolve(name.substring(0, LogFileNames.OFFSET_DIGITS) + LogFileNames.LOG_SUFFIX));
+                if (stray || orphanIndex) {
+                    LOG.info("{}: deleting stray file {}", topicPartition, name);
+                    Files.deleteIfExists(file);
+                }
+            }
+        } catch (IOException e) {
+            throw new StorageException("cannot list partition directory " + dir, e);
+        }
+    }
+
+    /** Opens every segment; returns the base offsets of segments whose indexes must be rebuilt. */
+    private List<Long> openSegments(boolean hadCleanShutdown) {
+        List<Long> needRebuild = new ArrayList<>();
+        List<Long> baseOffsets = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            files.forEach(f -> LogFileNames.baseOffsetOf(f.getFileName().toString(), LogFileNames.LOG_SUFFIX)
+                    .ifPresent(baseOffsets::add));
+        } catch (IOException e) {
+            throw new StorageException("cannot list partition directory " + dir, e);
+        }
+        baseOffsets.sort(Comparator.naturalOrder());
+        for (long baseOffset : baseOffsets) {
+            boolean indexesPresent = Files.exists(LogFileNames.indexFile(dir, baseOffset))
+                    && Files.exists(LogFileNames.timeIndexFile(dir, baseOffset));
+            LogSegment segment = openSegment(baseOffset);
+            segments.put(baseOffset, segment);
+            if (!indexesPresent && segment.sizeInBytes() > 0) {
+                LOG.warn("{}: index files of segment {} missing; rebuilding", topicPartition, baseOffset);
+                needRebuild.add(baseOffset);
+                continue;
+            }
+            try {
+                segment.sanityCheck();
+            } catch (AbstractIndex.CorruptIndexException e) {
+                if (hadCleanShutdown) {
+                    LOG.warn("{}: {}; rebuilding the indexes of segment {}", topicPartition, e.getMessage(), baseOffset);
+                }
+                needRebuild.add(baseOffset);
+            }
+        }
+        return needRebuild;
+    }
+
+    private void recoverSegments(long recoverFrom, List<Long> needRebuild) {
+        Long firstUnflushed = recoverFrom == Long.MAX_VALUE ? null : segments.floorKey(recoverFrom);
+        if (firstUnflushed == null && recoverFrom != Long.MAX_VALUE) {
+            firstUnflushed = segments.firstKey();
+        }
+        List<LogSegment> recovered = new ArrayList<>();
+        for (LogSegment segment : new ArrayList<>(segments.values())) {
+            boolean unflushed = firstUnflushed != null && segment.baseOffset() >= firstUnflushed;
+            if (!unflushed && !needRebuild.contains(segment.baseOffset())) {
+                continue;
+            }
+            LogSegment.RecoveryResult result = segment.recover(config, batch -> {
+                int epoch = batch.partitionLeaderEpoch();
+                if (epoch >= 0 && leaderEpochCache.latestEpoch().map(latest -> epoch > latest).orElse(true)) {
+                    leaderEpochCache.assign(epoch, batch.baseOffset());
+                }
+            });
+            recovered.add(segment);
+            if (result.truncatedBytes() > 0) {
+                LOG.warn("{}: recovery truncated {} bytes of segment {}: {}", topicPartition, result.truncatedBytes(),
+                        segment.baseOffset(), result.reason());
+                for (LogSegment later : new ArrayList<>(segments.tailMap(segment.baseOffset(), false).values())) {
+                    LOG.warn("{}: recovery deletes segment {} after the truncation point", topicPartition, later.baseOffset());
+                    segments.remove(later.baseOffset());
+                    later.deleteFiles();
+                }
+                break;
+            }
+        }
+        for (LogSegment segment : recovered) {
+            if (segments.containsKey(segment.baseOffset())) {
+                segment.flush();
+            }
+        }
+        if (!recovered.isEmpty()) {
+            CheckpointFile.fsyncDirectory(dir);
+        }
+    }
+
+    private LogSegment openSegment(long baseOffset) {
+        LogConfig c = config;
+        long jitterMs = c.segmentJitterMs() > 0 ? ThreadLocalRandom.current().nextLong(Math.min(c.segmentJitterMs(), c.segmentMs())) : 0;
+        return LogSegment.open(dir, baseOffset, c, jitterMs, time.milliseconds());
+    }
+
+    private LogSegment newSegment(long baseOffset) {
+        for (Path stale : List.of(LogFileNames.logFile(dir, baseOffset), LogFileNames.indexFile(dir, baseOffset),
+                LogFileNames.timeIndexFile(dir, baseOffset))) {
+            try {
+                Files.deleteIfExists(stale);
+            } catch (IOException e) {
+                throw new StorageException("cannot delete stale segment file " + stale, e);
+            }
+        }
+        directoryDirty = true;
+        return openSegment(baseOffset);
+    }
+
+    // ---- accessors ---------------------------------------------------------------------------------
+
+    public TopicPartition topicPartition() {
+        return topicPartition;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /** The topic id from partition.metadata, or null when none was ever assigned. */
+    public UUID topicId() {
+        return topicId;
+    }
+
+    /** Binds the log to a topic id (writes partition.metadata); a different existing id is INCONSISTENT_TOPIC_ID. */
+    public void assignTopicId(UUID id) {
+        lock.lock();
+        try {
+            if (topicId != null && !topicId.equals(id)) {
+                throw new ApiException(ErrorCode.INCONSISTENT_TOPIC_ID, "partition " + topicPartition + " has topic id "
+                        + topicId + ", not " + id);
+            }
+            if (topicId == null) {
+                new PartitionMetadataFile(dir).write(id);
+                topicId = id;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public LogConfig config() {
+        return config;
+    }
+
+    public void updateConfig(LogConfig newConfig) {
+        lock.lock();
+        try {
+            this.config = newConfig;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public long logStartOffset() {
+        return logStartOffset;
+    }
+
+    public long logEndOffset() {
+        return nextOffsetMetadata.messageOffset();
+    }
+
+    public LogOffsetMetadata logEndOffsetMetadata() {
+        return nextOffsetMetadata;
+    }
+
+    public long highWatermark() {
+        return highWatermark;
+    }
+
+    /** Sets the high watermark, clamped to [logStartOffset, logEndOffset]. */
+    public void updateHighWatermark(long hw) {
+        lock.lock();
+        try {
+            highWatermark = Math.min(Math.max(hw, logStartOffset), logEndOffset());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public long recoveryPoint() {
+        return recoveryPoint;
+    }
+
+    /** Wall-clock time of the last flush (or of opening), for the flush.ms scheduler. */
+    public long lastFlushMs() {
+        return lastFlushMs;
+    }
+
+    public LeaderEpochFileCache leaderEpochCache() {
+        return leaderEpochCache;
+    }
+
+    /** Kafka's OffsetsForLeaderEpoch answer, empty when the epoch is unknown (see {@link LeaderEpochFileCache#endOffsetFor}). */
+    public Optional<OffsetAndEpoch> endOffsetForEpoch(int epoch) {
+        OffsetAndEpoch result = leaderEpochCache.endOffsetFor(epoch, logEndOffset());
+        return result.epoch() == LeaderEpochFileCache.UNDEFINED_EPOCH ? Optional.empty() : Optional.of(result);
+    }
+
+    public long sizeInBytes() {
+        long total = 0;
+        for (LogSegment segment : segments.values()) {
+            total += segment.sizeInBytes();
+        }
+        return total;
+    }
+
+    public int numberOfSegments() {
+        return segments.size();
+    }
+
+    /** The segments, oldest first (a snapshot). */
+    public List<LogSegment> segments() {
+        return List.copyOf(segments.values());
+    }
+
+    public LogSegment activeSegment() {
+        return segments.lastEntry().getValue();
+    }
+
+    // ---- appending ---------------------------------------------------------------------------------
+
+    /** {@link #appendAsLeader(ByteBuffer, int, AppendOrigin)} for a client's produce request. */
+    public LogAppendInfo appendAsLeader(ByteBuffer batches, int leaderEpoch) {
+        return appendAsLeader(batches, leaderEpoch, AppendOrigin.CLIENT);
+    }
+
+    /**
+     * Validates the batches, assigns offsets from the log end offset and appends them. The batch headers
+     * are rewritten in place in {@code batches} (baseOffset, partitionLeaderEpoch, and under
+     * LogAppendTime the timestamp and CRC); a read-only buffer is copied first. Records
+     * (leaderEpoch, first offset) in the epoch cache when the epoch is new.
+     */
+    public LogAppendInfo appendAsLeader(ByteBuffer batches, int leaderEpoch, AppendOrigin origin) {
+        ByteBuffer buffer = writable(batches);
+        lock.lock();
+        try {
+            checkOpen();
+            long nowMs = time.milliseconds();
+            ValidatedBatches validated = BatchValidator.validateAsLeader(buffer, logEndOffset(), leaderEpoch, config, nowMs, origin);
+            if (!validated.isEmpty() && leaderEpoch >= 0
+                    && leaderEpochCache.latestEpoch().map(latest -> leaderEpoch > latest).orElse(true)) {
+                checkFits(validated);
+                leaderEpochCache.assign(leaderEpoch, validated.firstOffset());
+            }
+            return append(validated);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Appends batches replicated from the leader, keeping their offsets and epochs. Checks framing, size,
+     * CRC and that offsets increase from the log end offset on. Each new epoch seen is recorded.
+     */
+    public LogAppendInfo appendAsFollower(ByteBuffer batches) {
+        lock.lock();
+        try {
+            checkOpen();
+            ValidatedBatches validated = BatchValidator.validateAsFollower(batches, logEndOffset(), config);
+            checkFits(validated);
+            for (ValidatedBatches.BatchInfo batch : validated.batches()) {
+                int epoch = batch.partitionLeaderEpoch();
+                if (epoch >= 0 && leaderEpochCache.latestEpoch().map(latest -> epoch > latest).orElse(true)) {
+                    leaderEpochCache.assign(epoch, batch.baseOffset());
+                }
+            }
+            return append(validated);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static ByteBuffer writable(ByteBuffer batches) {
+        if (!batches.isReadOnly()) {
+            return batches;
+        }
+        ByteBuffer copy = ByteBuffer.allocate(batches.remaining());
+        copy.put(batches.duplicate()).flip();
+        return copy;
+    }
+
+    /** Rejects a request no segment could hold. */
+    private void checkFits(ValidatedBatches validated) {
+        if (validated.isEmpty()) {
+            return;
+        }
+        if (validated.sizeInBytes() > config.segmentBytes()) {
+            throw new ApiException(ErrorCode.RECORD_LIST_TOO_LARGE, "append of " + validated.sizeInBytes()
+                    + " bytes to " + topicPartition + " exceeds segment.bytes " + config.segmentBytes());
+        }
+        if (validated.lastOffset() - validated.firstOffset() > Integer.MAX_VALUE) {
+            throw new ApiException(ErrorCode.INVALID_RECORD, "append spans offsets " + validated.firstOffset() + ".."
+                    + validated.lastOffset() + ", more than one segment can address");
+        }
+    }
+
+    private LogAppendInfo append(ValidatedBatches validated) {
+        if (validated.isEmpty()) {
+            long next = logEndOffset();
+            return new LogAppendInfo(next, next - 1, RecordBatch.NO_TIMESTAMP, validated.logAppendTimeMs(), 0, 0, logStartOffset);
+        }
+        checkFits(validated);
+        LogSegment segment = maybeRoll(validated);
+        segment.append(validated);
+        long next = validated.lastOffset() + 1;
+        nextOffsetMetadata = new LogOffsetMetadata(next, segment.baseOffset(), segment.sizeInBytes());
+        if (next - recoveryPoint >= config.flushMessages()) {
+            flushUpTo(next);
+        }
+        return new LogAppendInfo(validated.firstOffset(), validated.lastOffset(), validated.maxTimestamp(),
+                validated.logAppendTimeMs(), validated.recordCount(), validated.sizeInBytes(), logStartOffset);
+    }
+
+    private LogSegment maybeRoll(ValidatedBatches validated) {
+        LogSegment active = activeSegment();
+        Optional<String> reason = active.rollReason(validated.sizeInBytes(), validated.maxTimestamp(),
+                validated.lastOffset(), time.milliseconds(), config);
+        if (reason.isEmpty()) {
+            return active;
+        }
+        LOG.debug("{}: rolling segment {}: {}", topicPartition, active.baseOffset(), reason.get());
+        return rollAt(validated.firstOffset());
+    }
+
+    /** Rolls a new active segment at the log end offset (or later, for a follower's offset gap). */
+    public void roll() {
+        lock.lock();
+        try {
+            checkOpen();
+            rollAt(logEndOffset());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private LogSegment rollAt(long expectedNextOffset) {
+        long newBase = Math.max(expectedNextOffset, logEndOffset());
+        LogSegment active = activeSegment();
+        if (active.sizeInBytes() == 0 && active.baseOffset() == newBase) {
+            return active;
+        }
+        if (segments.containsKey(newBase)) {
+            throw new IllegalStateException("segment " + newBase + " already exists in " + dir);
+        }
+        active.onBecomeInactiveSegment();
+        LogSegment segment = newSegment(newBase);
+        segments.put(newBase, segment);
+        nextOffsetMetadata = new LogOffsetMetadata(logEndOffset(), newBase, 0);
+        if (scheduler != null) {
+            scheduler.execute(() -> flushQuietly(newBase));
+        } else {
+            flushUpTo(newBase);
+        }
+        return segment;
+    }
+
+    private void flushQuietly(long offset) {
+        try {
+            flushUpTo(offset);
+        } catch (RuntimeException e) {
+            LOG.error("{}: background flush up to {} failed", topicPartition, offset, e);
+        }
+    }
+
+    // ---- flushing ----------------------------------------------------------------------------------
+
+    /** Fsyncs everything appended so far and moves the recovery point to the log end offset. */
+    public void flush() {
+        flushUpTo(logEndOffset());
+    }
+
+    /**
+     * Fsyncs the segments holding offsets in [recoveryPoint, offset) and their indexes (and the directory
+     * when segments were created), then moves the recovery point to {@code offset}.
+     */
+    public void flushUpTo(long offset) {
+        long target = Math.min(offset, logEndOffset());
+        long from = recoveryPoint;
+        if (target <= from || closed) {
+            return;
+        }
+        Long floor = segments.floorKey(from);
+        Collection<LogSegment> toFlush = (floor == null ? segments : segments.tailMap(floor, true))
+                .headMap(target, false).values();
+        for (LogSegment segment : toFlush) {
+            segment.flush();
+        }
+        if (directoryDirty) {
+            directoryDirty = false;
+            CheckpointFile.fsyncDirectory(dir);
+        }
+        lock.lock();
+        try {
+            if (target > recoveryPoint) {
+                recoveryPoint = target;
+            }
+            lastFlushMs = time.milliseconds();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- reading -----------------------------------------------------------------------------------
+
+    /**
+     * Reads whole batches from the one holding {@code startOffset}: at most {@code maxBytes} (but with
+     * {@code minOneMessage} at least the first batch whole), none whose base offset is at or above
+     * {@code maxOffsetExclusive}. Reading at the log end offset returns nothing; below the log start
+     * offset or above the log end offset is OFFSET_OUT_OF_RANGE.
+     */
+    public FetchDataInfo read(long startOffset, int maxBytes, long maxOffsetExclusive, boolean minOneMessage) {
+        LogOffsetMetadata end = nextOffsetMetadata;
+        long start = logStartOffset;
+        if (startOffset == end.messageOffset()) {
+            return FetchDataInfo.empty(end);
+        }
+        if (startOffset < start || startOffset > end.messageOffset()) {
+            throw new ApiException(ErrorCode.OFFSET_OUT_OF_RANGE, "offset " + startOffset + " is out of range for "
+                    + topicPartition + ": log start offset " + start + ", log end offset " + end.messageOffset());
+        }
+        if (startOffset >= maxOffsetExclusive) {
+            return FetchDataInfo.empty(LogOffsetMetadata.offsetOnly(startOffset));
+        }
+        Map.Entry<Long, LogSegment> entry = segments.floorEntry(startOffset);
+        if (entry == null) {
+            entry = segments.firstEntry();
+        }
+        while (entry != null && entry.getKey() <= end.segmentBaseOffset()) {
+            LogSegment segment = entry.getValue();
+            int maxPosition = segment.baseOffset() == end.segmentBaseOffset() ? end.relativePositionInSegment() : segment.sizeInBytes();
+            FetchDataInfo info = segment.read(startOffset, maxBytes, maxPosition, maxOffsetExclusive, minOneMessage);
+            if (info != null) {
+                return info;
+            }
+            entry = segments.higherEntry(entry.getKey());
+        }
+        return FetchDataInfo.empty(end);
+    }
+
+    /** Where {@code offset} lives (segment and byte position of its batch); OFFSET_OUT_OF_RANGE outside the log. */
+    public LogOffsetMetadata convertToOffsetMetadata(long offset) {
+        FetchDataInfo info = read(offset, 1, Long.MAX_VALUE, false);
+        return info.fetchOffsetMetadata();
+    }
+
+    /**
+     * Kafka's ListOffsets: the first record whose timestamp is at or above {@code timestampMs}, with its
+     * batch's leader epoch; empty when there is none. {@link #EARLIEST_TIMESTAMP}, {@link #LATEST_TIMESTAMP}
+     * and {@link #MAX_TIMESTAMP} ask for the log start, the log end and the largest timestamp.
+     */
+    public Optional<TimestampAndOffset> fetchOffsetByTimestamp(long timestampMs) {
+        if (timestampMs == EARLIEST_TIMESTAMP) {
+            long start = logStartOffset;
+            return Optional.of(new TimestampAndOffset(RecordBatch.NO_TIMESTAMP, start, epochOf(start)));
+        }
+        if (timestampMs == LATEST_TIMESTAMP) {
+            long end = logEndOffset();
+            OptionalInt epoch = leaderEpochCache.latestEpoch().map(OptionalInt::of).orElse(OptionalInt.empty());
+            return Optional.of(new TimestampAndOffset(RecordBatch.NO_TIMESTAMP, end, epoch));
+        }
+        if (timestampMs == MAX_TIMESTAMP) {
+            return maxTimestampRecord();
+        }
+        if (timestampMs < 0) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "timestamp " + timestampMs + " is negative and not one of -1, -2, -3");
+        }
+        long start = logStartOffset;
+        for (LogSegment segment : segments.values()) {
+            if (segment.maxTimestampSoFar() >= timestampMs) {
+                Optional<TimestampAndOffset> found = segment.findOffsetByTimestamp(timestampMs, start);
+                if (found.isPresent()) {
+                    return found;
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private Optional<TimestampAndOffset> maxTimestampRecord() {
+        LogSegment best = null;
+        for (LogSegment segment : segments.values()) {
+            if (segment.maxTimestampSoFar() >= 0 && (best == null || segment.maxTimestampSoFar() > best.maxTimestampSoFar())) {
+                best = segment;
+            }
+        }
+        if (best == null) {
+            return Optional.empty();
+        }
+        return best.findOffsetByTimestamp(best.maxTimestampSoFar(), logStartOffset);
+    }
+
+    private OptionalInt epochOf(long offset) {
+        return leaderEpochCache.epochForOffset(offset).map(OptionalInt::of).orElse(OptionalInt.empty());
+    }
+
+    // ---- truncation and retention ------------------------------------------------------------------
+
+    /**
+     * Removes everything from {@code offset} on (whole batches: a batch holding {@code offset} goes too).
+     * No-op when {@code offset >= logEndOffset}. Used by followers whose log diverged from the leader's.
+     */
+    public void truncateTo(long offset) {
+        if (offset < 0) {
+            throw new IllegalArgumentException("cannot truncate " + topicPartition + " to negative offset " + offset);
+        }
+        lock.lock();
+        try {
+            checkOpen();
+            if (offset >= logEndOffset()) {
+                return;
+            }
+            if (segments.firstKey() > offset) {
+                truncateFullyAndStartAt(offset);
+                return;
+            }
+            List<LogSegment> removed = new ArrayList<>(segments.tailMap(offset, false).values());
+            removed.forEach(s -> segments.remove(s.baseOffset()));
+            LogSegment active = activeSegment();
+            active.truncateTo(offset);
+            active.resizeIndexes(config.segmentIndexBytes());
+            long end = active.readNextOffset();
+            nextOffsetMetadata = new LogOffsetMetadata(end, active.baseOffset(), active.sizeInBytes());
+            deleteSegmentFiles(removed);
+            leaderEpochCache.truncateFromEnd(end);
+            recoveryPoint = Math.min(recoveryPoint, end);
+            highWatermark = Math.min(highWatermark, end);
+            logStartOffset = Math.min(logStartOffset, end);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Deletes every segment and restarts the log empty at {@code newOffset} (start, end, HW and recovery point). */
+    public void truncateFullyAndStartAt(long newOffset) {
+        if (newOffset < 0) {
+            throw new IllegalArgumentException("cannot start " + topicPartition + " at negative offset " + newOffset);
+        }
+        lock.lock();
+        try {
+            checkOpen();
+            List<LogSegment> removed = new ArrayList<>(segments.values());
+            segments.clear();
+            deleteSegmentFiles(removed);
+            LogSegment segment = newSegment(newOffset);
+            segments.put(newOffset, segment);
+            nextOffsetMetadata = new LogOffsetMetadata(newOffset, newOffset, 0);
+            logStartOffset = newOffset;
+            highWatermark = newOffset;
+            recoveryPoint = newOffset;
+            leaderEpochCache.clearAndFlush();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * DeleteRecords: moves the log start offset up to {@code newLogStartOffset} (whole segments below it
+     * are deleted by the next retention pass). OFFSET_OUT_OF_RANGE when it is above the high watermark.
+     * Returns true when the log start offset moved.
+     */
+    public boolean maybeIncrementLogStartOffset(long newLogStartOffset) {
+        lock.lock();
+        try {
+            checkOpen();
+            if (newLogStartOffset > highWatermark) {
+                throw new ApiException(ErrorCode.OFFSET_OUT_OF_RANGE, "cannot move the log start offset of " + topicPartition
+                        + " to " + newLogStartOffset + ", above the high watermark " + highWatermark);
+            }
+            if (newLogStartOffset <= logStartOffset) {
+                return false;
+            }
+            logStartOffset = newLogStartOffset;
+            leaderEpochCache.truncateFromStart(newLogStartOffset);
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Deletes the oldest segments that retention allows ({@link RetentionPolicy}); rolls first when the
+     * active segment itself is due, so an empty active segment remains. Returns the number deleted.
+     */
+    public int deleteOldSegments() {
+        lock.lock();
+        try {
+            if (closed) {
+                return 0;
+            }
+            List<LogSegment> current = new ArrayList<>(segments.values());
+            List<RetentionPolicy.SegmentInfo> infos = new ArrayList<>(current.size());
+            for (LogSegment segment : current) {
+                infos.add(new RetentionPolicy.SegmentInfo(segment.baseOffset(), segment.sizeInBytes(), segment.largestTimestamp()));
+            }
+            RetentionPolicy.Decision decision = RetentionPolicy.deletable(infos, logEndOffset(), highWatermark,
+                    logStartOffset, config, time.milliseconds());
+            int count = decision.deletableCount();
+            if (count == 0) {
+                return 0;
+            }
+            if (count == current.size()) {
+                rollAt(logEndOffset());
+            }
+            List<LogSegment> removed = current.subList(0, count);
+            removed.forEach(s -> segments.remove(s.baseOffset()));
+            LOG.info("{}: deleting {} segment(s) from {} by {}", topicPartition, count, removed.get(0).baseOffset(), decision.reason());
+            deleteSegmentFiles(removed);
+            long newStart = Math.max(logStartOffset, segments.firstKey());
+            if (newStart > logStartOffset) {
+                logStartOffset = newStart;
+                leaderEpochCache.truncateFromStart(newStart);
+            }
+            highWatermark = Math.max(highWatermark, logStartOffset);
+            return count;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Renames the segments' files to {@code .deleted} and removes them after file.delete.delay.ms. */
+    private void deleteSegmentFiles(List<LogSegment> removed) {
+        if (removed.isEmpty()) {
+            return;
+        }
+        for (LogSegment segment : removed) {
+            segment.addSuffix(LogFileNames.DELETED_SUFFIX);
+        }
+        long delayMs = config.fileDeleteDelayMs();
+        List<LogSegment> toDelete = List.copyOf(removed);
+        if (scheduler == null || delayMs == 0) {
+            toDelete.forEach(LogSegment::deleteFiles);
+        } else {
+            scheduler.schedule(() -> {
+                for (LogSegment segment : toDelete) {
+                    try {
+                        segment.deleteFiles();
+                    } catch (RuntimeException e) {
+                        LOG.error("{}: cannot delete segment {}", topicPartition, segment.baseOffset(), e);
+                    }
+                }
+            }, delayMs, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    // ---- lifecycle ---------------------------------------------------------------------------------
+
+    private void checkOpen() {
+        if (closed) {
+            throw new StorageException("log of " + topicPartition + " in " + dir + " is closed");
+        }
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** Closes the segments (trimming their indexes) without flushing; see {@link LogManager#shutdown()}. */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            for (LogSegment segment : segments.values()) {
+                segment.close();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Moves the (closed) log's directory, for deletion by {@link LogManager#deleteLog}. */
+    void renameDir(Path target) {
+        lock.lock();
+        try {
+            Files.move(dir, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            dir = target;
+        } catch (IOException e) {
+            throw new StorageException("cannot rename " + dir + " to " + target, e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Closes the log and removes its directory with every file in it. */
+    public void deleteFiles() {
+        close();
+        deleteDirectory(dir);
+    }
+
+    static void deleteDirectory(Path directory) {
+        if (!Files.exists(directory)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(directory)) {
+            for (Path path : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        } catch (IOException e) {
+            throw new StorageException("cannot delete " + directory, e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "PartitionLog(" + topicPartition + ", start=" + logStartOffset + ", end=" + logEndOffset() + ", hw="
+                + highWatermark + ", segments=" + segments.size() + ")";
+    }
+}

@@ -1,0 +1,223 @@
+package io.runnel.node.testing;
+
+import io.runnel.node.MetaProperties;
+import io.runnel.node.NodeConfig;
+import io.runnel.node.RunnelNode;
+import io.runnel.node.StorageFormatter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * An in-process Runnel cluster for tests: N controllers and M brokers in this JVM on loopback, each
+ * node with its own directory under the given one. With one controller and one broker it is a
+ * single combined node, as {@code runnel server} runs. Nodes can be stopped, killed (no controlled
+ * shutdown) and restarted on the same directories and ports. Not thread-safe: one test drives it.
+ */
+public final class LocalCluster implements AutoCloseable {
+
+    private final Path dir;
+    private final int controllers;
+    private final int brokers;
+    private final Map<String, String> overrides;
+    private final String clusterId = MetaProperties.randomClusterId();
+    private final Map<Integer, NodeConfig> configs = new TreeMap<>();
+    private final Map<Integer, RunnelNode> running = new TreeMap<>();
+
+    private LocalCluster(Path dir, int controllers, int brokers, Map<String, String> overrides) {
+        this.dir = dir;
+        this.controllers = controllers;
+        this.brokers = brokers;
+        this.overrides = Map.copyOf(overrides);
+    }
+
+    public static LocalCluster singleNode(Path dir) {
+        return new LocalCluster(dir, 1, 1, Map.of());
+    }
+
+    public static LocalCluster singleNode(Path dir, Map<String, String> overrides) {
+        return new LocalCluster(dir, 1, 1, overrides);
+    }
+
+    /** Controllers get ids 1..controllers; brokers ids 101..100+brokers (unless a single combined node). */
+    public static LocalCluster of(Path dir, int controllers, int brokers, Map<String, String> overrides) {
+        return new LocalCluster(dir, controllers, brokers, overrides);
+    }
+
+    private boolean combined() {
+        return controllers == 1 && brokers == 1;
+    }
+
+    /** Formats every node's directories with one cluster id and starts all nodes, controllers first. */
+    public LocalCluster start() {
+        List<String> voters = new ArrayList<>();
+        Map<Integer, Integer> controllerPorts = new LinkedHashMap<>();
+        for (int id = 1; id <= controllers; id++) {
+            int port = FreePorts.adjacentPair();
+            controllerPorts.put(id, port);
+            voters.add(id + "@127.0.0.1:" + port);
+        }
+        String voterList = String.join(",", voters);
+        for (int id = 1; id <= controllers; id++) {
+            Map<String, String> props = base(id, voterList);
+            props.put("process.roles", combined() ? "broker,controller" : "controller");
+            props.put("listeners", (combined() ? "PLAINTEXT://127.0.0.1:0," : "") + "CONTROLLER://127.0.0.1:" + controllerPorts.get(id));
+            configs.put(id, new NodeConfig(withOverrides(props)));
+        }
+        if (!combined()) {
+            for (int i = 1; i <= brokers; i++) {
+                int id = 100 + i;
+                Map<String, String> props = base(id, voterList);
+                props.put("process.roles", "broker");
+                props.put("listeners", "PLAINTEXT://127.0.0.1:0");
+                configs.put(id, new NodeConfig(withOverrides(props)));
+            }
+        }
+        configs.values().forEach(config -> StorageFormatter.format(config, clusterId, true));
+        // Controllers start in parallel: a quorum of several needs a majority up before any can finish.
+        List<Thread> starters = new ArrayList<>();
+        List<RuntimeException> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+        for (Map.Entry<Integer, NodeConfig> entry : configs.entrySet()) {
+            if (entry.getValue().isController() && !entry.getValue().isBroker()) {
+                Thread thread = new Thread(() -> {
+                    try {
+                        startNode(entry.getKey());
+                    } catch (RuntimeException e) {
+                        failures.add(e);
+                    }
+                });
+                thread.start();
+                starters.add(thread);
+            }
+        }
+        for (Thread thread : starters) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        if (!failures.isEmpty()) {
+            throw failures.get(0);
+        }
+        for (Map.Entry<Integer, NodeConfig> entry : configs.entrySet()) {
+            if (entry.getValue().isBroker()) {
+                startNode(entry.getKey());
+            }
+        }
+        return this;
+    }
+
+    private Map<String, String> base(int id, String voters) {
+        Map<String, String> props = new LinkedHashMap<>();
+        props.put("node.id", String.valueOf(id));
+        props.put("controller.quorum.voters", voters);
+        props.put("log.dirs", dir.resolve("node-" + id).resolve("data").toString());
+        props.put("metadata.log.dir", dir.resolve("node-" + id).resolve("metadata").toString());
+        return props;
+    }
+
+    private Map<String, String> withOverrides(Map<String, String> props) {
+        props.putAll(overrides);
+        return props;
+    }
+
+    private void startNode(int id) {
+        NodeConfig config = configs.get(id);
+        RunnelNode previous = running.get(id);
+        if (previous != null) {
+            throw new IllegalStateException("node " + id + " is already running");
+        }
+        try {
+            // A restarted broker keeps the port it had, so clients' bootstrap lists stay valid.
+            RunnelNode node = RunnelNode.start(config);
+            synchronized (running) {
+                running.put(id, node);
+            }
+            if (config.isBroker() && config.listener("PLAINTEXT").map(l -> l.port() == 0).orElse(false)) {
+                pinBrokerPort(id, node.port("PLAINTEXT").orElseThrow());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void pinBrokerPort(int id, int port) {
+        NodeConfig config = configs.get(id);
+        Map<String, String> props = new LinkedHashMap<>(config.originals());
+        props.put("listeners", config.listeners().stream()
+                .map(l -> l.name().equals("PLAINTEXT") ? "PLAINTEXT://127.0.0.1:" + port : l.toString())
+                .collect(Collectors.joining(",")));
+        configs.put(id, new NodeConfig(props));
+    }
+
+    /** Comma-separated client addresses of the running brokers. */
+    public String bootstrapServers() {
+        return running.values().stream().filter(node -> node.config().isBroker())
+                .map(node -> "127.0.0.1:" + node.port("PLAINTEXT").orElseThrow())
+                .collect(Collectors.joining(","));
+    }
+
+    public RunnelNode node(int id) {
+        RunnelNode node = running.get(id);
+        if (node == null) {
+            throw new IllegalArgumentException("node " + id + " is not running; running: " + running.keySet());
+        }
+        return node;
+    }
+
+    public List<Integer> nodeIds() {
+        return List.copyOf(configs.keySet());
+    }
+
+    public List<Integer> brokerIds() {
+        return configs.entrySet().stream().filter(e -> e.getValue().isBroker()).map(Map.Entry::getKey).toList();
+    }
+
+    public List<Integer> controllerIds() {
+        return configs.entrySet().stream().filter(e -> e.getValue().isController()).map(Map.Entry::getKey).toList();
+    }
+
+    public boolean isRunning(int id) {
+        return running.containsKey(id);
+    }
+
+    public String clusterId() {
+        return clusterId;
+    }
+
+    /** Stops a node cleanly (controlled shutdown for a broker). */
+    public void stop(int id) {
+        RunnelNode node = running.remove(id);
+        if (node != null) {
+            node.close();
+        }
+    }
+
+    /** Starts a stopped node again on its directories. */
+    public void restart(int id) {
+        stop(id);
+        startNode(id);
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    @Override
+    public void close() {
+        List<Integer> ids = new ArrayList<>(running.keySet());
+        // Brokers first, so their controlled shutdown still finds a controller.
+        ids.sort((a, b) -> Boolean.compare(configs.get(a).isController(), configs.get(b).isController()));
+        for (int id : ids) {
+            stop(id);
+        }
+    }
+}

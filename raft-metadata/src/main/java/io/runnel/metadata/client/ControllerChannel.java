@@ -1,0 +1,258 @@
+package io.runnel.metadata.client;
+
+import com.google.rpc.ErrorInfo;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.runnel.common.errors.ApiException;
+import io.runnel.common.errors.Errors;
+import io.runnel.common.errors.GrpcErrors;
+import io.runnel.metadata.server.NotControllerException;
+import io.runnel.metadata.server.QuorumVoters;
+import io.runnel.proto.AlterConfigsRequest;
+import io.runnel.proto.BrokerHeartbeatRequest;
+import io.runnel.proto.BrokerHeartbeatResponse;
+import io.runnel.proto.ControllerAlterConfigsResponse;
+import io.runnel.proto.ControllerCreatePartitionsResponse;
+import io.runnel.proto.ControllerCreateTopicsResponse;
+import io.runnel.proto.ControllerDeleteTopicsResponse;
+import io.runnel.proto.ControllerServiceGrpc;
+import io.runnel.proto.CreatePartitionsRequest;
+import io.runnel.proto.CreateTopicsRequest;
+import io.runnel.proto.DeleteTopicsRequest;
+import io.runnel.proto.DescribeQuorumRequest;
+import io.runnel.proto.DescribeQuorumResponse;
+import io.runnel.proto.ErrorCode;
+import io.runnel.proto.RegisterBrokerRequest;
+import io.runnel.proto.RegisterBrokerResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The way to the active controller, for brokers and admin tools. Keeps a gRPC channel to every voter,
+ * sends each call to the last known active controller, and on NOT_CONTROLLER follows the leader hint
+ * (or tries the next voter), retrying with backoff until the call's timeout. When no controller
+ * answers within it, the call fails with REQUEST_TIMED_OUT saying that the metadata quorum is
+ * unavailable and naming the voters.
+ *
+ * <p>Retried: NOT_CONTROLLER, unreachable controllers, and retriable errors that a controller answers
+ * for the whole call. A write the controller timed out may still commit, so a retried CreateTopics can
+ * answer TOPIC_ALREADY_EXISTS, as in Kafka.
+ *
+ * <p>Thread-safe: any number of threads may call at once.
+ */
+public final class ControllerChannel implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ControllerChannel.class);
+
+    /** First retry backoff, doubled per attempt up to {@link #BACKOFF_MS_MAX}. */
+    public static final long BACKOFF_MS_INITIAL = 50;
+    public static final long BACKOFF_MS_MAX = 1000;
+    /** Largest message a controller may send (a metadata snapshot of a large cluster). */
+    public static final int INBOUND_MESSAGE_BYTES_MAX = 256 * 1024 * 1024;
+
+    private final QuorumVoters voters;
+    private final List<QuorumVoters.Voter> order;
+    private final Map<Integer, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private final AtomicInteger active = new AtomicInteger(-1);
+    private final AtomicInteger rotation = new AtomicInteger();
+    private final ExecutorService asyncCalls;
+    private volatile boolean closed;
+
+    public ControllerChannel(QuorumVoters voters) {
+        this.voters = voters;
+        this.order = voters.list();
+        this.asyncCalls = Executors.newCachedThreadPool(runnable -> {
+            Thread thread = new Thread(runnable, "controller-channel-call");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    public QuorumVoters voters() {
+        return voters;
+    }
+
+    /** The controller this channel believes active, if any. */
+    public OptionalInt activeController() {
+        int id = active.get();
+        return id < 0 ? OptionalInt.empty() : OptionalInt.of(id);
+    }
+
+    /** A stub bound to one voter, for streams (FetchMetadata) and per-controller calls. */
+    public ControllerServiceGrpc.ControllerServiceStub asyncStub(int nodeId) {
+        return ControllerServiceGrpc.newStub(channel(nodeId));
+    }
+
+    public ControllerServiceGrpc.ControllerServiceBlockingStub blockingStub(int nodeId) {
+        return ControllerServiceGrpc.newBlockingStub(channel(nodeId));
+    }
+
+    /** The voter after the one at {@code index}, cycling: how subscribers spread over controllers. */
+    public QuorumVoters.Voter voterAt(int index) {
+        return order.get(Math.floorMod(index, order.size()));
+    }
+
+    private ManagedChannel channel(int nodeId) {
+        if (closed) {
+            throw new ApiException(ErrorCode.NETWORK_EXCEPTION, "controller channel is closed");
+        }
+        return channels.computeIfAbsent(nodeId, id -> {
+            QuorumVoters.Voter voter = voters.voter(id).orElseThrow(() ->
+                    new IllegalArgumentException("node " + id + " is not a voter of " + voters));
+            return NettyChannelBuilder.forAddress(voter.host(), voter.port())
+                    .usePlaintext()
+                    .maxInboundMessageSize(INBOUND_MESSAGE_BYTES_MAX)
+                    .build();
+        });
+    }
+
+    // ---- typed calls ----
+
+    public ControllerCreateTopicsResponse createTopics(CreateTopicsRequest request, Duration timeout) {
+        return call("CreateTopics", timeout, (stub) -> stub.createTopics(request));
+    }
+
+    public ControllerDeleteTopicsResponse deleteTopics(DeleteTopicsRequest request, Duration timeout) {
+        return call("DeleteTopics", timeout, (stub) -> stub.deleteTopics(request));
+    }
+
+    public ControllerCreatePartitionsResponse createPartitions(CreatePartitionsRequest request, Duration timeout) {
+        return call("CreatePartitions", timeout, (stub) -> stub.createPartitions(request));
+    }
+
+    public ControllerAlterConfigsResponse alterConfigs(AlterConfigsRequest request, Duration timeout) {
+        return call("AlterConfigs", timeout, (stub) -> stub.alterConfigs(request));
+    }
+
+    public RegisterBrokerResponse registerBroker(RegisterBrokerRequest request, Duration timeout) {
+        return call("RegisterBroker", timeout, (stub) -> stub.registerBroker(request));
+    }
+
+    public BrokerHeartbeatResponse brokerHeartbeat(BrokerHeartbeatRequest request, Duration timeout) {
+        return call("BrokerHeartbeat", timeout, (stub) -> stub.brokerHeartbeat(request));
+    }
+
+    /** DescribeQuorum of the active controller (which also knows the brokers' sessions). */
+    public DescribeQuorumResponse describeQuorum(Duration timeout) {
+        return call("DescribeQuorum", timeout, (stub) -> stub.describeQuorum(DescribeQuorumRequest.getDefaultInstance()));
+    }
+
+    /** {@link #call} on a thread of this channel. */
+    public <T> CompletableFuture<T> callAsync(String apiName, Duration timeout,
+                                              Function<ControllerServiceGrpc.ControllerServiceBlockingStub, T> rpc) {
+        return CompletableFuture.supplyAsync(() -> call(apiName, timeout, rpc), asyncCalls);
+    }
+
+    /**
+     * Calls {@code rpc} on the active controller, following NOT_CONTROLLER hints and retrying other
+     * voters with backoff until {@code timeout}. Throws the controller's ApiException for a
+     * non-retriable answer, REQUEST_TIMED_OUT naming the voters when no active controller answered.
+     */
+    public <T> T call(String apiName, Duration timeout,
+                      Function<ControllerServiceGrpc.ControllerServiceBlockingStub, T> rpc) {
+        long startNs = System.nanoTime();
+        long deadlineNs = startNs + timeout.toNanos();
+        long backoffMs = BACKOFF_MS_INITIAL;
+        ApiException last = null;
+        int attempts = 0;
+        while (!closed) {
+            long remainingNs = deadlineNs - System.nanoTime();
+            if (remainingNs <= 0) {
+                break;
+            }
+            int target = target();
+            attempts++;
+            try {
+                T result = rpc.apply(blockingStub(target).withDeadlineAfter(remainingNs, TimeUnit.NANOSECONDS));
+                active.compareAndSet(-1, target);
+                return result;
+            } catch (StatusRuntimeException e) {
+                ApiException error = GrpcErrors.toApiException(e);
+                last = error;
+                Optional<Integer> hint = leaderHint(e);
+                if (error.code() == ErrorCode.NOT_CONTROLLER && hint.isPresent() && hint.get() != target) {
+                    active.set(hint.get());
+                    continue;
+                }
+                if (!retriable(error.code())) {
+                    throw error;
+                }
+                LOG.debug("{} to controller {} failed ({}); retrying", apiName, target, error.toString());
+                active.compareAndSet(target, -1);
+                rotation.incrementAndGet();
+            }
+            long sleepMs = Math.min(backoffMs, TimeUnit.NANOSECONDS.toMillis(deadlineNs - System.nanoTime()));
+            if (sleepMs > 0) {
+                try {
+                    Thread.sleep(sleepMs);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new ApiException(ErrorCode.REQUEST_TIMED_OUT, apiName + " was interrupted");
+                }
+            }
+            backoffMs = Math.min(BACKOFF_MS_MAX, backoffMs * 2);
+        }
+        long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
+        throw new ApiException(ErrorCode.REQUEST_TIMED_OUT, "the metadata quorum is unavailable: no active "
+                + "controller answered " + apiName + " within " + elapsedMs + " ms after " + attempts
+                + " attempts (controller.quorum.voters=" + voters + ")"
+                + (last == null ? "" : "; last error: " + last), last);
+    }
+
+    private int target() {
+        int id = active.get();
+        return id >= 0 ? id : voterAt(rotation.get()).nodeId();
+    }
+
+    private static boolean retriable(ErrorCode code) {
+        return code == ErrorCode.NOT_CONTROLLER || code == ErrorCode.NETWORK_EXCEPTION
+                || code == ErrorCode.REQUEST_TIMED_OUT || Errors.isRetriable(code);
+    }
+
+    private Optional<Integer> leaderHint(Throwable t) {
+        Optional<ErrorInfo> info = GrpcErrors.errorInfo(t);
+        if (info.isEmpty()) {
+            return Optional.empty();
+        }
+        String id = info.get().getMetadataMap().get(NotControllerException.LEADER_ID);
+        if (id == null) {
+            return Optional.empty();
+        }
+        try {
+            int nodeId = Integer.parseInt(id);
+            return voters.voter(nodeId).isPresent() ? Optional.of(nodeId) : Optional.empty();
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        asyncCalls.shutdownNow();
+        for (ManagedChannel channel : channels.values()) {
+            channel.shutdownNow();
+        }
+        for (ManagedChannel channel : channels.values()) {
+            try {
+                channel.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}

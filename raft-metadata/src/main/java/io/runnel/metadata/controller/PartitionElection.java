@@ -1,0 +1,123 @@
+package io.runnel.metadata.controller;
+
+import static io.runnel.metadata.image.PartitionRegistration.NO_LEADER;
+import static io.runnel.metadata.image.PartitionRegistration.intList;
+
+import io.runnel.metadata.image.ClusterImage;
+import io.runnel.metadata.image.PartitionRegistration;
+import io.runnel.proto.metadata.MetadataRecord;
+import io.runnel.proto.metadata.PartitionChangeRecord;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.IntPredicate;
+
+/**
+ * Leader election and ISR updates of one partition (DESIGN §3), as PartitionChange records:
+ *
+ * <ul>
+ *   <li>Clean election: the first replica in assignment order that is in the ISR and eligible
+ *       (registered, unfenced, not in controlled shutdown).
+ *   <li>Unclean election, only where allowed: the first eligible replica in assignment order; the ISR
+ *       becomes just that replica, because no other replica is known to have its data.
+ *   <li>Removing a broker (fenced, shutting down, re-registered): it leaves the ISR unless it is the
+ *       last member, which keeps the last known in-sync replica on record; if it led, a new leader is
+ *       elected from the remaining ISR, else the partition has no leader until one returns.
+ * </ul>
+ *
+ * Records carry only the fields that change; replay bumps the epochs. Stateless; thread-safe.
+ */
+final class PartitionElection {
+
+    private PartitionElection() {
+    }
+
+    /** Registered, unfenced and not shutting down: may lead and join ISRs. */
+    static IntPredicate eligible(ClusterImage cluster) {
+        return id -> {
+            var broker = cluster.broker(id);
+            return broker != null && !broker.fenced() && !broker.inControlledShutdown();
+        };
+    }
+
+    /** The first replica in assignment order that is in {@code isr} and eligible, or NO_LEADER. */
+    static int cleanLeader(List<Integer> replicas, List<Integer> isr, IntPredicate eligible) {
+        for (int replica : replicas) {
+            if (isr.contains(replica) && eligible.test(replica)) {
+                return replica;
+            }
+        }
+        return NO_LEADER;
+    }
+
+    /** The first eligible replica in assignment order, or NO_LEADER. */
+    static int uncleanLeader(List<Integer> replicas, IntPredicate eligible) {
+        for (int replica : replicas) {
+            if (eligible.test(replica)) {
+                return replica;
+            }
+        }
+        return NO_LEADER;
+    }
+
+    /** The change taking {@code brokerId} out of the partition's leadership and ISR, if it holds either. */
+    static Optional<MetadataRecord> removeBroker(UUID topicId, int partition, PartitionRegistration current,
+                                                 int brokerId, IntPredicate eligible, boolean uncleanAllowed) {
+        if (current.leader() != brokerId && !current.isInIsr(brokerId)) {
+            return Optional.empty();
+        }
+        IntPredicate others = id -> id != brokerId && eligible.test(id);
+        List<Integer> isr = new ArrayList<>(current.isr());
+        if (isr.size() > 1) {
+            isr.remove(Integer.valueOf(brokerId));
+        }
+        int leader = current.leader();
+        if (leader == brokerId || leader == NO_LEADER) {
+            leader = cleanLeader(current.replicas(), isr, others);
+            if (leader == NO_LEADER && uncleanAllowed) {
+                leader = uncleanLeader(current.replicas(), others);
+                if (leader != NO_LEADER) {
+                    isr = List.of(leader);
+                }
+            }
+        }
+        return change(topicId, partition, current, leader, isr);
+    }
+
+    /** The change electing a leader for a leaderless partition, if an eligible replica can lead. */
+    static Optional<MetadataRecord> electIfLeaderless(UUID topicId, int partition, PartitionRegistration current,
+                                                      IntPredicate eligible, boolean uncleanAllowed) {
+        if (current.hasLeader()) {
+            return Optional.empty();
+        }
+        int leader = cleanLeader(current.replicas(), current.isr(), eligible);
+        if (leader != NO_LEADER) {
+            return change(topicId, partition, current, leader, current.isr());
+        }
+        if (uncleanAllowed) {
+            leader = uncleanLeader(current.replicas(), eligible);
+            if (leader != NO_LEADER) {
+                return change(topicId, partition, current, leader, List.of(leader));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** A PartitionChange with the fields that differ from {@code current}, or empty if none does. */
+    static Optional<MetadataRecord> change(UUID topicId, int partition, PartitionRegistration current,
+                                           int leader, List<Integer> isr) {
+        PartitionChangeRecord.Builder record = PartitionChangeRecord.newBuilder()
+                .setTopicId(topicId.toString()).setPartitionId(partition);
+        boolean changed = false;
+        if (leader != current.leader()) {
+            record.setLeader(leader);
+            changed = true;
+        }
+        if (!isr.equals(current.isr())) {
+            record.setIsr(intList(isr));
+            changed = true;
+        }
+        return changed ? Optional.of(MetadataRecord.newBuilder().setPartitionChange(record).build()) : Optional.empty();
+    }
+}

@@ -1,0 +1,135 @@
+package io.runnel.metadata.controller;
+
+import io.runnel.metadata.image.MetadataDelta;
+import io.runnel.metadata.image.MetadataImage;
+import io.runnel.proto.AllocateProducerIdsRequest;
+import io.runnel.proto.AllocateProducerIdsResponse;
+import io.runnel.proto.AlterConfigsRequest;
+import io.runnel.proto.AlterConfigsResponse;
+import io.runnel.proto.AlterPartitionRequest;
+import io.runnel.proto.AlterPartitionResponse;
+import io.runnel.proto.BrokerHeartbeatRequest;
+import io.runnel.proto.BrokerHeartbeatResponse;
+import io.runnel.proto.CreatePartitionsRequest;
+import io.runnel.proto.CreatePartitionsResponse;
+import io.runnel.proto.CreateTopicsRequest;
+import io.runnel.proto.CreateTopicsResponse;
+import io.runnel.proto.DeleteTopicsRequest;
+import io.runnel.proto.DeleteTopicsResponse;
+import io.runnel.proto.ElectLeadersRequest;
+import io.runnel.proto.ElectLeadersResponse;
+import io.runnel.proto.RegisterBrokerRequest;
+import io.runnel.proto.RegisterBrokerResponse;
+import io.runnel.proto.metadata.MetadataRecord;
+import java.util.List;
+
+/**
+ * The active controller's decisions, each a pure function of (image, request, context) returning the
+ * records to write and the response to send once they are applied (DESIGN §3; Kafka's ControllerResult
+ * pattern). The caller, the controller's single event thread, submits the records to the metadata log
+ * and replies after they are committed and applied.
+ *
+ * <p>Ordering contract: every decision must be made on an image that includes the records of all
+ * earlier decisions, committed or still in flight; otherwise two decisions can hand out the same
+ * producer ids or create the same topic twice. A caller that pipelines submissions keeps an
+ * uncommitted image with {@link #imageAfter} and discards it if the submission fails.
+ *
+ * <p>Bad input is answered with error codes in the response and never throws; an exception means a
+ * programmer error. The only mutable input is the {@link BrokerHeartbeatTracker}: heartbeats and
+ * registrations with a tracker record the broker's session in it. Stateless; thread-safe.
+ */
+public final class QuorumControllerLogic {
+
+    public ControllerResult<CreateTopicsResponse> createTopics(MetadataImage image, CreateTopicsRequest request,
+                                                               ControllerContext ctx) {
+        return ReplicationControlManager.createTopics(image, request, ctx);
+    }
+
+    /** RemoveTopic for each topic, preceded by ConfigRecords removing its overrides. */
+    public ControllerResult<DeleteTopicsResponse> deleteTopics(MetadataImage image, DeleteTopicsRequest request,
+                                                               ControllerContext ctx) {
+        return ReplicationControlManager.deleteTopics(image, request);
+    }
+
+    public ControllerResult<CreatePartitionsResponse> createPartitions(MetadataImage image,
+                                                                       CreatePartitionsRequest request,
+                                                                       ControllerContext ctx) {
+        return ReplicationControlManager.createPartitions(image, request, ctx);
+    }
+
+    /** Incremental AlterConfigs of TOPIC and BROKER resources (see {@link ConfigurationControlManager}). */
+    public ControllerResult<AlterConfigsResponse> incrementalAlterConfigs(MetadataImage image,
+                                                                          AlterConfigsRequest request,
+                                                                          ControllerContext ctx) {
+        return ConfigurationControlManager.incrementalAlterConfigs(image, request, ctx);
+    }
+
+    public ControllerResult<ElectLeadersResponse> electLeaders(MetadataImage image, ElectLeadersRequest request,
+                                                               ControllerContext ctx) {
+        return LeaderAndIsrControlManager.electLeaders(image, request);
+    }
+
+    /**
+     * Registers a broker (fenced) with epoch {@code nextOffset}, the metadata offset its record will
+     * have. Without a tracker there is no evidence of which process is alive, so the newest incarnation
+     * always wins and the old process is answered STALE_BROKER_EPOCH; prefer the overload with a tracker.
+     */
+    public ControllerResult<RegisterBrokerResponse> registerBroker(MetadataImage image, RegisterBrokerRequest request,
+                                                                   String clusterId, long nextOffset,
+                                                                   ControllerContext ctx) {
+        return ClusterControlManager.registerBroker(image, request, clusterId, nextOffset, null, ctx);
+    }
+
+    /**
+     * Registers a broker (fenced) with epoch {@code nextOffset}. A different incarnation of a broker that
+     * is unfenced and heartbeated within its session is rejected with DUPLICATE_BROKER_REGISTRATION; on
+     * success the broker's session starts in {@code tracker}.
+     */
+    public ControllerResult<RegisterBrokerResponse> registerBroker(MetadataImage image, RegisterBrokerRequest request,
+                                                                   String clusterId, long nextOffset,
+                                                                   BrokerHeartbeatTracker tracker,
+                                                                   ControllerContext ctx) {
+        return ClusterControlManager.registerBroker(image, request, clusterId, nextOffset, tracker, ctx);
+    }
+
+    /**
+     * Records the heartbeat in {@code tracker}; unfences a broker that caught up with its registration
+     * (current_metadata_offset at least its epoch); on want_shut_down moves its leaderships away, takes it
+     * out of ISRs and fences it, answering should_shut_down once it leads nothing.
+     */
+    public ControllerResult<BrokerHeartbeatResponse> brokerHeartbeat(MetadataImage image, BrokerHeartbeatRequest request,
+                                                                     BrokerHeartbeatTracker tracker,
+                                                                     ControllerContext ctx) {
+        return ClusterControlManager.brokerHeartbeat(image, request, tracker, ctx);
+    }
+
+    /** FenceBroker plus partition changes for every unfenced broker whose session expired at ctx.nowMs(). */
+    public ControllerResult<Void> fenceStaleBrokers(MetadataImage image, BrokerHeartbeatTracker tracker,
+                                                    ControllerContext ctx) {
+        return ClusterControlManager.fenceStaleBrokers(image, tracker, ctx);
+    }
+
+    public ControllerResult<AlterPartitionResponse> alterPartition(MetadataImage image, AlterPartitionRequest request,
+                                                                   ControllerContext ctx) {
+        return LeaderAndIsrControlManager.alterPartition(image, request);
+    }
+
+    public ControllerResult<AllocateProducerIdsResponse> allocateProducerIds(MetadataImage image,
+                                                                             AllocateProducerIdsRequest request,
+                                                                             ControllerContext ctx) {
+        return ProducerIdControlManager.allocateProducerIds(image, request);
+    }
+
+    /**
+     * {@code image} with {@code records} replayed, at the same offset: what the image will be once a
+     * decision's records are applied. Throws IllegalStateException if a record breaks an invariant.
+     */
+    public static MetadataImage imageAfter(MetadataImage image, List<MetadataRecord> records) {
+        if (records.isEmpty()) {
+            return image;
+        }
+        MetadataDelta delta = new MetadataDelta(image);
+        delta.replayAll(records);
+        return delta.apply(image.offset());
+    }
+}

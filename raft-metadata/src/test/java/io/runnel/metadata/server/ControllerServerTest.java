@@ -1,0 +1,129 @@
+package io.runnel.metadata.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.runnel.common.time.Time;
+import io.runnel.metadata.image.MetadataImage;
+import io.runnel.proto.ResourceType;
+import io.runnel.proto.metadata.ConfigRecord;
+import io.runnel.proto.metadata.MetadataRecord;
+import io.runnel.proto.metadata.TopicRecord;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A single-voter controller on real Ratis and RocksDB, writing raw records. */
+class ControllerServerTest {
+
+    @TempDir
+    Path dir;
+
+    private final List<Throwable> fatal = new CopyOnWriteArrayList<>();
+    private final List<ControllerServer> started = new ArrayList<>();
+
+    @AfterEach
+    void tearDown() {
+        started.forEach(ControllerServer::close);
+        assertThat(fatal).isEmpty();
+    }
+
+    private ControllerServer start(long snapshotRecords) throws Exception {
+        ControllerConfig config = ControllerConfig.builder(1, "test-cluster",
+                        QuorumVoters.of(List.of(new QuorumVoters.Voter(1, "127.0.0.1", 0))), dir)
+                .electionTimeoutMs(150, 300)
+                .snapshotRecords(snapshotRecords)
+                .logSegmentBytes(16 * 1024)
+                .build();
+        ControllerServer server = ControllerServer.startWithOwnGrpcServer(config, Time.SYSTEM, fatal::add);
+        started.add(server);
+        await().atMost(Duration.ofSeconds(10)).until(server::isRaftLeader);
+        return server;
+    }
+
+    private static List<MetadataRecord> topic(String name) {
+        return List.of(MetadataRecord.newBuilder().setTopic(TopicRecord.newBuilder().setName(name)
+                        .setTopicId(UUID.nameUUIDFromBytes(name.getBytes()).toString())).build(),
+                MetadataRecord.newBuilder().setConfig(ConfigRecord.newBuilder().setResourceType(ResourceType.TOPIC)
+                        .setResourceName(name).setName("retention.ms").setValue("1000")).build());
+    }
+
+    private static long write(ControllerServer server, List<MetadataRecord> records) throws Exception {
+        return server.write("test", System.nanoTime() + TimeUnit.SECONDS.toNanos(10),
+                        image -> new ControllerServer.Decision<>(records, "ok"))
+                .get(15, TimeUnit.SECONDS).offset();
+    }
+
+    @Test
+    void writesAreAppliedAndSurviveRestart() throws Exception {
+        ControllerServer server = start(10_000);
+        long offset = write(server, topic("orders"));
+        MetadataImage image = server.currentImage();
+        assertThat(image.offset()).isEqualTo(offset);
+        assertThat(image.topics().getTopic("orders")).isNotNull();
+        assertThat(server.isActive()).isTrue();
+
+        server.close();
+        started.remove(server);
+        ControllerServer again = start(10_000);
+        assertThat(again.currentImage().topics().getTopic("orders")).isNotNull();
+        assertThat(again.currentImage().offset()).isGreaterThanOrEqualTo(offset);
+        long next = write(again, topic("payments"));
+        assertThat(next).isGreaterThan(offset);
+        assertThat(again.currentImage().topics().topicsByName()).containsKeys("orders", "payments");
+    }
+
+    @Test
+    void refusesTheDirectoryOfAnotherCluster() throws Exception {
+        ControllerServer server = start(10_000);
+        server.close();
+        started.remove(server);
+        ControllerConfig other = ControllerConfig.builder(1, "other-cluster",
+                QuorumVoters.of(List.of(new QuorumVoters.Voter(1, "127.0.0.1", 0))), dir).build();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() ->
+                        ControllerServer.startWithOwnGrpcServer(other, Time.SYSTEM, fatal::add))
+                .isInstanceOf(io.runnel.common.config.ConfigException.class)
+                .hasMessageContaining("other-cluster").hasMessageContaining("test-cluster");
+    }
+
+    @Test
+    void rejectedBatchLeavesTheImageAndFailsTheWrite() throws Exception {
+        ControllerServer server = start(10_000);
+        write(server, topic("a"));
+        MetadataImage before = server.currentImage();
+        List<MetadataRecord> bad = List.of(MetadataRecord.newBuilder().setConfig(ConfigRecord.newBuilder()
+                .setResourceType(ResourceType.TOPIC).setResourceName("missing").setName("k").setValue("v")).build());
+        var future = server.write("bad", System.nanoTime() + TimeUnit.SECONDS.toNanos(10),
+                image -> new ControllerServer.Decision<>(bad, "ok"));
+        await().atMost(Duration.ofSeconds(10)).until(future::isDone);
+        assertThat(future).isCompletedExceptionally();
+        assertThat(server.currentImage()).isEqualTo(before);
+        long after = write(server, topic("b"));
+        assertThat(server.currentImage().offset()).isEqualTo(after);
+    }
+
+    @Test
+    void snapshotsPurgeAndRestartFromSnapshotPlusLog() throws Exception {
+        ControllerServer server = start(20);
+        for (int i = 0; i < 70; i++) {
+            write(server, topic("t" + i));
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                server.stateMachine().getLatestSnapshot() != null
+                        && server.stateMachine().getLatestSnapshot().getIndex() >= 40);
+        MetadataImage before = server.currentImage();
+        server.close();
+        started.remove(server);
+
+        ControllerServer again = start(20);
+        assertThat(again.currentImage().topics()).isEqualTo(before.topics());
+        assertThat(again.currentImage().offset()).isEqualTo(before.offset());
+    }
+}

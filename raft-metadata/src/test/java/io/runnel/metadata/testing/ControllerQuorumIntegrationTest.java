@@ -1,0 +1,177 @@
+package io.runnel.metadata.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.google.rpc.ErrorInfo;
+import io.grpc.StatusRuntimeException;
+import io.runnel.common.errors.ApiException;
+import io.runnel.common.errors.GrpcErrors;
+import io.runnel.common.time.Time;
+import io.runnel.metadata.client.BrokerLifecycleManager;
+import io.runnel.metadata.client.ControllerChannel;
+import io.runnel.metadata.client.MetadataLoader;
+import io.runnel.metadata.image.MetadataImage;
+import io.runnel.metadata.server.ControllerServer;
+import io.runnel.proto.ControllerCreateTopicsResponse;
+import io.runnel.proto.CreatableTopic;
+import io.runnel.proto.CreateTopicsRequest;
+import io.runnel.proto.DescribeQuorumResponse;
+import io.runnel.proto.Endpoint;
+import io.runnel.proto.ErrorCode;
+import io.runnel.proto.metadata.MetadataRecord;
+import io.runnel.proto.metadata.TopicRecord;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Three voters on real Ratis, RocksDB and gRPC: failover, leader hints, quorum loss, catching up. */
+class ControllerQuorumIntegrationTest {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(20);
+
+    @TempDir
+    Path dir;
+
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private ControllerQuorumHarness harness;
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (int i = closeables.size() - 1; i >= 0; i--) {
+            closeables.get(i).close();
+        }
+        if (harness != null) {
+            harness.close();
+            assertThat(harness.fatalErrors()).isEmpty();
+        }
+    }
+
+    private <T extends AutoCloseable> T closing(T closeable) {
+        closeables.add(closeable);
+        return closeable;
+    }
+
+    private BrokerLifecycleManager startBroker(ControllerChannel channel, MetadataLoader loader, int brokerId) {
+        BrokerLifecycleManager lifecycle = closing(new BrokerLifecycleManager(brokerId,
+                ControllerQuorumHarness.CLUSTER_ID, UUID.randomUUID(), List.of(Endpoint.newBuilder()
+                        .setListener("PLAINTEXT").setHost("127.0.0.1").setPort(19000 + brokerId).build()),
+                Optional.empty(), channel, loader::appliedOffset, Time.SYSTEM, 200));
+        lifecycle.start();
+        return lifecycle;
+    }
+
+    private static CreateTopicsRequest createTopic(String name) {
+        return CreateTopicsRequest.newBuilder().addTopics(CreatableTopic.newBuilder().setName(name)
+                .setNumPartitions(1).setReplicationFactor(1)).build();
+    }
+
+    private static long writeTopic(ControllerServer active, String name) throws Exception {
+        List<MetadataRecord> records = List.of(MetadataRecord.newBuilder().setTopic(TopicRecord.newBuilder()
+                .setName(name).setTopicId(UUID.nameUUIDFromBytes(name.getBytes()).toString())).build());
+        return active.write("test", System.nanoTime() + TimeUnit.SECONDS.toNanos(10),
+                image -> new ControllerServer.Decision<>(records, null)).get(15, TimeUnit.SECONDS).offset();
+    }
+
+    @Test
+    void anotherControllerTakesOverWhenTheActiveIsKilled() throws Exception {
+        harness = ControllerQuorumHarness.start(3, dir, b -> b.brokerSessionTimeoutMs(5000));
+        ControllerChannel channel = harness.newChannel();
+        MetadataLoader loader = closing(new MetadataLoader(channel, 1, Time.SYSTEM));
+        loader.start();
+        BrokerLifecycleManager broker = startBroker(channel, loader, 1);
+        assertThat(broker.awaitUnfenced(TIMEOUT)).isTrue();
+        ControllerCreateTopicsResponse first = channel.createTopics(createTopic("before"), TIMEOUT);
+        assertThat(first.getResponse().getTopics(0).getError()).isEqualTo(ErrorCode.NONE);
+
+        int killed = harness.awaitActive(TIMEOUT).nodeId();
+        harness.kill(killed);
+        ControllerServer successor = harness.awaitActive(TIMEOUT);
+        assertThat(successor.nodeId()).isNotEqualTo(killed);
+
+        ControllerCreateTopicsResponse second = channel.createTopics(createTopic("after"), TIMEOUT);
+        assertThat(second.getResponse().getTopics(0).getError()).isEqualTo(ErrorCode.NONE);
+        assertThat(second.getMetadataOffset()).isGreaterThan(first.getMetadataOffset());
+        MetadataImage image = loader.awaitOffset(second.getMetadataOffset()).get(20, TimeUnit.SECONDS);
+        assertThat(image.topics().topicsByName()).containsKeys("before", "after");
+        assertThat(image.cluster().broker(1).fenced()).isFalse();
+        assertThat(channel.activeController()).hasValue(successor.nodeId());
+    }
+
+    @Test
+    void followerAnswersNotControllerWithTheLeadersAddress() {
+        harness = ControllerQuorumHarness.start(3, dir, b -> b);
+        ControllerServer active = harness.awaitActive(TIMEOUT);
+        ControllerChannel channel = harness.newChannel();
+        await().atMost(TIMEOUT).until(() -> harness.running().stream()
+                .filter(c -> c != active).allMatch(c -> c.leaderId().isPresent()));
+        ControllerServer follower = harness.running().stream().filter(c -> c != active).findFirst().orElseThrow();
+
+        assertThatThrownBy(() -> channel.blockingStub(follower.nodeId()).withDeadlineAfter(5, TimeUnit.SECONDS)
+                .createTopics(createTopic("x")))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(GrpcErrors.errorCode(e)).isEqualTo(ErrorCode.NOT_CONTROLLER);
+                    ErrorInfo info = GrpcErrors.errorInfo(e).orElseThrow();
+                    assertThat(info.getMetadataMap())
+                            .containsEntry("leader_id", String.valueOf(active.nodeId()))
+                            .containsEntry("leader_host", "127.0.0.1")
+                            .containsEntry("leader_port", String.valueOf(active.boundPort()));
+                });
+
+        DescribeQuorumResponse quorum = channel.blockingStub(follower.nodeId()).describeQuorum(
+                io.runnel.proto.DescribeQuorumRequest.getDefaultInstance());
+        assertThat(quorum.getLeaderId()).isEqualTo(active.nodeId());
+        assertThat(quorum.getVotersList()).hasSize(3);
+    }
+
+    @Test
+    void quorumLossFailsAdminRequestsWithinTheirTimeoutNamingTheVoters() {
+        harness = ControllerQuorumHarness.start(3, dir, b -> b.requestTimeoutMs(2000));
+        ControllerServer active = harness.awaitActive(TIMEOUT);
+        for (ControllerServer other : harness.running()) {
+            if (other != active) {
+                harness.kill(other.nodeId());
+            }
+        }
+        ControllerChannel channel = harness.newChannel();
+        long startNs = System.nanoTime();
+        assertThatThrownBy(() -> channel.createTopics(createTopic("lost"), Duration.ofSeconds(3)))
+                .isInstanceOfSatisfying(ApiException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.REQUEST_TIMED_OUT);
+                    assertThat(e.getMessage()).contains("metadata quorum is unavailable")
+                            .contains(harness.voters().toString());
+                });
+        long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
+        assertThat(elapsedMs).isLessThan(8000);
+    }
+
+    @Test
+    void restartedControllerCatchesUpFromSnapshotAndLog() throws Exception {
+        harness = ControllerQuorumHarness.start(3, dir, b -> b.snapshotRecords(10).logSegmentBytes(16 * 1024));
+        ControllerServer active = harness.awaitActive(TIMEOUT);
+        for (int i = 0; i < 30; i++) {
+            writeTopic(active, "early-" + i);
+        }
+        ControllerServer follower = harness.running().stream().filter(c -> c != active).findFirst().orElseThrow();
+        int followerId = follower.nodeId();
+        await().atMost(TIMEOUT).until(() -> follower.currentImage().offset() == active.currentImage().offset());
+        assertThat(follower.stateMachine().getLatestSnapshot()).isNotNull();
+        harness.stop(followerId);
+
+        for (int i = 0; i < 400; i++) {
+            writeTopic(active, "late-" + i);
+        }
+        ControllerServer restarted = harness.restart(followerId);
+        await().atMost(TIMEOUT).until(() -> restarted.currentImage().offset() >= active.currentImage().offset());
+        assertThat(restarted.currentImage().topics()).isEqualTo(active.currentImage().topics());
+        assertThat(restarted.currentImage().topics().topicsByName()).hasSize(430);
+    }
+}

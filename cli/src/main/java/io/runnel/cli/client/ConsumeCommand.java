@@ -1,0 +1,187 @@
+package io.runnel.cli.client;
+
+import io.runnel.client.consumer.ConsumerConfig;
+import io.runnel.client.consumer.ConsumerRecord;
+import io.runnel.client.consumer.ConsumerRecords;
+import io.runnel.client.consumer.RunnelConsumer;
+import io.runnel.client.serialization.StringDeserializer;
+import io.runnel.common.TopicNames;
+import io.runnel.common.TopicPartition;
+import io.runnel.proto.PartitionMetadata;
+import io.runnel.proto.TopicMetadata;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code runnel consume TOPIC}: reads the topic's partitions (or one) in assign mode, without a
+ * consumer group, and prints one record per line in {@link RecordFormat}. Stops after
+ * {@code --max-messages} records, or when {@code --timeout-ms} passes without a record, and exits 0;
+ * with neither it runs until interrupted, like Kafka's console consumer. Prints
+ * {@code Processed a total of N messages} to stderr at the end. Runs on the caller's thread only.
+ */
+@Command(name = "consume", description = "Print the records of TOPIC, one per line.", mixinStandardHelpOptions = true)
+public final class ConsumeCommand extends ClientCommand {
+
+    /** Longest single poll, so that --timeout-ms is honoured within this much. */
+    static final long POLL_MS_MAX = 500;
+
+    @Parameters(index = "0", paramLabel = "TOPIC")
+    String topic;
+
+    @Option(names = "--partition", paramLabel = "P", description = "Read only partition P (default: every partition).")
+    Integer partition;
+
+    @Option(names = "--offset", paramLabel = "earliest|latest|N",
+            description = "Where to start: earliest, latest (default) or an offset N (needs --partition).")
+    String offset;
+
+    @Option(names = "--from-beginning", description = "Start at the earliest offset (same as --offset earliest).")
+    boolean fromBeginning;
+
+    @Option(names = "--max-messages", paramLabel = "N", description = "Exit after N records.")
+    Long maxMessages;
+
+    @Option(names = "--timeout-ms", paramLabel = "T", description = "Exit when no record arrived for T ms (default: wait forever).")
+    Long timeoutMs;
+
+    @Option(names = "--print-key", description = "Print the key before the value.")
+    boolean printKey;
+
+    @Option(names = "--print-offset", description = "Print Offset:N before the value.")
+    boolean printOffset;
+
+    @Option(names = "--print-partition", description = "Print Partition:P before the value.")
+    boolean printPartition;
+
+    @Option(names = "--print-headers", description = "Print headers as k1:v1,k2:v2 (or NO_HEADERS) before the value.")
+    boolean printHeaders;
+
+    @Option(names = "--print-timestamp", description = "Print CreateTime:MS (or LogAppendTime:MS) first.")
+    boolean printTimestamp;
+
+    @Option(names = "--key-separator", paramLabel = "SEP", defaultValue = RecordFormat.DEFAULT_SEPARATOR,
+            description = "Separator between printed fields (default: a tab).")
+    String separator = RecordFormat.DEFAULT_SEPARATOR;
+
+    @Option(names = "--consumer-property", paramLabel = "KEY=VALUE", converter = KeyValue.Converter.class,
+            description = "A consumer setting with Kafka's name, e.g. max.poll.records=100. Repeatable.")
+    List<KeyValue> consumerProperties = new ArrayList<>();
+
+    /** Where consumption starts, from --offset and --from-beginning. */
+    record StartOffset(String kind, long offset) {
+        static final StartOffset EARLIEST = new StartOffset("earliest", -1);
+        static final StartOffset LATEST = new StartOffset("latest", -1);
+
+        static StartOffset of(String offset, boolean fromBeginning, Integer partition) {
+            if (fromBeginning) {
+                if (offset != null && !offset.equals("earliest")) {
+                    throw new IllegalArgumentException("--from-beginning conflicts with --offset " + offset);
+                }
+                return EARLIEST;
+            }
+            if (offset == null || offset.equals("latest")) {
+                return LATEST;
+            }
+            if (offset.equals("earliest")) {
+                return EARLIEST;
+            }
+            long value;
+            try {
+                value = Long.parseLong(offset);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--offset must be earliest, latest or a number; got '" + offset + "'");
+            }
+            if (value < 0) {
+                throw new IllegalArgumentException("--offset must not be negative; got " + value);
+            }
+            if (partition == null) {
+                throw new IllegalArgumentException("--offset " + value + " needs --partition: offsets are per partition");
+            }
+            return new StartOffset("offset", value);
+        }
+    }
+
+    @Override
+    public Integer call() {
+        TopicNames.validate(topic);
+        StartOffset start = StartOffset.of(offset, fromBeginning, partition);
+        if (maxMessages != null && maxMessages < 1) {
+            throw new IllegalArgumentException("--max-messages must be positive; got " + maxMessages);
+        }
+        if (timeoutMs != null && timeoutMs < 0) {
+            throw new IllegalArgumentException("--timeout-ms must not be negative; got " + timeoutMs);
+        }
+        List<TopicPartition> partitions;
+        try (AdminConnection admin = admin()) {
+            partitions = partitions(admin.topic(topic), partition);
+        }
+        Map<String, String> settings = new LinkedHashMap<>();
+        // An explicit offset that does not exist is an error to report, not a reason to jump elsewhere.
+        settings.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, start.kind().equals("offset") ? "none" : start.kind());
+        RecordFormat format = new RecordFormat(printTimestamp, printPartition, printOffset, printHeaders, printKey, separator);
+        long consumed = 0;
+        try (RunnelConsumer<String, String> consumer = new RunnelConsumer<>(
+                ClientProperties.build(client, ConsumerConfig.configNames(), settings, consumerProperties),
+                new StringDeserializer(), new StringDeserializer())) {
+            consumer.assign(partitions);
+            switch (start.kind()) {
+                case "earliest" -> consumer.seekToBeginning(partitions);
+                case "latest" -> consumer.seekToEnd(partitions);
+                default -> consumer.seek(partitions.get(0), start.offset());
+            }
+            consumed = printRecords(consumer, format, out());
+        } finally {
+            err().println("Processed a total of " + consumed + " messages");
+            err().flush();
+        }
+        return 0;
+    }
+
+    private long printRecords(RunnelConsumer<String, String> consumer, RecordFormat format, PrintWriter out) {
+        long consumed = 0;
+        long lastRecordNanos = System.nanoTime();
+        while (maxMessages == null || consumed < maxMessages) {
+            long pollMs = POLL_MS_MAX;
+            if (timeoutMs != null) {
+                long remainingMs = timeoutMs - (System.nanoTime() - lastRecordNanos) / 1_000_000;
+                if (remainingMs <= 0) {
+                    break;
+                }
+                pollMs = Math.min(pollMs, remainingMs);
+            }
+            ConsumerRecords<String, String> records = consumer.poll(Duration.ofMillis(pollMs));
+            if (records.isEmpty()) {
+                continue;
+            }
+            for (ConsumerRecord<String, String> record : records) {
+                out.println(format.format(record.partition(), record.offset(), record.timestamp(), record.timestampType(),
+                        record.headers(), record.key(), record.value()));
+                consumed++;
+                if (maxMessages != null && consumed >= maxMessages) {
+                    break;
+                }
+            }
+            out.flush();
+            lastRecordNanos = System.nanoTime();
+        }
+        return consumed;
+    }
+
+    /** Every partition of the topic in order, or the one asked for; throws when it does not exist. */
+    static List<TopicPartition> partitions(TopicMetadata topic, Integer partition) {
+        ProduceCommand.checkPartition(topic, partition);
+        if (partition != null) {
+            return List.of(new TopicPartition(topic.getName(), partition));
+        }
+        return topic.getPartitionsList().stream().map(PartitionMetadata::getPartition).sorted(Comparator.naturalOrder())
+                .map(p -> new TopicPartition(topic.getName(), p)).toList();
+    }
+}

@@ -1,0 +1,87 @@
+package io.runnel.cli.client;
+
+import io.runnel.proto.ConfigEntry;
+import io.runnel.proto.ConfigSource;
+import io.runnel.proto.PartitionMetadata;
+import io.runnel.proto.TopicMetadata;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * How {@code topics describe} and {@code configs describe} print, in the layout of Kafka's
+ * {@code kafka-topics --describe}: fields separated by a tab, a header line per topic, then one line
+ * per partition starting with a tab. Pure functions; thread-safe.
+ */
+public final class TopicFormat {
+
+    private TopicFormat() {
+    }
+
+    /**
+     * {@code Topic: orders<TAB>TopicId: …<TAB>PartitionCount: 3<TAB>ReplicationFactor: 1<TAB>Configs: k=v,…};
+     * {@code configs} are the topic's non-default entries.
+     */
+    public static String header(TopicMetadata topic, List<ConfigEntry> configs) {
+        List<PartitionMetadata> partitions = sorted(topic);
+        int replicationFactor = partitions.isEmpty() ? 0 : partitions.get(0).getReplicasCount();
+        return "Topic: " + topic.getName()
+                + "\tTopicId: " + topic.getTopicId()
+                + "\tPartitionCount: " + partitions.size()
+                + "\tReplicationFactor: " + replicationFactor
+                + "\tConfigs: " + configs.stream()
+                        .map(entry -> entry.getName() + "=" + displayValue(entry))
+                        .collect(Collectors.joining(","));
+    }
+
+    /** {@code <TAB>Topic: orders<TAB>Partition: 0<TAB>Leader: 1<TAB>Replicas: 1,2<TAB>Isr: 1,2}; "none" for no leader. */
+    public static String partitionLine(String topicName, PartitionMetadata partition) {
+        String line = "\tTopic: " + topicName
+                + "\tPartition: " + partition.getPartition()
+                + "\tLeader: " + (partition.getLeaderId() < 0 ? "none" : Integer.toString(partition.getLeaderId()))
+                + "\tReplicas: " + ids(partition.getReplicasList())
+                + "\tIsr: " + ids(partition.getIsrList());
+        if (partition.getOfflineReplicasCount() > 0) {
+            line += "\tOffline: " + ids(partition.getOfflineReplicasList());
+        }
+        return line;
+    }
+
+    /** The header line and the partition lines of one topic. */
+    public static List<String> describe(TopicMetadata topic, List<ConfigEntry> configs) {
+        List<String> lines = new ArrayList<>();
+        lines.add(header(topic, configs));
+        for (PartitionMetadata partition : sorted(topic)) {
+            lines.add(partitionLine(topic.getName(), partition));
+        }
+        return lines;
+    }
+
+    /** Entries set on the topic itself (not defaults), as the Configs field shows. */
+    public static List<ConfigEntry> topicOverrides(List<ConfigEntry> entries) {
+        return entries.stream().filter(entry -> entry.getSource() == ConfigSource.DYNAMIC_TOPIC_CONFIG).toList();
+    }
+
+    /** {@code name=value<TAB>source=SOURCE} as {@code configs describe} prints each entry. */
+    public static String configLine(ConfigEntry entry) {
+        return entry.getName() + "=" + displayValue(entry) + "\tsource=" + sourceName(entry.getSource());
+    }
+
+    static String sourceName(ConfigSource source) {
+        return source == ConfigSource.UNRECOGNIZED ? "SOURCE_UNKNOWN" : source.name();
+    }
+
+    static String displayValue(ConfigEntry entry) {
+        return entry.getSensitive() ? "<sensitive>" : entry.getValue();
+    }
+
+    static String ids(List<Integer> ids) {
+        return ids.stream().map(String::valueOf).collect(Collectors.joining(","));
+    }
+
+    private static List<PartitionMetadata> sorted(TopicMetadata topic) {
+        return topic.getPartitionsList().stream()
+                .sorted(Comparator.comparingInt(PartitionMetadata::getPartition)).toList();
+    }
+}

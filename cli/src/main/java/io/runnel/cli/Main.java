@@ -1,5 +1,12 @@
 package io.runnel.cli;
 
+import io.runnel.cli.client.ClusterCommand;
+import io.runnel.cli.client.ConfigsCommand;
+import io.runnel.cli.client.ConsumeCommand;
+import io.runnel.cli.client.MetadataCommand;
+import io.runnel.cli.client.PerfCommand;
+import io.runnel.cli.client.ProduceCommand;
+import io.runnel.cli.client.TopicsCommand;
 import io.runnel.common.errors.ApiException;
 import io.runnel.common.errors.GrpcErrors;
 import java.io.PrintWriter;
@@ -13,7 +20,9 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "runnel", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Runnel: a Kafka-style distributed commit log.",
-        subcommands = {ServerCommand.class, StorageCommand.class, CommandLine.HelpCommand.class, CompletionCommand.class})
+        subcommands = {ServerCommand.class, StorageCommand.class, TopicsCommand.class, ConfigsCommand.class, ProduceCommand.class,
+            ConsumeCommand.class, PerfCommand.class, ClusterCommand.class, MetadataCommand.class,
+            CommandLine.HelpCommand.class, CompletionCommand.class})
 public final class Main {
 
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT, description = "print stack traces of errors")

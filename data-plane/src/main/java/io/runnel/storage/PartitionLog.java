@@ -622,7 +622,24 @@ public final class PartitionLog implements Closeable {
      * offset or above the log end offset is OFFSET_OUT_OF_RANGE.
      */
     public FetchDataInfo read(long startOffset, int maxBytes, long maxOffsetExclusive, boolean minOneMessage) {
+        if (maxBytes < 0) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "maxBytes " + maxBytes + " is negative");
+        }
         LogOffsetMetadata end = nextOffsetMetadata;
+        try {
+            return read(end, startOffset, maxBytes, maxOffsetExclusive, minOneMessage);
+        } catch (StorageException e) {
+            if (nextOffsetMetadata.equals(end) && !closed) {
+                throw e;
+            }
+            // The log was truncated (or closed) under the read, which looked past the new end: read again
+            // against the new end, once. A second failure is a real I/O error.
+            return read(nextOffsetMetadata, startOffset, maxBytes, maxOffsetExclusive, minOneMessage);
+        }
+    }
+
+    private FetchDataInfo read(LogOffsetMetadata end, long startOffset, int maxBytes, long maxOffsetExclusive,
+                               boolean minOneMessage) {
         long start = logStartOffset;
         if (startOffset == end.messageOffset()) {
             return FetchDataInfo.empty(end);

@@ -7,8 +7,10 @@ import io.runnel.common.record.RecordBatch;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * One segment of a partition log: the {@code .log} file of batches ({@link FileRecords}) with its sparse
@@ -54,8 +56,27 @@ public final class LogSegment {
     }
 
     /** Opens the segment's files in {@code dir}, creating empty ones where missing. */
-    static LogSegment open(Path dir, long baseOffset, LogConfig config, long rollJitterMs, long nowMs) {
-        return new LogSegment(dir, baseOffset, config, rollJitterMs, nowMs);
+    static LogSegment open(Path dir, long baseOffset, LogConfig config, long nowMs) {
+        return new LogSegment(dir, baseOffset, config, randomJitterMs(config), nowMs);
+    }
+
+    /** Creates a new empty segment, first deleting any stale files with its name. */
+    static LogSegment createNew(Path dir, long baseOffset, LogConfig config, long nowMs) {
+        for (Path stale : List.of(LogFileNames.logFile(dir, baseOffset), LogFileNames.indexFile(dir, baseOffset),
+                LogFileNames.timeIndexFile(dir, baseOffset))) {
+            try {
+                Files.deleteIfExists(stale);
+            } catch (IOException e) {
+                throw new StorageException("cannot delete stale segment file " + stale, e);
+            }
+        }
+        return open(dir, baseOffset, config, nowMs);
+    }
+
+    /** Kafka's per-segment roll jitter: uniform in [0, min(segment.jitter.ms, segment.ms)). */
+    static long randomJitterMs(LogConfig config) {
+        long bound = Math.min(config.segmentJitterMs(), config.segmentMs());
+        return bound > 0 ? ThreadLocalRandom.current().nextLong(bound) : 0;
     }
 
     public long baseOffset() {

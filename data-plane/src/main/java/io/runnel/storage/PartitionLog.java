@@ -20,7 +20,6 @@ import java.util.OptionalInt;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
@@ -176,7 +175,7 @@ public final class PartitionLog implements Closeable {
         return log;
     }
 
-    // ---- loading and recovery ----------------------------------------------------------------------
+    // ---- loading -----------------------------------------------------------------------------------
 
     private void load(Builder builder) {
         PartitionMetadataFile metadata = new PartitionMetadataFile(dir);
@@ -189,134 +188,19 @@ public final class PartitionLog implements Closeable {
         if (storedId.isEmpty() && builder.topicId != null) {
             metadata.write(builder.topicId);
         }
-        removeStrayFiles();
-        List<Long> needRebuild = openSegments(builder.hadCleanShutdown);
-        if (segments.isEmpty()) {
-            long start = Math.max(0, builder.logStartOffset);
-            segments.put(start, newSegment(start));
-        }
-        long recoverFrom = builder.hadCleanShutdown ? Long.MAX_VALUE : builder.recoveryPoint;
-        recoverSegments(recoverFrom, needRebuild);
-        LogSegment active = segments.lastEntry().getValue();
-        active.resizeIndexes(config.segmentIndexBytes());
-        long logEndOffset = active.readNextOffset();
-        nextOffsetMetadata = new LogOffsetMetadata(logEndOffset, active.baseOffset(), active.sizeInBytes());
-        logStartOffset = Math.min(Math.max(builder.logStartOffset, segments.firstKey()), logEndOffset);
+        LogLoader.Result loaded = new LogLoader(dir, topicPartition, config, time, segments, leaderEpochCache)
+                .load(builder.recoveryPoint, builder.logStartOffset, builder.hadCleanShutdown);
+        LogSegment active = activeSegment();
+        nextOffsetMetadata = new LogOffsetMetadata(loaded.logEndOffset(), active.baseOffset(), active.sizeInBytes());
+        logStartOffset = loaded.logStartOffset();
         // After a clean shutdown everything was flushed; after recovery the recovered segments were fsynced.
-        recoveryPoint = logEndOffset;
-        highWatermark = Math.min(Math.max(builder.highWatermark, logStartOffset), logEndOffset);
-        leaderEpochCache.truncateFromEnd(logEndOffset);
-        leaderEpochCache.truncateFromStart(logStartOffset);
-    }
-
-    private void removeStrayFiles() {
-        try (Stream<Path> files = Files.list(dir)) {
-            for (Path file : files.toList()) {
-                String name = file.getFileName().toString();
-                boolean stray = name.endsWith(LogFileNames.DELETED_SUFFIX) || name.endsWith(LogFileNames.CLEANED_SUFFIX)
-                        || name.endsWith(LogFileNames.SWAP_SUFFIX) || name.endsWith(".tmp");
-                boolean orphanIndex = (LogFileNames.baseOffsetOf(name, LogFileNames.INDEX_SUFFIX).isPresent()
-                        || LogFileNames.baseOffsetOf(name, LogFileNames.TIME_INDEX_SUFFIX).isPresent())
-                        && !Files.exists(dir.resolve(name.substring(0, LogFileNames.OFFSET_DIGITS) + LogFileNames.LOG_SUFFIX));
-                if (stray || orphanIndex) {
-                    LOG.info("{}: deleting stray file {}", topicPartition, name);
-                    Files.deleteIfExists(file);
-                }
-            }
-        } catch (IOException e) {
-            throw new StorageException("cannot list partition directory " + dir, e);
-        }
-    }
-
-    /** Opens every segment; returns the base offsets of segments whose indexes must be rebuilt. */
-    private List<Long> openSegments(boolean hadCleanShutdown) {
-        List<Long> needRebuild = new ArrayList<>();
-        List<Long> baseOffsets = new ArrayList<>();
-        try (Stream<Path> files = Files.list(dir)) {
-            files.forEach(f -> LogFileNames.baseOffsetOf(f.getFileName().toString(), LogFileNames.LOG_SUFFIX)
-                    .ifPresent(baseOffsets::add));
-        } catch (IOException e) {
-            throw new StorageException("cannot list partition directory " + dir, e);
-        }
-        baseOffsets.sort(Comparator.naturalOrder());
-        for (long baseOffset : baseOffsets) {
-            boolean indexesPresent = Files.exists(LogFileNames.indexFile(dir, baseOffset))
-                    && Files.exists(LogFileNames.timeIndexFile(dir, baseOffset));
-            LogSegment segment = openSegment(baseOffset);
-            segments.put(baseOffset, segment);
-            if (!indexesPresent && segment.sizeInBytes() > 0) {
-                LOG.warn("{}: index files of segment {} missing; rebuilding", topicPartition, baseOffset);
-                needRebuild.add(baseOffset);
-                continue;
-            }
-            try {
-                segment.sanityCheck();
-            } catch (AbstractIndex.CorruptIndexException e) {
-                if (hadCleanShutdown) {
-                    LOG.warn("{}: {}; rebuilding the indexes of segment {}", topicPartition, e.getMessage(), baseOffset);
-                }
-                needRebuild.add(baseOffset);
-            }
-        }
-        return needRebuild;
-    }
-
-    private void recoverSegments(long recoverFrom, List<Long> needRebuild) {
-        Long firstUnflushed = recoverFrom == Long.MAX_VALUE ? null : segments.floorKey(recoverFrom);
-        if (firstUnflushed == null && recoverFrom != Long.MAX_VALUE) {
-            firstUnflushed = segments.firstKey();
-        }
-        List<LogSegment> recovered = new ArrayList<>();
-        for (LogSegment segment : new ArrayList<>(segments.values())) {
-            boolean unflushed = firstUnflushed != null && segment.baseOffset() >= firstUnflushed;
-            if (!unflushed && !needRebuild.contains(segment.baseOffset())) {
-                continue;
-            }
-            LogSegment.RecoveryResult result = segment.recover(config, batch -> {
-                int epoch = batch.partitionLeaderEpoch();
-                if (epoch >= 0 && leaderEpochCache.latestEpoch().map(latest -> epoch > latest).orElse(true)) {
-                    leaderEpochCache.assign(epoch, batch.baseOffset());
-                }
-            });
-            recovered.add(segment);
-            if (result.truncatedBytes() > 0) {
-                LOG.warn("{}: recovery truncated {} bytes of segment {}: {}", topicPartition, result.truncatedBytes(),
-                        segment.baseOffset(), result.reason());
-                for (LogSegment later : new ArrayList<>(segments.tailMap(segment.baseOffset(), false).values())) {
-                    LOG.warn("{}: recovery deletes segment {} after the truncation point", topicPartition, later.baseOffset());
-                    segments.remove(later.baseOffset());
-                    later.deleteFiles();
-                }
-                break;
-            }
-        }
-        for (LogSegment segment : recovered) {
-            if (segments.containsKey(segment.baseOffset())) {
-                segment.flush();
-            }
-        }
-        if (!recovered.isEmpty()) {
-            CheckpointFile.fsyncDirectory(dir);
-        }
-    }
-
-    private LogSegment openSegment(long baseOffset) {
-        LogConfig c = config;
-        long jitterMs = c.segmentJitterMs() > 0 ? ThreadLocalRandom.current().nextLong(Math.min(c.segmentJitterMs(), c.segmentMs())) : 0;
-        return LogSegment.open(dir, baseOffset, c, jitterMs, time.milliseconds());
+        recoveryPoint = loaded.logEndOffset();
+        highWatermark = Math.min(Math.max(builder.highWatermark, logStartOffset), loaded.logEndOffset());
     }
 
     private LogSegment newSegment(long baseOffset) {
-        for (Path stale : List.of(LogFileNames.logFile(dir, baseOffset), LogFileNames.indexFile(dir, baseOffset),
-                LogFileNames.timeIndexFile(dir, baseOffset))) {
-            try {
-                Files.deleteIfExists(stale);
-            } catch (IOException e) {
-                throw new StorageException("cannot delete stale segment file " + stale, e);
-            }
-        }
         directoryDirty = true;
-        return openSegment(baseOffset);
+        return LogSegment.createNew(dir, baseOffset, config, time.milliseconds());
     }
 
     // ---- accessors ---------------------------------------------------------------------------------
@@ -622,7 +506,24 @@ public final class PartitionLog implements Closeable {
      * offset or above the log end offset is OFFSET_OUT_OF_RANGE.
      */
     public FetchDataInfo read(long startOffset, int maxBytes, long maxOffsetExclusive, boolean minOneMessage) {
+        if (maxBytes < 0) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "maxBytes " + maxBytes + " is negative");
+        }
         LogOffsetMetadata end = nextOffsetMetadata;
+        try {
+            return read(end, startOffset, maxBytes, maxOffsetExclusive, minOneMessage);
+        } catch (StorageException e) {
+            if (nextOffsetMetadata.equals(end) && !closed) {
+                throw e;
+            }
+            // The log was truncated (or closed) under the read, which looked past the new end: read again
+            // against the new end, once. A second failure is a real I/O error.
+            return read(nextOffsetMetadata, startOffset, maxBytes, maxOffsetExclusive, minOneMessage);
+        }
+    }
+
+    private FetchDataInfo read(LogOffsetMetadata end, long startOffset, int maxBytes, long maxOffsetExclusive,
+                               boolean minOneMessage) {
         long start = logStartOffset;
         if (startOffset == end.messageOffset()) {
             return FetchDataInfo.empty(end);

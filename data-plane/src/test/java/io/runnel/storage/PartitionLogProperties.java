@@ -3,8 +3,6 @@ package io.runnel.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.runnel.common.config.TopicConfig;
-import io.runnel.common.record.CloseableIterator;
-import io.runnel.common.record.Record;
 import io.runnel.common.record.RecordBatch;
 import io.runnel.common.record.RecordBatchBuilder;
 import io.runnel.common.time.MockTime;
@@ -323,15 +321,5 @@ class PartitionLogProperties {
                 }
             }
         }
-    }
-
-    static long maxTimestamp(RecordBatch batch) {
-        long max = -1;
-        try (CloseableIterator<Record> records = batch.records()) {
-            while (records.hasNext()) {
-                max = Math.max(max, records.next().timestamp());
-            }
-        }
-        return max;
     }
 }

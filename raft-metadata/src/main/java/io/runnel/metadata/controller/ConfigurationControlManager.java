@@ -123,7 +123,15 @@ final class ConfigurationControlManager {
             }
             response.addResults(result);
         }
+        if (records.stream().anyMatch(ConfigurationControlManager::touchesUncleanElection)) {
+            // Partitions waiting for an in-sync replica may now take any live one (Kafka does the same).
+            records.addAll(ReplicationControlManager.electLeaderless(QuorumControllerLogic.imageAfter(image, records), ctx));
+        }
         return ControllerResult.of(records, response.build());
+    }
+
+    private static boolean touchesUncleanElection(MetadataRecord record) {
+        return record.getConfig().getName().equals(TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE);
     }
 
     private static List<MetadataRecord> alterResource(MetadataImage image, AlterConfigsResource resource,

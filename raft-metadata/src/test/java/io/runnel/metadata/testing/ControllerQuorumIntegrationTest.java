@@ -74,9 +74,14 @@ class ControllerQuorumIntegrationTest {
                 .setNumPartitions(1).setReplicationFactor(1)).build();
     }
 
-    private static long writeTopic(ControllerServer active, String name) throws Exception {
-        List<MetadataRecord> records = List.of(MetadataRecord.newBuilder().setTopic(TopicRecord.newBuilder()
-                .setName(name).setTopicId(UUID.nameUUIDFromBytes(name.getBytes()).toString())).build());
+    /** Commits one batch creating {@code count} topics named prefix-0.. (raw records, no brokers needed). */
+    private static long writeTopics(ControllerServer active, String prefix, int count) throws Exception {
+        List<MetadataRecord> records = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            String name = prefix + "-" + i;
+            records.add(MetadataRecord.newBuilder().setTopic(TopicRecord.newBuilder()
+                    .setName(name).setTopicId(UUID.nameUUIDFromBytes(name.getBytes()).toString())).build());
+        }
         return active.write("test", System.nanoTime() + TimeUnit.SECONDS.toNanos(10),
                 image -> new ControllerServer.Decision<>(records, null)).get(15, TimeUnit.SECONDS).offset();
     }
@@ -161,21 +166,26 @@ class ControllerQuorumIntegrationTest {
     void restartedControllerCatchesUpFromSnapshotAndLog() throws Exception {
         harness = ControllerQuorumHarness.start(3, dir, b -> b.snapshotRecords(10).logSegmentBytes(16 * 1024));
         ControllerServer active = harness.awaitActive(TIMEOUT);
-        for (int i = 0; i < 30; i++) {
-            writeTopic(active, "early-" + i);
+        for (int i = 0; i < 15; i++) {
+            writeTopics(active, "early-" + i, 2);
         }
         ControllerServer follower = harness.running().stream().filter(c -> c != active).findFirst().orElseThrow();
         int followerId = follower.nodeId();
         await().atMost(TIMEOUT).until(() -> follower.currentImage().offset() == active.currentImage().offset());
         assertThat(follower.stateMachine().getLatestSnapshot()).isNotNull();
+        long followerOffset = follower.currentImage().offset();
         harness.stop(followerId);
 
-        for (int i = 0; i < 400; i++) {
-            writeTopic(active, "late-" + i);
+        // About 2 KiB per entry: 60 entries fill several 16 KiB log segments, which are purged behind
+        // the snapshots, so the restarted voter can only catch up by installing the leader's snapshot.
+        for (int i = 0; i < 60; i++) {
+            writeTopics(active, "late-" + i, 20);
         }
+        await().atMost(TIMEOUT).until(() ->
+                active.stateMachine().division().getRaftLog().getStartIndex() > followerOffset + 1);
         ControllerServer restarted = harness.restart(followerId);
         await().atMost(TIMEOUT).until(() -> restarted.currentImage().offset() >= active.currentImage().offset());
         assertThat(restarted.currentImage().topics()).isEqualTo(active.currentImage().topics());
-        assertThat(restarted.currentImage().topics().topicsByName()).hasSize(430);
+        assertThat(restarted.currentImage().topics().topicsByName()).hasSize(15 * 2 + 60 * 20);
     }
 }

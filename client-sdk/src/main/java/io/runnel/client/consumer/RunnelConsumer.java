@@ -87,6 +87,8 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
     /** Nesting depth of the owning thread's calls (position inside poll, etc.). */
     private int refCount;
     private PartitionRecords nextInLine;
+    /** A failure met after some records were collected; thrown by the next poll. */
+    private RuntimeException pendingFailure;
     private boolean metadataNeeded = true;
     private long lastMetadataAttemptMs = -1;
     private volatile boolean closed;
@@ -239,8 +241,14 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
                 if (position != null) {
                     return position;
                 }
-                ensureMetadata(deadlineMs);
-                resetPositions(deadlineMs);
+                try {
+                    ensureMetadata(deadlineMs);
+                    resetPositions(deadlineMs);
+                } catch (ApiException e) {
+                    if (e.code() != ErrorCode.REQUEST_TIMED_OUT || e instanceof NoOffsetForPartitionException) {
+                        throw e;
+                    }
+                }
                 position = subscriptions.position(partition);
                 if (position != null) {
                     return position;
@@ -317,6 +325,11 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
             if (timeoutMs < 0) {
                 throw new IllegalArgumentException("the poll timeout must not be negative: " + timeout);
             }
+            if (pendingFailure != null) {
+                RuntimeException failure = pendingFailure;
+                pendingFailure = null;
+                throw failure;
+            }
             long deadlineMs = System.currentTimeMillis() + timeoutMs;
             do {
                 try {
@@ -363,7 +376,16 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
                 if (completed == null) {
                     break;
                 }
-                nextInLine = parse(completed);
+                try {
+                    nextInLine = parse(completed);
+                } catch (RuntimeException e) {
+                    if (out.isEmpty()) {
+                        throw e;
+                    }
+                    // Positions of the records collected so far have moved: hand them out, fail the next poll.
+                    pendingFailure = e;
+                    break;
+                }
                 continue;
             }
             PartitionRecords current = nextInLine;

@@ -144,6 +144,9 @@ public final class Sender implements Runnable {
         if (!drained.isEmpty()) {
             return;
         }
+        if (!running && inFlightBatches.isEmpty() && !accumulator.hasUndrained()) {
+            return; // closing and nothing left: let run() end instead of waiting for work that cannot come
+        }
         long waitMs = ready.nextReadyCheckDelayMs();
         if (!topicsNeedingMetadata.isEmpty()) {
             waitMs = Math.min(waitMs, settings.retryBackoffMs());

@@ -25,7 +25,7 @@ import java.util.List;
  *   <li>batch size ≤ {@code max.message.bytes} → RECORD_TOO_LARGE;</li>
  *   <li>CRC-32C over attributes..end → CORRUPT_MESSAGE;</li>
  *   <li>leader only: recordCount &gt; 0 and lastOffsetDelta = recordCount − 1, offset deltas 0, 1, 2, …
- *       (Kafka's validator for v2), no control batch from a client, a producer id needs a sequence
+ *       (Kafka's validator for v2), no control batch from a client, a client's producer id needs a sequence
  *       → INVALID_RECORD; record framing (including decompression) → CORRUPT_MESSAGE;</li>
  *   <li>leader, CreateTime: every record timestamp within [now − message.timestamp.before.max.ms,
  *       now + message.timestamp.after.max.ms] → INVALID_TIMESTAMP;</li>
@@ -172,7 +172,7 @@ final class BatchValidator {
         if (batch.isControlBatch() && origin == AppendOrigin.CLIENT) {
             throw new ApiException(ErrorCode.INVALID_RECORD, "clients may not write control batches");
         }
-        if (batch.producerId() >= 0 && batch.baseSequence() < 0) {
+        if (origin == AppendOrigin.CLIENT && batch.producerId() >= 0 && batch.baseSequence() < 0) {
             throw new ApiException(ErrorCode.INVALID_RECORD, "record batch has producerId " + batch.producerId()
                     + " but baseSequence " + batch.baseSequence());
         }

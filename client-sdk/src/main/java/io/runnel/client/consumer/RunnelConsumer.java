@@ -565,7 +565,7 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
             return;
         }
         lastMetadataAttemptMs = nowMs;
-        metadata.refresh(topics, false, false, Math.min(deadlineMs, nowMs + requestTimeoutMs));
+        metadata.refresh(topics, false, false, Math.min(deadlineMs, nowMs + requestTimeoutMs), 1);
         metadataNeeded = false;
     }
 

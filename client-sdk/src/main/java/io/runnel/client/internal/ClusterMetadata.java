@@ -102,6 +102,15 @@ public final class ClusterMetadata {
      */
     public Snapshot refresh(Collection<String> topics, boolean allTopics, boolean allowAutoTopicCreation,
                             long deadlineMs) {
+        return refresh(topics, allTopics, allowAutoTopicCreation, deadlineMs, Integer.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #refresh(Collection, boolean, boolean, long)}, giving up after {@code roundsMax} rounds over
+     * the brokers: I/O loops pass 1 so a cluster that is down does not hold them for the whole deadline.
+     */
+    public Snapshot refresh(Collection<String> topics, boolean allTopics, boolean allowAutoTopicCreation,
+                            long deadlineMs, int roundsMax) {
         MetadataRequest request = MetadataRequest.newBuilder()
                 .addAllTopics(topics)
                 .setAllTopics(allTopics)
@@ -109,7 +118,7 @@ public final class ClusterMetadata {
                 .build();
         MetadataResponse response = callAny((channel, timeoutMs) -> MetadataServiceGrpc.newBlockingStub(channel)
                 .withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)
-                .getMetadata(request), deadlineMs);
+                .getMetadata(request), deadlineMs, roundsMax);
         return merge(response, allTopics);
     }
 
@@ -127,8 +136,16 @@ public final class ClusterMetadata {
      * @throws ApiException REQUEST_TIMED_OUT wrapping the last failure when no broker answered in time
      */
     public <T> T callAny(BrokerCall<T> call, long deadlineMs) {
+        return callAny(call, deadlineMs, Integer.MAX_VALUE);
+    }
+
+    /** {@link #callAny(BrokerCall, long)} with at most {@code roundsMax} rounds over the brokers. */
+    public <T> T callAny(BrokerCall<T> call, long deadlineMs, int roundsMax) {
         ApiException last = null;
-        while (true) {
+        for (int round = 1; ; round++) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw new ApiException(ErrorCode.REQUEST_TIMED_OUT, "interrupted while calling a broker", last);
+            }
             List<BrokerAddress> candidates = candidates();
             for (int i = 0; i < candidates.size(); i++) {
                 long remainingMs = deadlineMs - System.currentTimeMillis();
@@ -147,7 +164,7 @@ public final class ClusterMetadata {
                 }
             }
             long remainingMs = deadlineMs - System.currentTimeMillis();
-            if (remainingMs <= 0) {
+            if (remainingMs <= 0 || round >= roundsMax) {
                 throw timeout(last, deadlineMs);
             }
             sleepQuietly(Math.min(remainingMs, retryBackoffMs));

@@ -167,7 +167,7 @@ public final class Sender implements Runnable {
         topicsNeedingMetadata.clear();
         try {
             // Blocks the loop for at most request.timeout.ms; answers that arrive meanwhile wait in the queue.
-            metadata.refresh(wanted, false, true, nowMs + settings.requestTimeoutMs());
+            metadata.refresh(wanted, false, true, nowMs + settings.requestTimeoutMs(), 1);
         } catch (ApiException e) {
             LOG.debug("metadata refresh failed: {}", e.toString());
             topicsNeedingMetadata.addAll(wanted);

@@ -313,10 +313,14 @@ public final class RunnelProducer<K, V> implements Producer<K, V> {
         accumulator.close();
         sender.initiateClose();
         try {
-            ioThread.join(timeoutMs);
+            if (timeoutMs > 0) {
+                ioThread.join(timeoutMs); // join(0) would wait forever
+            }
             if (ioThread.isAlive()) {
                 LOG.info("producer {} did not finish sending within {} ms; failing what is left", clientId, timeoutMs);
                 sender.forceClose();
+                // The loop may be blocked in a metadata call; the interrupt ends that call.
+                ioThread.interrupt();
                 ioThread.join(TimeUnit.SECONDS.toMillis(5));
             }
         } catch (InterruptedException e) {

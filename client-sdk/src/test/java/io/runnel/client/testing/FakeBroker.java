@@ -65,6 +65,7 @@ public final class FakeBroker implements AutoCloseable {
     private final Map<TopicPartition, Deque<ErrorCode>> fetchErrors = new HashMap<>();
     private final List<ProduceRequest> produceRequests = new CopyOnWriteArrayList<>();
     private final AtomicInteger metadataRequests = new AtomicInteger();
+    private final List<FetchRequest> fetchRequests = new CopyOnWriteArrayList<>();
     private final Map<String, Boolean> autoCreateRequests = new ConcurrentHashMap<>();
     private volatile long produceDelayMs;
     private volatile boolean autoCreateTopics = true;
@@ -164,6 +165,10 @@ public final class FakeBroker implements AutoCloseable {
 
     public List<ProduceRequest> produceRequests() {
         return produceRequests;
+    }
+
+    public List<FetchRequest> fetchRequests() {
+        return fetchRequests;
     }
 
     public int metadataRequests() {
@@ -392,6 +397,7 @@ public final class FakeBroker implements AutoCloseable {
 
         @Override
         public void fetch(FetchRequest request, StreamObserver<FetchResponse> observer) {
+            fetchRequests.add(request);
             long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(request.getMaxWaitMs());
             FetchResponse response;
             synchronized (FakeBroker.this) {

@@ -9,19 +9,25 @@ import io.runnel.common.errors.Errors;
 import io.runnel.common.errors.GrpcErrors;
 import io.runnel.metadata.server.NotControllerException;
 import io.runnel.metadata.server.QuorumVoters;
+import io.runnel.proto.AllocateProducerIdsRequest;
+import io.runnel.proto.AllocateProducerIdsResponse;
 import io.runnel.proto.AlterConfigsRequest;
+import io.runnel.proto.AlterPartitionRequest;
+import io.runnel.proto.AlterPartitionResponse;
 import io.runnel.proto.BrokerHeartbeatRequest;
 import io.runnel.proto.BrokerHeartbeatResponse;
 import io.runnel.proto.ControllerAlterConfigsResponse;
 import io.runnel.proto.ControllerCreatePartitionsResponse;
 import io.runnel.proto.ControllerCreateTopicsResponse;
 import io.runnel.proto.ControllerDeleteTopicsResponse;
+import io.runnel.proto.ControllerElectLeadersResponse;
 import io.runnel.proto.ControllerServiceGrpc;
 import io.runnel.proto.CreatePartitionsRequest;
 import io.runnel.proto.CreateTopicsRequest;
 import io.runnel.proto.DeleteTopicsRequest;
 import io.runnel.proto.DescribeQuorumRequest;
 import io.runnel.proto.DescribeQuorumResponse;
+import io.runnel.proto.ElectLeadersRequest;
 import io.runnel.proto.ErrorCode;
 import io.runnel.proto.RegisterBrokerRequest;
 import io.runnel.proto.RegisterBrokerResponse;
@@ -143,6 +149,18 @@ public final class ControllerChannel implements AutoCloseable {
 
     public BrokerHeartbeatResponse brokerHeartbeat(BrokerHeartbeatRequest request, Duration timeout) {
         return call("BrokerHeartbeat", timeout, (stub) -> stub.brokerHeartbeat(request));
+    }
+
+    public ControllerElectLeadersResponse electLeaders(ElectLeadersRequest request, Duration timeout) {
+        return call("ElectLeaders", timeout, (stub) -> stub.electLeaders(request));
+    }
+
+    public AlterPartitionResponse alterPartition(AlterPartitionRequest request, Duration timeout) {
+        return call("AlterPartition", timeout, (stub) -> stub.alterPartition(request));
+    }
+
+    public AllocateProducerIdsResponse allocateProducerIds(AllocateProducerIdsRequest request, Duration timeout) {
+        return call("AllocateProducerIds", timeout, (stub) -> stub.allocateProducerIds(request));
     }
 
     /** DescribeQuorum of the active controller (which also knows the brokers' sessions). */

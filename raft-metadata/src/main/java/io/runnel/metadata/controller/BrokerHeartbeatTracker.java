@@ -51,6 +51,18 @@ public final class BrokerHeartbeatTracker {
         sessions.putAll(fresh);
     }
 
+    /**
+     * Ends the broker's session without forgetting it: the process said it is stopping (controlled
+     * shutdown completed), so a new incarnation may register at once.
+     */
+    public void endSession(int brokerId) {
+        Session session = sessions.get(brokerId);
+        if (session != null) {
+            sessions.put(brokerId, new Session(session.brokerEpoch(), session.lastHeartbeatMs(),
+                    session.appliedOffset(), false));
+        }
+    }
+
     /** Forgets a broker (it was unregistered). */
     public void remove(int brokerId) {
         sessions.remove(brokerId);

@@ -30,6 +30,9 @@ import java.util.UUID;
  *   unfenced --Fence (session expired, want_fence)--> fenced           leaderships and ISR places removed
  *   unfenced --RegistrationChange(in_controlled_shutdown) + Fence--> fenced, shutting down (want_shut_down)
  * </pre>
+ * A registration by another incarnation is DUPLICATE_BROKER_REGISTRATION while the current one has a
+ * live session in the tracker (it heartbeated within the session timeout and did not complete a
+ * controlled shutdown), fenced or not: two processes must not share a broker id.
  * Stateless apart from the heartbeat tracker the caller passes; thread-safe when the tracker is not shared.
  */
 final class ClusterControlManager {
@@ -55,7 +58,7 @@ final class ClusterControlManager {
         }
         BrokerRegistration existing = image.cluster().broker(id);
         UUID incarnation = UUID.fromString(request.getIncarnationId());
-        if (existing != null && !existing.incarnationId().equals(incarnation) && !existing.fenced()
+        if (existing != null && !existing.incarnationId().equals(incarnation)
                 && tracker != null && tracker.hasValidSession(id, ctx.nowMs())) {
             return ControllerResult.withoutRecords(RegisterBrokerResponse.newBuilder()
                     .setError(ErrorCode.DUPLICATE_BROKER_REGISTRATION)
@@ -148,6 +151,10 @@ final class ClusterControlManager {
         MetadataImage after = QuorumControllerLogic.imageAfter(image, records);
         BrokerRegistration afterBroker = after.cluster().broker(id);
         boolean shouldShutDown = request.getWantShutDown() && !ReplicationControlManager.leadsAnyPartition(after, id);
+        if (shouldShutDown) {
+            // The process is about to stop: its successor need not wait for this session to expire.
+            tracker.endSession(id);
+        }
         return ControllerResult.of(records, BrokerHeartbeatResponse.newBuilder()
                 .setError(ErrorCode.NONE).setIsCaughtUp(caughtUp).setIsFenced(afterBroker.fenced())
                 .setShouldShutDown(shouldShutDown).build());

@@ -46,6 +46,11 @@ final class ConfigurationControlManager {
     private ConfigurationControlManager() {
     }
 
+    /** The topic key whose cluster-wide default a broker key sets, or null. */
+    static String topicKeyOfBrokerKey(String brokerKey) {
+        return TOPIC_KEY_OF_BROKER_KEY.get(brokerKey);
+    }
+
     /** The value of a topic key for {@code topic} as the controller resolves it (see the class comment). */
     static String effectiveTopicConfig(MetadataImage image, String topic, String topicKey, ControllerContext ctx) {
         String override = image.configs().topicConfigs(topic).get(topicKey);
@@ -66,7 +71,8 @@ final class ConfigurationControlManager {
         return Boolean.parseBoolean(effectiveTopicConfig(image, topic, TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE, ctx).trim());
     }
 
-    private static String definitionDefault(String topicKey) {
+    /** Kafka's default of a topic key, as text (lists comma-separated). */
+    static String definitionDefault(String topicKey) {
         Object value = TopicConfig.DEFINITION.key(topicKey).map(ConfigDef.ConfigKey::defaultValue)
                 .orElseThrow(() -> new IllegalArgumentException("unknown topic configuration " + topicKey));
         return value instanceof List<?> list ? String.join(",", list.stream().map(String::valueOf).toList())

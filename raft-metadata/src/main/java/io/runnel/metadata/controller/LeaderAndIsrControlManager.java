@@ -34,6 +34,9 @@ import java.util.function.IntPredicate;
  */
 final class LeaderAndIsrControlManager {
 
+    /** Kafka's broker setting that turns periodic preferred-leader election on. */
+    static final String AUTO_LEADER_REBALANCE_ENABLE = "auto.leader.rebalance.enable";
+
     private LeaderAndIsrControlManager() {
     }
 
@@ -111,6 +114,28 @@ final class LeaderAndIsrControlManager {
         PartitionElection.change(topic.id(), partition, registration, leader, isr).ifPresent(records::add);
     }
 
+    /**
+     * Automatic preferred-leader election ({@value #AUTO_LEADER_REBALANCE_ENABLE}, default true): every
+     * partition whose preferred replica is in the ISR and eligible but does not lead gets it as leader.
+     */
+    static ControllerResult<Void> rebalanceLeaders(MetadataImage image, ControllerContext ctx) {
+        if (!Boolean.parseBoolean(ctx.clusterDefaults().getOrDefault(AUTO_LEADER_REBALANCE_ENABLE, "true").trim())) {
+            return ControllerResult.withoutRecords(null);
+        }
+        IntPredicate eligible = PartitionElection.eligible(image.cluster());
+        List<MetadataRecord> records = new ArrayList<>();
+        for (TopicImage topic : ReplicationControlManager.sortedTopics(image)) {
+            topic.partitions().forEach((partition, registration) -> {
+                int preferred = registration.preferredLeader();
+                if (registration.leader() != preferred && registration.isInIsr(preferred) && eligible.test(preferred)) {
+                    PartitionElection.change(topic.id(), partition, registration, preferred, registration.isr())
+                            .ifPresent(records::add);
+                }
+            });
+        }
+        return ControllerResult.of(records, null);
+    }
+
     // ---------------------------------------------------------------- AlterPartition
 
     static ControllerResult<AlterPartitionResponse> alterPartition(MetadataImage image, AlterPartitionRequest request) {
@@ -163,7 +188,10 @@ final class LeaderAndIsrControlManager {
         describe(result.setError(ErrorCode.NONE), after);
     }
 
-    /** The compare-and-set: epochs current, sender the leader, the new ISR made of eligible replicas. */
+    /**
+     * The compare-and-set: epochs current, sender the leader, the new ISR made of replicas that are all
+     * eligible (KIP-841: a fenced or shutting-down broker may neither join nor stay in an ISR by request).
+     */
     private static ErrorCode check(MetadataImage image, int brokerId, PartitionRegistration current,
                                    AlterPartitionData data) {
         if (data.getLeaderEpoch() != current.leaderEpoch()) {
@@ -184,7 +212,7 @@ final class LeaderAndIsrControlManager {
             if (!current.hasReplica(replica)) {
                 return ErrorCode.INELIGIBLE_REPLICA;
             }
-            if (!current.isInIsr(replica) && !eligible.test(replica)) {
+            if (!eligible.test(replica)) {
                 return ErrorCode.INELIGIBLE_REPLICA;
             }
         }

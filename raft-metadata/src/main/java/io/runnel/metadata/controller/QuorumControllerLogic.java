@@ -15,6 +15,8 @@ import io.runnel.proto.CreatePartitionsResponse;
 import io.runnel.proto.CreateTopicsRequest;
 import io.runnel.proto.CreateTopicsResponse;
 import io.runnel.proto.DeleteTopicsRequest;
+import io.runnel.proto.DescribeConfigsRequest;
+import io.runnel.proto.DescribeConfigsResponse;
 import io.runnel.proto.DeleteTopicsResponse;
 import io.runnel.proto.ElectLeadersRequest;
 import io.runnel.proto.ElectLeadersResponse;
@@ -22,6 +24,7 @@ import io.runnel.proto.RegisterBrokerRequest;
 import io.runnel.proto.RegisterBrokerResponse;
 import io.runnel.proto.metadata.MetadataRecord;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The active controller's decisions, each a pure function of (image, request, context) returning the
@@ -82,8 +85,8 @@ public final class QuorumControllerLogic {
 
     /**
      * Registers a broker (fenced) with epoch {@code nextOffset}. A different incarnation of a broker that
-     * is unfenced and heartbeated within its session is rejected with DUPLICATE_BROKER_REGISTRATION; on
-     * success the broker's session starts in {@code tracker}.
+     * heartbeated within its session (and did not complete a controlled shutdown) is rejected with
+     * DUPLICATE_BROKER_REGISTRATION; on success the broker's session starts in {@code tracker}.
      */
     public ControllerResult<RegisterBrokerResponse> registerBroker(MetadataImage image, RegisterBrokerRequest request,
                                                                    String clusterId, long nextOffset,
@@ -118,6 +121,24 @@ public final class QuorumControllerLogic {
                                                                              AllocateProducerIdsRequest request,
                                                                              ControllerContext ctx) {
         return ProducerIdControlManager.allocateProducerIds(image, request);
+    }
+
+    /**
+     * Periodic preferred-leader election (Kafka's {@code auto.leader.rebalance.enable}, default true, read
+     * from ctx.clusterDefaults()): moves leadership back to each partition's first replica where it is in
+     * the ISR and eligible. The caller schedules it (Kafka: every leader.imbalance.check.interval.seconds).
+     */
+    public ControllerResult<Void> rebalanceLeaders(MetadataImage image, ControllerContext ctx) {
+        return LeaderAndIsrControlManager.rebalanceLeaders(image, ctx);
+    }
+
+    /**
+     * DescribeConfigs of topics and brokers from an image, for any node that holds one: effective values
+     * and their sources, with {@code clusterDefaults} the answering node's static broker settings. A read.
+     */
+    public DescribeConfigsResponse describeConfigs(MetadataImage image, DescribeConfigsRequest request,
+                                                   Map<String, String> clusterDefaults) {
+        return ConfigDescriber.describeConfigs(image, request, clusterDefaults);
     }
 
     /**

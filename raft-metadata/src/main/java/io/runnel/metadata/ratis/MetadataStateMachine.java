@@ -14,14 +14,11 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
-import org.apache.ratis.protocol.RaftGroupMemberId;
-import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.StateMachineException;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
@@ -86,7 +83,6 @@ public final class MetadataStateMachine extends BaseStateMachine {
     private final MetadataSnapshotStorage snapshots = new MetadataSnapshotStorage();
     private final RecentBatches recent;
     private final List<ApplyListener> listeners = new CopyOnWriteArrayList<>();
-    private final List<BiConsumer<Long, RaftPeerId>> leaderListeners = new CopyOnWriteArrayList<>();
     private final Object appliedMonitor = new Object();
 
     private volatile MetadataImage image = MetadataImage.EMPTY;
@@ -121,11 +117,6 @@ public final class MetadataStateMachine extends BaseStateMachine {
 
     public void addListener(ApplyListener listener) {
         listeners.add(listener);
-    }
-
-    /** Called with (term, new leader id) on every leader change Ratis reports. */
-    public void addLeaderListener(BiConsumer<Long, RaftPeerId> listener) {
-        leaderListeners.add(listener);
     }
 
     /** Waits until the image is past {@code offset} or {@code timeoutMs} passed; returns the image. */
@@ -433,18 +424,5 @@ public final class MetadataStateMachine extends BaseStateMachine {
         LOG.error("Ratis log failed at entry {}; stopping the node", failedEntry == null ? "-" : failedEntry.getIndex(),
                 cause);
         fatalHandler.accept(cause);
-    }
-
-    @Override
-    public void notifyLeaderChanged(RaftGroupMemberId groupMemberId, RaftPeerId newLeaderId) {
-        long term = -1;
-        try {
-            term = division().getInfo().getCurrentTerm();
-        } catch (IOException e) {
-            LOG.debug("no division for the leader change notification", e);
-        }
-        for (BiConsumer<Long, RaftPeerId> listener : leaderListeners) {
-            listener.accept(term, newLeaderId);
-        }
     }
 }

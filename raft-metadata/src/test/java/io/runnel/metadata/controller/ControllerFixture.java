@@ -15,7 +15,10 @@ import io.runnel.proto.Endpoint;
 import io.runnel.proto.ErrorCode;
 import io.runnel.proto.RegisterBrokerRequest;
 import io.runnel.proto.RegisterBrokerResponse;
+import io.runnel.proto.metadata.MetadataRecord;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
@@ -34,6 +37,8 @@ final class ControllerFixture {
     final Random random;
     final Map<String, String> clusterDefaults = new HashMap<>();
     final Map<Integer, Long> brokerEpochs = new HashMap<>();
+    /** Every record applied, in order: the metadata log of this controller. */
+    final List<MetadataRecord> log = new ArrayList<>();
     MetadataImage image = MetadataImage.EMPTY;
     long nowMs = 1_000_000;
 
@@ -59,6 +64,7 @@ final class ControllerFixture {
             MetadataDelta delta = new MetadataDelta(image);
             delta.replayAll(result.records());
             image = delta.apply(nextOffset());
+            log.addAll(result.records());
         }
         return result.response();
     }

@@ -292,4 +292,18 @@ class TopicDecisionsTest {
         assertThat(tooFew.getError()).isEqualTo(ErrorCode.INVALID_REPLICA_ASSIGNMENT);
         assertThat(tooFew.getErrorMessage()).contains("1 assignments for 2 new partitions");
     }
+
+    @Test
+    void theLargestTopicFitsInOneDecisionAndOneSnapshot() {
+        fixture.addBrokers(1, 2, 3);
+        TopicImage topic = fixture.createTopic("big", ControllerLimits.PARTITIONS_PER_TOPIC_MAX, 3);
+
+        assertThat(topic.partitionCount()).isEqualTo(ControllerLimits.PARTITIONS_PER_TOPIC_MAX);
+        java.util.Map<Integer, Integer> leaders = new java.util.HashMap<>();
+        topic.partitions().values().forEach(p -> leaders.merge(p.leader(), 1, Integer::sum));
+        assertThat(leaders.values()).allSatisfy(count -> assertThat(count).isBetween(3_333, 3_334));
+        io.runnel.metadata.image.MetadataDelta rebuilt = new io.runnel.metadata.image.MetadataDelta(MetadataImage.EMPTY);
+        rebuilt.replayAll(fixture.image.toRecords());
+        assertThat(rebuilt.apply(fixture.image.offset())).isEqualTo(fixture.image);
+    }
 }

@@ -133,15 +133,19 @@ class ControllerQuorumIntegrationTest {
     }
 
     @Test
-    void quorumLossFailsAdminRequestsWithinTheirTimeoutNamingTheVoters() {
+    void quorumLossFailsAdminRequestsWithinTheirTimeoutNamingTheVoters() throws Exception {
         harness = ControllerQuorumHarness.start(3, dir, b -> b.requestTimeoutMs(2000));
+        ControllerChannel channel = harness.newChannel();
+        // An unfenced broker, so that CreateTopics has records to commit rather than an error to answer.
+        MetadataLoader loader = closing(new MetadataLoader(channel, 1, Time.SYSTEM));
+        loader.start();
+        assertThat(startBroker(channel, loader, 1).awaitUnfenced(TIMEOUT)).isTrue();
         ControllerServer active = harness.awaitActive(TIMEOUT);
         for (ControllerServer other : harness.running()) {
             if (other != active) {
                 harness.kill(other.nodeId());
             }
         }
-        ControllerChannel channel = harness.newChannel();
         long startNs = System.nanoTime();
         assertThatThrownBy(() -> channel.createTopics(createTopic("lost"), Duration.ofSeconds(3)))
                 .isInstanceOfSatisfying(ApiException.class, e -> {

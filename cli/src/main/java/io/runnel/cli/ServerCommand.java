@@ -1,0 +1,43 @@
+package io.runnel.cli;
+
+import io.runnel.node.NodeConfig;
+import io.runnel.node.RunnelNode;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code runnel server}: runs a node until Ctrl-C (or SIGTERM), then shuts it down cleanly. With no
+ * arguments it is a single-node cluster: broker and controller in one process, a broker on
+ * localhost:9092, data under ./data, formatted on first start.
+ */
+@Command(name = "server", description = "Run a Runnel node (default: a single-node cluster on localhost:9092, data in ./data)")
+final class ServerCommand implements Callable<Integer> {
+
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = {"-c", "--config"}, description = "node properties file (Kafka server keys)")
+    Path config;
+
+    @Option(names = "--override", description = "key=value setting that wins over the file", paramLabel = "KEY=VALUE")
+    Map<String, String> overrides = new LinkedHashMap<>();
+
+    @Override
+    public Integer call() throws Exception {
+        NodeConfig nodeConfig = NodeConfig.load(Optional.ofNullable(config), overrides);
+        RunnelNode node = RunnelNode.start(nodeConfig);
+        Thread hook = new Thread(node::close, "runnel-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        spec.commandLine().getOut().println(node.describe());
+        spec.commandLine().getOut().flush();
+        node.awaitShutdown();
+        return 0;
+    }
+}

@@ -1,0 +1,102 @@
+package io.runnel.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.runnel.common.config.TopicConfig;
+import io.runnel.common.record.CompressionType;
+import io.runnel.common.record.Header;
+import io.runnel.common.record.RecordBatchBuilder;
+import io.runnel.common.time.MockTime;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.record.FileRecords;
+import org.apache.kafka.common.record.Record;
+import org.apache.kafka.common.record.RecordBatch;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Our segment files read by Apache Kafka's own {@code FileRecords} (kafka-clients, test scope), and our
+ * index files decoded by their byte-layout specification.
+ */
+class KafkaFormatCompatibilityTest {
+
+    @TempDir
+    Path root;
+
+    @Test
+    void kafkaReadsOurSegmentAndOurIndexesFollowTheSpec() throws Exception {
+        MockTime time = new MockTime();
+        PartitionLog log = PartitionLog.builder(root.resolve("compat-0")).time(time).hadCleanShutdown(true)
+                .config(LogConfig.defaults().with(TopicConfig.INDEX_INTERVAL_BYTES, 256)).open();
+        CompressionType[] codecs = CompressionType.values();
+        List<String> expectedValues = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            RecordBatchBuilder builder = RecordBatchBuilder.spec().compression(codecs[i % codecs.length]).newBuilder();
+            for (int r = 0; r < 3; r++) {
+                String value = "value-" + i + "-" + r;
+                expectedValues.add(value);
+                builder.append(time.milliseconds() + i, ("key" + r).getBytes(StandardCharsets.UTF_8),
+                        value.getBytes(StandardCharsets.UTF_8), new Header[] {new Header("h", new byte[] {(byte) r})});
+            }
+            log.appendAsLeader(builder.build(), 9);
+        }
+        log.close();
+        Path segment = root.resolve("compat-0/00000000000000000000.log");
+
+        List<String> values = new ArrayList<>();
+        List<Long> offsets = new ArrayList<>();
+        List<Integer> batchPositions = new ArrayList<>();
+        List<Long> batchLastOffsets = new ArrayList<>();
+        int position = 0;
+        try (FileRecords kafka = FileRecords.open(segment.toFile())) {
+            for (var batch : kafka.batches()) {
+                batch.ensureValid();
+                assertThat(batch.magic()).isEqualTo(RecordBatch.MAGIC_VALUE_V2);
+                assertThat(batch.partitionLeaderEpoch()).isEqualTo(9);
+                batchPositions.add(position);
+                batchLastOffsets.add(batch.lastOffset());
+                position += batch.sizeInBytes();
+                for (Record record : batch) {
+                    offsets.add(record.offset());
+                    byte[] v = new byte[record.valueSize()];
+                    record.value().get(v);
+                    values.add(new String(v, StandardCharsets.UTF_8));
+                    assertThat(record.headers()).hasSize(1);
+                }
+            }
+        }
+        assertThat(values).isEqualTo(expectedValues);
+        assertThat(offsets).isEqualTo(java.util.stream.LongStream.range(0, 120).boxed().toList());
+
+        // .index: 8-byte big-endian entries (relative offset, position) pointing at batch starts.
+        ByteBuffer index = ByteBuffer.wrap(Files.readAllBytes(root.resolve("compat-0/00000000000000000000.index")));
+        assertThat(index.remaining() % 8).isZero();
+        assertThat(index.remaining()).isPositive();
+        while (index.hasRemaining()) {
+            int relativeOffset = index.getInt();
+            int pos = index.getInt();
+            int batchIndex = batchPositions.indexOf(pos);
+            assertThat(batchIndex).as("entry position %d is a batch start", pos).isNotNegative();
+            assertThat((long) relativeOffset).isEqualTo(batchLastOffsets.get(batchIndex));
+        }
+        // .timeindex: 12-byte entries (timestamp, relative offset), timestamps increasing, last = segment max.
+        ByteBuffer timeIndex = ByteBuffer.wrap(Files.readAllBytes(root.resolve("compat-0/00000000000000000000.timeindex")));
+        assertThat(timeIndex.remaining() % 12).isZero();
+        long previous = Long.MIN_VALUE;
+        long lastTimestamp = 0;
+        int lastRelative = 0;
+        while (timeIndex.hasRemaining()) {
+            lastTimestamp = timeIndex.getLong();
+            lastRelative = timeIndex.getInt();
+            assertThat(lastTimestamp).isGreaterThan(previous);
+            previous = lastTimestamp;
+        }
+        assertThat(lastTimestamp).isEqualTo(time.milliseconds() + 39);
+        assertThat(lastRelative).isEqualTo(119);
+    }
+}

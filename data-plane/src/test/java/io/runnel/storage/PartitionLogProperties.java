@@ -1,0 +1,337 @@
+package io.runnel.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.runnel.common.config.TopicConfig;
+import io.runnel.common.record.CloseableIterator;
+import io.runnel.common.record.Record;
+import io.runnel.common.record.RecordBatch;
+import io.runnel.common.record.RecordBatchBuilder;
+import io.runnel.common.time.MockTime;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.Combinators;
+
+/**
+ * The partition log against an in-memory model (a list of the batches it must hold): random appends,
+ * rolls, reads, timestamp lookups, truncations, retention, DeleteRecords, clean reopens and crashes
+ * (the active segment cut at a random byte, a torn batch prefix appended, index files damaged) followed
+ * by recovery. After every step the log must equal the model: the recovered log is always the model's
+ * prefix of fully written batches, and index lookups agree with a linear scan.
+ */
+class PartitionLogProperties {
+
+    /** One step of a run. */
+    sealed interface Op permits Append, Roll, Truncate, Retain, DeleteRecords, Reopen, Crash {
+    }
+
+    record Append(int records, int valueBytes, int timestampDeltaMs) implements Op {
+    }
+
+    record Roll() implements Op {
+    }
+
+    record Truncate(double fraction) implements Op {
+    }
+
+    record Retain(double keepFraction) implements Op {
+    }
+
+    record DeleteRecords(double fraction) implements Op {
+    }
+
+    record Reopen() implements Op {
+    }
+
+    record Crash(double cutFraction, int tornPrefixBytes, boolean zeroExtendIndexes, double recoveryPointFraction) implements Op {
+    }
+
+    /** A batch the model says the log holds, as stored. */
+    record ModelBatch(long baseOffset, long lastOffset, long[] timestamps, byte[] bytes) {
+    }
+
+    @Provide
+    Arbitrary<List<Op>> runs() {
+        Arbitrary<Op> append = Combinators.combine(Arbitraries.integers().between(1, 6), Arbitraries.integers().between(0, 400),
+                Arbitraries.integers().between(-5000, 5000)).as(Append::new);
+        Arbitrary<Double> fraction = Arbitraries.doubles().between(0, 1);
+        Arbitrary<Op> crash = Combinators.combine(fraction, Arbitraries.integers().between(0, 80), Arbitraries.of(true, false), fraction)
+                .as(Crash::new);
+        Arbitrary<Op> op = Arbitraries.frequencyOf(
+                net.jqwik.api.Tuple.of(12, append),
+                net.jqwik.api.Tuple.of(1, Arbitraries.just(new Roll())),
+                net.jqwik.api.Tuple.of(1, fraction.map(Truncate::new)),
+                net.jqwik.api.Tuple.of(1, fraction.map(Retain::new)),
+                net.jqwik.api.Tuple.of(1, fraction.map(DeleteRecords::new)),
+                net.jqwik.api.Tuple.of(1, Arbitraries.just(new Reopen())),
+                net.jqwik.api.Tuple.of(2, crash));
+        return op.list().ofMinSize(1).ofMaxSize(40);
+    }
+
+    @Property(tries = 80)
+    void logMatchesModel(@ForAll("runs") List<Op> ops, @ForAll("seeds") long seed) throws IOException {
+        Path dir = Files.createTempDirectory("runnel-prop").resolve("p-0");
+        Harness h = new Harness(dir, new Random(seed));
+        try {
+            for (Op op : ops) {
+                h.apply(op);
+                h.check();
+            }
+        } finally {
+            h.log.close();
+            PartitionLog.deleteDirectory(dir.getParent());
+        }
+    }
+
+    @Provide
+    Arbitrary<Long> seeds() {
+        return Arbitraries.longs();
+    }
+
+    static final class Harness {
+        final Path dir;
+        final Random random;
+        final MockTime time = new MockTime();
+        final LogConfig config;
+        final List<ModelBatch> model = new ArrayList<>();
+        long nextOffset;
+        long logStartOffset;
+        PartitionLog log;
+
+        Harness(Path dir, Random random) {
+            this.dir = dir;
+            this.random = random;
+            this.config = LogConfig.defaults()
+                    .with(TopicConfig.SEGMENT_BYTES, 2700 + random.nextInt(4000))
+                    .with(TopicConfig.INDEX_INTERVAL_BYTES, random.nextInt(600))
+                    .with(TopicConfig.SEGMENT_INDEX_BYTES, 48 + random.nextInt(200));
+            this.log = open(true, 0);
+        }
+
+        PartitionLog open(boolean clean, long recoveryPoint) {
+            return PartitionLog.builder(dir).config(config).time(time).hadCleanShutdown(clean)
+                    .recoveryPoint(recoveryPoint).logStartOffset(logStartOffset).open();
+        }
+
+        void apply(Op op) throws IOException {
+            if (op instanceof Append a) {
+                append(a);
+            } else if (op instanceof Roll) {
+                log.roll();
+            } else if (op instanceof Truncate t) {
+                truncate(t);
+            } else if (op instanceof Retain r) {
+                retain(r);
+            } else if (op instanceof DeleteRecords d) {
+                deleteRecords(d);
+            } else if (op instanceof Reopen) {
+                log.close();
+                log = open(true, nextOffset);
+            } else if (op instanceof Crash c) {
+                crash(c);
+            }
+        }
+
+        void append(Append a) {
+            RecordBatchBuilder builder = RecordBatchBuilder.spec().newBuilder();
+            long[] timestamps = new long[a.records()];
+            for (int i = 0; i < a.records(); i++) {
+                timestamps[i] = time.milliseconds() + a.timestampDeltaMs() + random.nextInt(1000) - 500;
+                byte[] value = new byte[a.valueBytes()];
+                random.nextBytes(value);
+                builder.append(timestamps[i], null, value, null);
+            }
+            ByteBuffer batch = builder.build();
+            LogAppendInfo info = log.appendAsLeader(batch, 1);
+            assertThat(info.firstOffset()).isEqualTo(nextOffset);
+            byte[] stored = new byte[batch.remaining()];
+            batch.duplicate().get(stored);
+            model.add(new ModelBatch(nextOffset, nextOffset + a.records() - 1, timestamps, stored));
+            nextOffset += a.records();
+            time.advance(random.nextInt(50));
+        }
+
+        void truncate(Truncate t) {
+            long target = logStartOffset + (long) (t.fraction() * (nextOffset - logStartOffset));
+            log.truncateTo(target);
+            dropFrom(b -> b.lastOffset() >= target);
+            logStartOffset = Math.min(logStartOffset, nextOffset);
+        }
+
+        /** Removes the model's batches from the first matching one on; the log end becomes its base. */
+        void dropFrom(java.util.function.Predicate<ModelBatch> removedFrom) {
+            for (int i = 0; i < model.size(); i++) {
+                if (removedFrom.test(model.get(i))) {
+                    nextOffset = model.get(i).baseOffset();
+                    model.subList(i, model.size()).clear();
+                    return;
+                }
+            }
+        }
+
+        void retain(Retain r) {
+            log.updateHighWatermark(log.logEndOffset());
+            long keepBytes = (long) (r.keepFraction() * log.sizeInBytes());
+            log.updateConfig(config.with(TopicConfig.RETENTION_BYTES, keepBytes));
+            log.deleteOldSegments();
+            log.updateConfig(config);
+            long firstBase = log.segments().get(0).baseOffset();
+            model.removeIf(b -> b.lastOffset() < firstBase);
+            logStartOffset = Math.max(logStartOffset, firstBase);
+            assertThat(log.sizeInBytes()).isGreaterThanOrEqualTo(Math.min(keepBytes, log.sizeInBytes()));
+        }
+
+        void deleteRecords(DeleteRecords d) {
+            log.updateHighWatermark(log.logEndOffset());
+            long target = logStartOffset + (long) (d.fraction() * (nextOffset - logStartOffset));
+            log.maybeIncrementLogStartOffset(target);
+            logStartOffset = Math.max(logStartOffset, target);
+        }
+
+        void crash(Crash c) throws IOException {
+            LogSegment active = log.activeSegment();
+            Path activeFile = active.log().file();
+            int size = active.sizeInBytes();
+            int cut = (int) (c.cutFraction() * size);
+            List<Path> indexes = new ArrayList<>();
+            for (LogSegment segment : log.segments()) {
+                indexes.add(segment.offsetIndex().file());
+                indexes.add(segment.timeIndex().file());
+            }
+            long activeBase = active.baseOffset();
+            log.close();
+            try (FileChannel channel = FileChannel.open(activeFile, StandardOpenOption.WRITE)) {
+                channel.truncate(cut);
+                if (c.tornPrefixBytes() > 0 && !model.isEmpty()) {
+                    byte[] last = model.get(model.size() - 1).bytes();
+                    int torn = Math.min(c.tornPrefixBytes(), last.length - 1);
+                    channel.write(ByteBuffer.wrap(last, 0, torn), cut);
+                }
+            }
+            if (c.zeroExtendIndexes()) {
+                for (Path index : indexes) {
+                    Files.write(index, new byte[24], StandardOpenOption.APPEND);
+                }
+            }
+            // The model keeps the batches of the active segment that lie wholly within the cut.
+            int position = 0;
+            for (int i = 0; i < model.size(); i++) {
+                ModelBatch b = model.get(i);
+                if (b.baseOffset() < activeBase) {
+                    continue;
+                }
+                position += b.bytes().length;
+                if (position > cut) {
+                    nextOffset = b.baseOffset();
+                    model.subList(i, model.size()).clear();
+                    break;
+                }
+            }
+            logStartOffset = Math.min(logStartOffset, nextOffset);
+            long recoveryPoint = (long) (c.recoveryPointFraction() * nextOffset);
+            log = open(false, recoveryPoint);
+        }
+
+        // ---- checks ----------------------------------------------------------------------------------
+
+        void check() {
+            assertThat(log.logEndOffset()).as("log end offset").isEqualTo(nextOffset);
+            assertThat(log.logStartOffset()).as("log start offset").isEqualTo(logStartOffset);
+            List<ModelBatch> visible = model.stream().filter(b -> b.lastOffset() >= logStartOffset).toList();
+            assertThat(readAll()).as("all batches from the log start").isEqualTo(visible.stream().map(b -> Arrays.toString(b.bytes())).toList());
+            for (int i = 0; i < 3 && nextOffset > logStartOffset; i++) {
+                long offset = logStartOffset + (long) (random.nextDouble() * (nextOffset - logStartOffset));
+                FetchDataInfo info = log.read(offset, 1 + random.nextInt(3000), Long.MAX_VALUE, true);
+                ModelBatch expected = visible.stream().filter(b -> b.lastOffset() >= offset).findFirst().orElseThrow();
+                RecordBatch first = TestBatches.batches(info.records().readAllBytes()).get(0);
+                assertThat(first.baseOffset()).as("first batch read at %d", offset).isEqualTo(expected.baseOffset());
+                checkTimestampLookup(visible);
+            }
+            checkIndexesAgreeWithScan();
+        }
+
+        List<String> readAll() {
+            List<String> batches = new ArrayList<>();
+            long offset = logStartOffset;
+            int rounds = 0;
+            while (offset < nextOffset && rounds++ < 10_000) {
+                ByteBuffer bytes = log.read(offset, 4096, Long.MAX_VALUE, true).records().readAllBytes();
+                for (RecordBatch batch : TestBatches.batches(bytes)) {
+                    ByteBuffer b = batch.buffer();
+                    byte[] copy = new byte[b.remaining()];
+                    b.get(copy);
+                    batches.add(Arrays.toString(copy));
+                    offset = batch.nextOffset();
+                }
+            }
+            return batches;
+        }
+
+        void checkTimestampLookup(List<ModelBatch> visible) {
+            List<long[]> records = new ArrayList<>(); // (offset, timestamp)
+            for (ModelBatch b : visible) {
+                for (int i = 0; i < b.timestamps().length; i++) {
+                    if (b.baseOffset() + i >= logStartOffset) {
+                        records.add(new long[] {b.baseOffset() + i, b.timestamps()[i]});
+                    }
+                }
+            }
+            long target = records.isEmpty() ? time.milliseconds()
+                    : records.get(random.nextInt(records.size()))[1] + random.nextInt(3) - 1;
+            Optional<long[]> expected = records.stream().filter(r -> r[1] >= target).findFirst();
+            Optional<TimestampAndOffset> actual = log.fetchOffsetByTimestamp(target);
+            assertThat(actual.map(TimestampAndOffset::offset)).as("offset for timestamp %d", target).isEqualTo(expected.map(r -> r[0]));
+            assertThat(actual.map(TimestampAndOffset::timestamp)).isEqualTo(expected.map(r -> r[1]));
+        }
+
+        void checkIndexesAgreeWithScan() {
+            for (LogSegment segment : log.segments()) {
+                List<FileRecords.BatchHeader> headers = new ArrayList<>();
+                int position = 0;
+                while (position < segment.sizeInBytes()) {
+                    FileRecords.BatchHeader header = segment.log().readHeader(position);
+                    headers.add(header);
+                    position = header.endPosition();
+                }
+                for (int i = 0; i < segment.offsetIndex().entries(); i++) {
+                    OffsetIndex.OffsetPosition entry = segment.offsetIndex().entry(i);
+                    assertThat(headers.stream().anyMatch(h -> h.position() == entry.position() && h.lastOffset() == entry.offset()))
+                            .as("index entry %s of segment %d names a batch", entry, segment.baseOffset()).isTrue();
+                }
+                if (headers.isEmpty()) {
+                    continue;
+                }
+                long last = headers.get(headers.size() - 1).lastOffset();
+                for (int i = 0; i < 3; i++) {
+                    long target = segment.baseOffset() + (long) (random.nextDouble() * (last - segment.baseOffset() + 1));
+                    FileRecords.BatchHeader expected = headers.stream().filter(h -> h.lastOffset() >= target).findFirst().orElseThrow();
+                    assertThat(segment.translateOffset(target, segment.sizeInBytes())).isEqualTo(expected);
+                }
+            }
+        }
+    }
+
+    static long maxTimestamp(RecordBatch batch) {
+        long max = -1;
+        try (CloseableIterator<Record> records = batch.records()) {
+            while (records.hasNext()) {
+                max = Math.max(max, records.next().timestamp());
+            }
+        }
+        return max;
+    }
+}

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * scripts/cluster's process management (start, status, kill, restart, stop, start again on the same
  * directory, errors) with a stand-in launcher whose "server" only listens on its port, so the test
- * needs no JVM per node. The real cluster is exercised by {@link ClusterMultiProcessIT}.
+ * needs no JVM per node. The real cluster is exercised by {@link ClusterMultiProcessTest}.
  */
 class ClusterScriptTest {
 

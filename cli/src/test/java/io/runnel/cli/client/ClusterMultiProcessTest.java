@@ -1,0 +1,74 @@
+package io.runnel.cli.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real multi-process cluster through scripts/cluster and scripts/runnel: 3 controllers and 2
+ * brokers as separate JVMs, a topic replicated on both brokers, a broker killed with -9 (seen dead
+ * and then fenced), restarted, and the data read back. Spawns five JVMs, so it runs only with
+ * {@code -Drunnel.multiprocess=true}.
+ */
+@EnabledIfSystemProperty(named = "runnel.multiprocess", matches = "true")
+class ClusterMultiProcessTest {
+
+    @TempDir
+    Path temp;
+
+    private final Map<String, String> environment = Map.of();
+
+    @AfterEach
+    void stop() throws Exception {
+        if (Files.exists(temp.resolve("cluster/nodes"))) {
+            ScriptProcess.run(environment, 120, "stop", "--dir", temp.resolve("cluster").toString());
+        }
+    }
+
+    @Test
+    void killAndRestartABroker() throws Exception {
+        String dir = temp.resolve("cluster").toString();
+        int base = ScriptProcess.freePortRange(8);
+        ScriptProcess.Result started = ScriptProcess.run(environment, 600, "start", "--controllers", "3",
+                "--brokers", "2", "--dir", dir, "--base-port", Integer.toString(base));
+        assertThat(started.exitCode()).as(started.err()).isZero();
+        String bootstrap = started.out().strip().replaceFirst("^bootstrap: ", "");
+        assertThat(bootstrap).isEqualTo("127.0.0.1:" + (base + 6) + ",127.0.0.1:" + (base + 7));
+
+        // Brokers register and are unfenced shortly after their ports open.
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(CliRunner.run(new TopicsCommand(),
+                "create", "replicated", "--partitions", "2", "--replication-factor", "2",
+                "--bootstrap-server", bootstrap).exitCode()).isZero());
+        ProduceCommand produce = new ProduceCommand();
+        produce.in = new ByteArrayInputStream("one\ntwo\nthree\n".getBytes(StandardCharsets.UTF_8));
+        assertThat(CliRunner.run(produce, "replicated", "--acks", "all", "--bootstrap-server", bootstrap).exitCode()).isZero();
+
+        assertThat(ScriptProcess.run(environment, 60, "kill", "101", "--dir", dir).exitCode()).isZero();
+        assertThat(ScriptProcess.run(environment, 60, "status", "--dir", dir).out())
+                .containsPattern("(?m)^101 broker 127\\.0\\.0\\.1:" + (base + 6) + " \\d+ dead$");
+        String survivor = "127.0.0.1:" + (base + 7);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(
+                CliRunner.run(new ClusterCommand(), "describe", "--bootstrap-server", survivor).out())
+                .containsPattern("Broker: 101\\t.*\\tFenced: true"));
+
+        ScriptProcess.Result restarted = ScriptProcess.run(environment, 300, "restart", "101", "--dir", dir);
+        assertThat(restarted.exitCode()).as(restarted.err()).isZero();
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(
+                CliRunner.run(new ClusterCommand(), "describe", "--bootstrap-server", bootstrap).out())
+                .containsPattern("Broker: 101\\t.*\\tFenced: false"));
+
+        CliRunner.Result consumed = CliRunner.run(new ConsumeCommand(), "replicated", "--from-beginning",
+                "--max-messages", "3", "--timeout-ms", "30000", "--bootstrap-server", bootstrap);
+        assertThat(consumed.out().lines()).containsExactlyInAnyOrder("one", "two", "three");
+    }
+}

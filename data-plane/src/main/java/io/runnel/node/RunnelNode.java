@@ -277,6 +277,14 @@ public final class RunnelNode implements AutoCloseable {
         return Optional.ofNullable(brokerPublisher).map(BrokerMetadataPublisher::publishedImage);
     }
 
+    /** Completes once this broker has acted on the metadata log up to {@code offset}. */
+    public CompletableFuture<MetadataImage> awaitMetadata(long offset) {
+        if (brokerPublisher == null) {
+            return CompletableFuture.failedFuture(new IllegalStateException("node " + config.nodeId() + " is not a broker"));
+        }
+        return brokerPublisher.awaitPublished(offset);
+    }
+
     /** One line for people: roles, cluster, listeners, data directories. */
     public String describe() {
         StringBuilder text = new StringBuilder("Runnel node ").append(config.nodeId()).append(" (")

@@ -233,7 +233,12 @@ public final class LogManager implements Closeable {
     public int retentionTask() {
         int deleted = 0;
         for (PartitionLog log : logs.values()) {
-            deleted += log.deleteOldSegments();
+            try {
+                deleted += log.deleteOldSegments();
+            } catch (StorageException e) {
+                // The log fenced itself (PartitionLog.markOffline); the other logs carry on.
+                LOG.error("retention of {} failed", log.topicPartition(), e);
+            }
         }
         return deleted;
     }
@@ -242,8 +247,12 @@ public final class LogManager implements Closeable {
     public void flushTask() {
         long now = time.milliseconds();
         for (PartitionLog log : logs.values()) {
-            if (now - log.lastFlushMs() >= log.config().flushMs()) {
-                log.flush();
+            if (!log.isOffline() && now - log.lastFlushMs() >= log.config().flushMs()) {
+                try {
+                    log.flush();
+                } catch (StorageException e) {
+                    LOG.error("flush of {} failed", log.topicPartition(), e);
+                }
             }
         }
     }
@@ -390,13 +399,19 @@ public final class LogManager implements Closeable {
         shutDown = true;
         tasks.forEach(t -> t.cancel(false));
         for (PartitionLog log : logs.values()) {
-            log.flush();
+            if (!log.isOffline()) {
+                log.flush();
+            }
         }
         checkpointAll();
         for (PartitionLog log : logs.values()) {
             log.close();
         }
         for (Path dir : config.logDirs()) {
+            if (logsIn(dir).stream().anyMatch(PartitionLog::isOffline)) {
+                LOG.error("not marking {} cleanly shut down: a log there is offline after an I/O failure", dir);
+                continue;
+            }
             CheckpointFile.writeAtomically(dir.resolve(CLEAN_SHUTDOWN_FILE), new byte[0]);
         }
         releaseLocks();

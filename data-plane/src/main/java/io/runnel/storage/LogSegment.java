@@ -258,6 +258,9 @@ public final class LogSegment {
         if (first.baseOffset() >= maxOffsetExclusive) {
             return FetchDataInfo.empty(at);
         }
+        if (maxBytes == 0 && !minOneMessage) {
+            return FetchDataInfo.empty(at);
+        }
         if (first.sizeInBytes() > maxBytes && !minOneMessage) {
             return new FetchDataInfo(at, FileRecords.empty(), true);
         }

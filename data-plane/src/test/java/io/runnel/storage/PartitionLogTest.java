@@ -403,4 +403,31 @@ class PartitionLogTest {
         assertThat(LogConfig.defaults().maxMessageBytes()).isEqualTo(1_048_588);
         assertThat(LogConfig.fromMap(Map.of(TopicConfig.RETENTION_MS, "5")).retentionMs()).isEqualTo(5);
     }
+
+    @Test
+    void anIoFailureFencesTheLog() throws Exception {
+        open(LogConfig.defaults());
+        log.appendAsLeader(batch(2, 10, now()), 0);
+        // Close the segment's channel behind the log's back: the next write fails.
+        log.activeSegment().log().channel().close();
+        assertThatThrownBy(() -> log.appendAsLeader(batch(1, 10, now()), 0)).isInstanceOf(StorageException.class);
+        assertThat(log.isOffline()).isTrue();
+        assertThatThrownBy(() -> log.appendAsLeader(batch(1, 10, now()), 0)).isInstanceOf(StorageException.class)
+                .hasMessageContaining("offline");
+        assertThatThrownBy(() -> log.read(0, 100, Long.MAX_VALUE, false)).hasMessageContaining("offline");
+        assertThatThrownBy(log::roll).hasMessageContaining("offline");
+        assertThat(log.deleteOldSegments()).isZero();
+    }
+
+    @Test
+    void zeroMaxBytesReturnsNothingAndIsNotIncomplete() {
+        open(LogConfig.defaults());
+        log.appendAsLeader(batch(2, 10, now()), 0);
+        FetchDataInfo info = log.read(0, 0, Long.MAX_VALUE, false);
+        assertThat(info.records().sizeInBytes()).isZero();
+        assertThat(info.firstEntryIncomplete()).isFalse();
+        assertThat(log.read(0, 0, Long.MAX_VALUE, true).records().sizeInBytes()).isPositive();
+        assertThatThrownBy(() -> log.read(0, -1, Long.MAX_VALUE, true)).isInstanceOf(ApiException.class)
+                .satisfies(e -> assertThat(((ApiException) e).code()).isEqualTo(ErrorCode.INVALID_REQUEST));
+    }
 }

@@ -95,8 +95,17 @@ public final class LogManager implements Closeable {
         for (Path dir : config.logDirs()) {
             lockDir(dir);
         }
-        for (Path dir : config.logDirs()) {
-            loadDir(dir);
+        // Every directory loads at once, each with its own num.recovery.threads.per.data.dir threads.
+        List<DirLoad> loads = new ArrayList<>();
+        try {
+            for (Path dir : config.logDirs()) {
+                loads.add(startLoading(dir));
+            }
+            for (DirLoad load : loads) {
+                finishLoading(load);
+            }
+        } finally {
+            loads.forEach(load -> load.pool().shutdownNow());
         }
         scheduleTasks();
     }
@@ -124,7 +133,11 @@ public final class LogManager implements Closeable {
         }
     }
 
-    private void loadDir(Path dir) {
+    /** A directory whose partitions are being opened. */
+    private record DirLoad(Path dir, Path marker, ExecutorService pool, List<Future<PartitionLog>> futures) {
+    }
+
+    private DirLoad startLoading(Path dir) {
         Path marker = dir.resolve(CLEAN_SHUTDOWN_FILE);
         boolean clean = Files.exists(marker);
         Map<TopicPartition, Long> recoveryPoints = new OffsetCheckpointFile(dir.resolve(OffsetCheckpointFile.RECOVERY_POINT)).read();
@@ -147,30 +160,32 @@ public final class LogManager implements Closeable {
         }
         LOG.info("loading {} partition(s) from {} ({} shutdown)", partitionDirs.size(), dir, clean ? "clean" : "unclean");
         ExecutorService pool = Executors.newFixedThreadPool(config.recoveryThreadsPerDataDir());
-        try {
-            List<Future<PartitionLog>> futures = new ArrayList<>();
-            for (Path partitionDir : partitionDirs) {
+        List<Future<PartitionLog>> futures = new ArrayList<>();
+        for (Path partitionDir : partitionDirs) {
                 TopicPartition tp = TopicPartition.fromDirectoryName(partitionDir.getFileName().toString());
-                futures.add(pool.submit(() -> PartitionLog.builder(partitionDir)
-                        .config(configLookup.apply(tp))
-                        .recoveryPoint(recoveryPoints.getOrDefault(tp, 0L))
-                        .logStartOffset(startOffsets.getOrDefault(tp, 0L))
-                        .highWatermark(highWatermarks.getOrDefault(tp, 0L))
-                        .hadCleanShutdown(clean)
-                        .scheduler(scheduler)
-                        .time(time)
-                        .open()));
+            futures.add(pool.submit(() -> PartitionLog.builder(partitionDir)
+                    .config(configLookup.apply(tp))
+                    .recoveryPoint(recoveryPoints.getOrDefault(tp, 0L))
+                    .logStartOffset(startOffsets.getOrDefault(tp, 0L))
+                    .highWatermark(highWatermarks.getOrDefault(tp, 0L))
+                    .hadCleanShutdown(clean)
+                    .scheduler(scheduler)
+                    .time(time)
+                    .open()));
+        }
+        return new DirLoad(dir, marker, pool, futures);
+    }
+
+    private void finishLoading(DirLoad load) {
+        Path dir = load.dir();
+        Path marker = load.marker();
+        for (Future<PartitionLog> future : load.futures()) {
+            PartitionLog log = await(future, dir);
+            PartitionLog previous = logs.putIfAbsent(log.topicPartition(), log);
+            if (previous != null) {
+                throw new StorageException("partition " + log.topicPartition() + " exists in both " + previous.dir()
+                        + " and " + log.dir());
             }
-            for (Future<PartitionLog> future : futures) {
-                PartitionLog log = await(future, dir);
-                PartitionLog previous = logs.putIfAbsent(log.topicPartition(), log);
-                if (previous != null) {
-                    throw new StorageException("partition " + log.topicPartition() + " exists in both " + previous.dir()
-                            + " and " + log.dir());
-                }
-            }
-        } finally {
-            pool.shutdownNow();
         }
         try {
             // From now on a crash must trigger recovery.

@@ -104,6 +104,17 @@ public final class LogManager implements Closeable {
             for (DirLoad load : loads) {
                 finishLoading(load);
             }
+        } catch (RuntimeException e) {
+            // Leave nothing held: the logs opened so far are closed (not flushed: nothing was appended)
+            // and the directories unlocked, so the caller can fix the problem and start again.
+            for (DirLoad load : loads) {
+                load.pool().shutdownNow();
+            }
+            logs.values().forEach(PartitionLog::close);
+            logs.clear();
+            releaseLocks();
+            shutDown = true;
+            throw e;
         } finally {
             loads.forEach(load -> load.pool().shutdownNow());
         }

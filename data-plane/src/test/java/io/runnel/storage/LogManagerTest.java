@@ -192,5 +192,8 @@ class LogManagerTest {
         Files.createDirectories(d2.resolve(inD1.getFileName()));
         LogManager broken = new LogManager(LogManagerConfig.of(List.of(d1, d2)), t -> config, scheduler, time);
         assertThatThrownBy(broken::startup).isInstanceOf(StorageException.class).hasMessageContaining("exists in both");
+        PartitionLog.deleteDirectory(d2.resolve(inD1.getFileName()));
+        start(d1, d2); // the failed start released the directory locks
+        assertThat(manager.allLogs()).hasSize(4);
     }
 }

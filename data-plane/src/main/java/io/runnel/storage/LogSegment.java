@@ -258,6 +258,9 @@ public final class LogSegment {
         if (first.baseOffset() >= maxOffsetExclusive) {
             return FetchDataInfo.empty(at);
         }
+        if (maxBytes == 0 && !minOneMessage) {
+            return FetchDataInfo.empty(at);
+        }
         if (first.sizeInBytes() > maxBytes && !minOneMessage) {
             return new FetchDataInfo(at, FileRecords.empty(), true);
         }
@@ -414,16 +417,20 @@ public final class LogSegment {
             throw new AbstractIndex.CorruptIndexException("offset index " + offsetIndex.file() + " points at position "
                     + offsetIndex.lastPosition() + " beyond the log's " + log.sizeInBytes() + " bytes");
         }
-        loadMaxTimestamp();
+        loadMaxTimestamp(false);
     }
 
-    /** Restores the largest timestamp: the time index's last entry, then the batches after it. */
-    void loadMaxTimestamp() {
+    /**
+     * Restores the largest timestamp from the time index's last entry, which is exact for a segment closed
+     * cleanly or rolled (both add a final entry). With {@code scanTail} the batches after that entry are
+     * scanned too, which truncation needs because it may remove the final entry.
+     */
+    void loadMaxTimestamp(boolean scanTail) {
         TimeIndex.TimestampOffset last = timeIndex.lastEntry();
         maxTimestampSoFar = last.timestamp();
         offsetOfMaxTimestampSoFar = last.offset();
-        int position = offsetIndex.lookup(last.offset()).position();
         int limit = log.sizeInBytes();
+        int position = scanTail ? offsetIndex.lookup(last.offset()).position() : limit;
         while (position < limit) {
             FileRecords.BatchHeader header = log.readHeader(position, limit);
             if (header == null || !header.isPlausible()) {
@@ -455,7 +462,7 @@ public final class LogSegment {
         if (log.sizeInBytes() == 0) {
             rollingBasedTimestamp = null;
         }
-        loadMaxTimestamp();
+        loadMaxTimestamp(true);
         if (log.sizeInBytes() == 0) {
             maxTimestampSoFar = RecordBatch.NO_TIMESTAMP;
             offsetOfMaxTimestampSoFar = baseOffset;

@@ -74,6 +74,7 @@ public final class PartitionLog implements Closeable {
     private volatile long recoveryPoint;
     private volatile long lastFlushMs;
     private volatile boolean closed;
+    private volatile StorageException offlineCause;
     private volatile boolean directoryDirty;
 
     private PartitionLog(Builder builder) {
@@ -397,10 +398,15 @@ public final class PartitionLog implements Closeable {
             return new LogAppendInfo(next, next - 1, RecordBatch.NO_TIMESTAMP, validated.logAppendTimeMs(), 0, 0, logStartOffset);
         }
         checkFits(validated);
-        LogSegment segment = maybeRoll(validated);
-        segment.append(validated);
         long next = validated.lastOffset() + 1;
-        nextOffsetMetadata = new LogOffsetMetadata(next, segment.baseOffset(), segment.sizeInBytes());
+        try {
+            LogSegment segment = maybeRoll(validated);
+            segment.append(validated);
+            nextOffsetMetadata = new LogOffsetMetadata(next, segment.baseOffset(), segment.sizeInBytes());
+        } catch (StorageException e) {
+            // A write that failed half-way leaves bytes past the published end: fence the log.
+            throw markOffline(e);
+        }
         if (next - recoveryPoint >= config.flushMessages()) {
             flushUpTo(next);
         }
@@ -425,6 +431,8 @@ public final class PartitionLog implements Closeable {
         try {
             checkOpen();
             rollAt(logEndOffset());
+        } catch (StorageException e) {
+            throw markOffline(e);
         } finally {
             lock.unlock();
         }
@@ -454,8 +462,9 @@ public final class PartitionLog implements Closeable {
     private void flushQuietly(long offset) {
         try {
             flushUpTo(offset);
-        } catch (RuntimeException e) {
-            LOG.error("{}: background flush up to {} failed", topicPartition, offset, e);
+        } catch (StorageException e) {
+            // flushUpTo has already fenced the log; nobody waits for this background task.
+            LOG.error("{}: background flush up to {} failed; the log is offline", topicPartition, offset, e);
         }
     }
 
@@ -479,12 +488,19 @@ public final class PartitionLog implements Closeable {
         Long floor = segments.floorKey(from);
         Collection<LogSegment> toFlush = (floor == null ? segments : segments.tailMap(floor, true))
                 .headMap(target, false).values();
-        for (LogSegment segment : toFlush) {
-            segment.flush();
-        }
-        if (directoryDirty) {
-            directoryDirty = false;
-            CheckpointFile.fsyncDirectory(dir);
+        try {
+            for (LogSegment segment : toFlush) {
+                segment.flush();
+            }
+            if (directoryDirty) {
+                directoryDirty = false;
+                CheckpointFile.fsyncDirectory(dir);
+            }
+        } catch (StorageException e) {
+            if (closed) {
+                return; // closed (or deleted) under a background flush: nothing left to make durable here
+            }
+            throw markOffline(e);
         }
         lock.lock();
         try {
@@ -508,6 +524,9 @@ public final class PartitionLog implements Closeable {
     public FetchDataInfo read(long startOffset, int maxBytes, long maxOffsetExclusive, boolean minOneMessage) {
         if (maxBytes < 0) {
             throw new ApiException(ErrorCode.INVALID_REQUEST, "maxBytes " + maxBytes + " is negative");
+        }
+        if (offlineCause != null) {
+            checkOpen();
         }
         LogOffsetMetadata end = nextOffsetMetadata;
         try {
@@ -627,21 +646,27 @@ public final class PartitionLog implements Closeable {
                 truncateFullyAndStartAt(offset);
                 return;
             }
-            List<LogSegment> removed = new ArrayList<>(segments.tailMap(offset, false).values());
-            removed.forEach(s -> segments.remove(s.baseOffset()));
-            LogSegment active = activeSegment();
-            active.truncateTo(offset);
-            active.resizeIndexes(config.segmentIndexBytes());
-            long end = active.readNextOffset();
-            nextOffsetMetadata = new LogOffsetMetadata(end, active.baseOffset(), active.sizeInBytes());
-            deleteSegmentFiles(removed);
-            leaderEpochCache.truncateFromEnd(end);
-            recoveryPoint = Math.min(recoveryPoint, end);
-            highWatermark = Math.min(highWatermark, end);
-            logStartOffset = Math.min(logStartOffset, end);
+            truncateLocked(offset);
+        } catch (StorageException e) {
+            throw markOffline(e);
         } finally {
             lock.unlock();
         }
+    }
+
+    private void truncateLocked(long offset) {
+        List<LogSegment> removed = new ArrayList<>(segments.tailMap(offset, false).values());
+        removed.forEach(s -> segments.remove(s.baseOffset()));
+        LogSegment active = activeSegment();
+        active.truncateTo(offset);
+        active.resizeIndexes(config.segmentIndexBytes());
+        long end = active.readNextOffset();
+        nextOffsetMetadata = new LogOffsetMetadata(end, active.baseOffset(), active.sizeInBytes());
+        deleteSegmentFiles(removed);
+        leaderEpochCache.truncateFromEnd(end);
+        recoveryPoint = Math.min(recoveryPoint, end);
+        highWatermark = Math.min(highWatermark, end);
+        logStartOffset = Math.min(logStartOffset, end);
     }
 
     /** Deletes every segment and restarts the log empty at {@code newOffset} (start, end, HW and recovery point). */
@@ -662,6 +687,8 @@ public final class PartitionLog implements Closeable {
             highWatermark = newOffset;
             recoveryPoint = newOffset;
             leaderEpochCache.clearAndFlush();
+        } catch (StorageException e) {
+            throw markOffline(e);
         } finally {
             lock.unlock();
         }
@@ -698,7 +725,7 @@ public final class PartitionLog implements Closeable {
     public int deleteOldSegments() {
         lock.lock();
         try {
-            if (closed) {
+            if (closed || offlineCause != null) {
                 return 0;
             }
             List<LogSegment> current = new ArrayList<>(segments.values());
@@ -726,6 +753,8 @@ public final class PartitionLog implements Closeable {
             }
             highWatermark = Math.max(highWatermark, logStartOffset);
             return count;
+        } catch (StorageException e) {
+            throw markOffline(e);
         } finally {
             lock.unlock();
         }
@@ -748,8 +777,9 @@ public final class PartitionLog implements Closeable {
                 for (LogSegment segment : toDelete) {
                     try {
                         segment.deleteFiles();
-                    } catch (RuntimeException e) {
-                        LOG.error("{}: cannot delete segment {}", topicPartition, segment.baseOffset(), e);
+                    } catch (StorageException e) {
+                        markOffline(e);
+                        LOG.error("{}: cannot delete segment {}; the log is offline", topicPartition, segment.baseOffset(), e);
                     }
                 }
             }, delayMs, TimeUnit.MILLISECONDS);
@@ -762,6 +792,30 @@ public final class PartitionLog implements Closeable {
         if (closed) {
             throw new StorageException("log of " + topicPartition + " in " + dir + " is closed");
         }
+        StorageException cause = offlineCause;
+        if (cause != null) {
+            throw new StorageException("log of " + topicPartition + " in " + dir + " is offline after an I/O failure: "
+                    + cause.getMessage());
+        }
+    }
+
+    /**
+     * Fences the log after an I/O failure whose effect on the files is unknown: every later append,
+     * read, roll, truncation or retention pass fails with KAFKA_STORAGE_ERROR, and {@link LogManager}
+     * leaves out the clean-shutdown marker so the next start recovers the directory. Returns the cause.
+     */
+    StorageException markOffline(StorageException cause) {
+        // A closed log (or the "closed"/"offline" refusal itself) is not a new I/O failure.
+        if (!closed && offlineCause == null) {
+            offlineCause = cause;
+            LOG.error("{}: log is offline after an I/O failure", topicPartition, cause);
+        }
+        return cause;
+    }
+
+    /** True after an I/O failure fenced the log (see {@link #markOffline}). */
+    public boolean isOffline() {
+        return offlineCause != null;
     }
 
     public boolean isClosed() {

@@ -153,7 +153,7 @@ class SingleControllerIntegrationTest {
 
     @Test
     void brokerIsFencedWhenItsHeartbeatsStop() throws Exception {
-        startQuorum(600, 10_000);
+        startQuorum(1000, 10_000);
         ControllerChannel channel = harness.newChannel();
         Broker broker = startBroker(channel, 1);
         assertThat(broker.lifecycle().awaitUnfenced(TIMEOUT)).isTrue();

@@ -152,17 +152,28 @@ class SingleControllerIntegrationTest {
     }
 
     @Test
-    void brokerIsFencedWhenItsHeartbeatsStop() throws Exception {
-        startQuorum(1000, 10_000);
+    void brokerIsFencedWhenItsHeartbeatsStopAndItsLeadershipMoves() throws Exception {
+        startQuorum(1500, 10_000);
         ControllerChannel channel = harness.newChannel();
-        Broker broker = startBroker(channel, 1);
-        assertThat(broker.lifecycle().awaitUnfenced(TIMEOUT)).isTrue();
-        MetadataLoader observer = closing(new MetadataLoader(channel, -1, Time.SYSTEM));
-        observer.start();
+        Broker first = startBroker(channel, 1);
+        Broker second = startBroker(channel, 2);
+        assertThat(first.lifecycle().awaitUnfenced(TIMEOUT)).isTrue();
+        assertThat(second.lifecycle().awaitUnfenced(TIMEOUT)).isTrue();
+        CreateTopicsRequest replicated = CreateTopicsRequest.newBuilder().addTopics(CreatableTopic.newBuilder()
+                .setName("replicated").setNumPartitions(4).setReplicationFactor(2)).build();
+        long created = channel.createTopics(replicated, TIMEOUT).getMetadataOffset();
+        MetadataImage image = second.loader().awaitOffset(created).get(10, TimeUnit.SECONDS);
+        assertThat(image.topics().getTopic("replicated").partitions().values())
+                .anySatisfy(p -> assertThat(p.leader()).isEqualTo(1));
 
-        broker.lifecycle().close();
-        await().atMost(TIMEOUT).until(() -> observer.currentImage().cluster().broker(1) != null
-                && observer.currentImage().cluster().broker(1).fenced());
+        first.lifecycle().close();
+        await().atMost(TIMEOUT).until(() -> second.loader().currentImage().cluster().broker(1).fenced());
+        await().atMost(TIMEOUT).untilAsserted(() -> assertThat(second.loader().currentImage().topics()
+                .getTopic("replicated").partitions().values()).allSatisfy(p -> {
+                    assertThat(p.leader()).isEqualTo(2);
+                    assertThat(p.isr()).containsExactly(2);
+                }));
+        assertThat(second.lifecycle().state()).isEqualTo(BrokerLifecycleManager.State.RUNNING);
     }
 
     @Test

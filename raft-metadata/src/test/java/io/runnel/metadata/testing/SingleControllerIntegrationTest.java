@@ -134,6 +134,19 @@ class SingleControllerIntegrationTest {
     }
 
     @Test
+    void brokerOfAnotherClusterIsRefusedForGood() throws Exception {
+        startQuorum(3000, 10_000);
+        ControllerChannel channel = harness.newChannel();
+        BrokerLifecycleManager stranger = closing(new BrokerLifecycleManager(7, "another-cluster",
+                UUID.randomUUID(), List.of(), Optional.empty(), channel, () -> -1L, Time.SYSTEM, 100));
+        stranger.start();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> stranger.awaitUnfenced(TIMEOUT))
+                .isInstanceOfSatisfying(io.runnel.common.errors.ApiException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.INCONSISTENT_CLUSTER_ID));
+        assertThat(stranger.state()).isEqualTo(BrokerLifecycleManager.State.SHUTDOWN);
+    }
+
+    @Test
     void topicsSurviveARestart() throws Exception {
         startQuorum(3000, 10_000);
         ControllerChannel channel = harness.newChannel();

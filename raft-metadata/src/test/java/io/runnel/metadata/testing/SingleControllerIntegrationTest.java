@@ -97,11 +97,16 @@ class SingleControllerIntegrationTest {
         assertThat(broker.lifecycle().state()).isEqualTo(BrokerLifecycleManager.State.RUNNING);
         assertThat(broker.lifecycle().brokerEpoch()).isPositive();
 
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        broker.loader().bindMetrics(registry);
         ControllerCreateTopicsResponse created = channel.createTopics(createTopic("orders", 3), TIMEOUT);
         assertThat(created.getResponse().getTopics(0).getError()).isEqualTo(ErrorCode.NONE);
         MetadataImage image = broker.loader().awaitOffset(created.getMetadataOffset()).get(10, TimeUnit.SECONDS);
         assertThat(image.topics().getTopic("orders").partitionCount()).isEqualTo(3);
         assertThat(image.topics().getTopic("orders").partition(0).leader()).isEqualTo(1);
+        assertThat(registry.get("runnel.metadata.loader.applied.offset").gauge().value())
+                .isGreaterThanOrEqualTo(created.getMetadataOffset());
 
         ControllerCreateTopicsResponse again = channel.createTopics(createTopic("orders", 3), TIMEOUT);
         assertThat(again.getResponse().getTopics(0).getError()).isEqualTo(ErrorCode.TOPIC_ALREADY_EXISTS);

@@ -319,6 +319,10 @@ public final class ControllerServer implements AutoCloseable {
             eventThread.execute(() -> {
                 try {
                     result.complete(runWrite(name, deadlineNs, decide));
+                } catch (InterruptedException e) {
+                    // close() interrupts the event thread: the caller should go to another controller.
+                    Thread.currentThread().interrupt();
+                    result.completeExceptionally(notController());
                 } catch (Throwable t) {
                     result.completeExceptionally(t);
                 }

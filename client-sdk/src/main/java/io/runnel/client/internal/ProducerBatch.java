@@ -94,8 +94,9 @@ public final class ProducerBatch {
             long timestamp = logAppendTimeMs >= 0 ? logAppendTimeMs : thunk.timestamp;
             RecordMetadata metadata = new RecordMetadata(topicPartition, offset, timestamp, thunk.keySize,
                     thunk.valueSize);
-            thunk.future.complete(metadata);
+            // The callback runs before the future completes, so whoever sees the future done sees its effects.
             runCallback(thunk, metadata, null);
+            thunk.future.complete(metadata);
         }
         completion.complete(null);
     }
@@ -108,8 +109,8 @@ public final class ProducerBatch {
         completed = true;
         builder.abort();
         for (Thunk thunk : thunks) {
-            thunk.future.fail(exception);
             runCallback(thunk, null, exception);
+            thunk.future.fail(exception);
         }
         completion.complete(null);
     }

@@ -274,4 +274,48 @@ class RunnelConsumerTest {
         assertThat(record.serializedValueSize()).isEqualTo(3);
         assertThat(record.leaderEpoch()).isZero();
     }
+
+    @Test
+    void aDeserializerFailureNamesTheOffsetAndLeavesThePosition() {
+        append(P0, "bad", 2); // "bad-0" is 5 bytes: not an int
+        Map<String, Object> config = new HashMap<>();
+        config.put("bootstrap.servers", broker.bootstrap());
+        config.put("auto.offset.reset", "earliest");
+        RunnelConsumer<String, Integer> consumer = new RunnelConsumer<>(config, new StringDeserializer(),
+                new io.runnel.client.serialization.IntegerDeserializer());
+        try {
+            consumer.assign(List.of(P0));
+            assertThatThrownBy(() -> {
+                long deadline = System.currentTimeMillis() + 10_000;
+                while (System.currentTimeMillis() < deadline) {
+                    consumer.poll(Duration.ofMillis(100));
+                }
+            }).isInstanceOf(io.runnel.client.serialization.SerializationException.class)
+                    .hasMessageContaining("offset 0").hasMessageContaining("events-0");
+            assertThat(consumer.position(P0)).isZero();
+        } finally {
+            consumer.close();
+        }
+    }
+
+    @Test
+    void aSecondThreadIsRefusedWhileOneIsInside() throws Exception {
+        RunnelConsumer<String, String> consumer = consumer();
+        consumer.assign(List.of(P0));
+        java.util.concurrent.atomic.AtomicReference<Throwable> seen = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread poller = new Thread(() -> consumer.poll(Duration.ofSeconds(2)));
+        poller.start();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> {
+            try {
+                consumer.assignment();
+                return false;
+            } catch (java.util.ConcurrentModificationException e) {
+                seen.set(e);
+                return true;
+            }
+        });
+        poller.join(10_000);
+        assertThat(seen.get()).hasMessageContaining("multi-threaded");
+        assertThat(consumer.assignment()).containsExactly(P0);
+    }
 }

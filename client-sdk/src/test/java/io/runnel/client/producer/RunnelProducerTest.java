@@ -348,4 +348,55 @@ class RunnelProducerTest {
         ApiException error = failure(stuck);
         assertThat(error.getMessage()).contains("closed");
     }
+
+    @Test
+    void manyThreadsMaySendAtOnce() throws Exception {
+        RunnelProducer<String, String> producer = producer("linger.ms", 2, "batch.size", 2048);
+        int threads = 4;
+        int perThread = 250;
+        List<Future<RecordMetadata>> futures = new CopyOnWriteArrayList<>();
+        List<Thread> senders = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int thread = t;
+            senders.add(new Thread(() -> {
+                for (int i = 0; i < perThread; i++) {
+                    futures.add(producer.send(new ProducerRecord<>("orders", "t" + thread + "-" + i, "v")));
+                }
+            }));
+        }
+        senders.forEach(Thread::start);
+        for (Thread sender : senders) {
+            sender.join(30_000);
+        }
+        producer.flush();
+        assertThat(futures).hasSize(threads * perThread);
+        for (Future<RecordMetadata> future : futures) {
+            assertThat(future.get().offset()).isGreaterThanOrEqualTo(0);
+        }
+        assertThat(broker.logEndOffset(P0) + broker.logEndOffset(new TopicPartition("orders", 1)))
+                .isEqualTo(threads * perThread);
+    }
+
+    @Test
+    void anUnknownPartitionErrorRefreshesMetadataAndIsRetried() throws Exception {
+        RunnelProducer<String, String> producer = producer();
+        producer.partitionsFor("orders");
+        int before = broker.metadataRequests();
+        broker.failProduce(P0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 1);
+        assertThat(producer.send(new ProducerRecord<>("orders", 0, "k", "v")).get(10, TimeUnit.SECONDS).offset())
+                .isZero();
+        assertThat(broker.metadataRequests()).isGreaterThan(before);
+    }
+
+    @Test
+    void metadataIsRefreshedAfterMaxAgeAndSeesNewPartitions() throws Exception {
+        RunnelProducer<String, String> producer = producer("metadata.max.age.ms", 100);
+        producer.send(new ProducerRecord<>("orders", 0, "k", "v")).get(10, TimeUnit.SECONDS);
+        broker.createTopic("growing", 1);
+        assertThat(producer.partitionsFor("growing")).hasSize(1);
+        broker.createTopic("growing", 3);
+        await().atMost(Duration.ofSeconds(5)).until(() -> producer.partitionsFor("growing").size() == 3);
+        assertThat(producer.send(new ProducerRecord<>("growing", 2, "k", "v")).get(10, TimeUnit.SECONDS).partition())
+                .isEqualTo(2);
+    }
 }

@@ -318,4 +318,21 @@ class RunnelConsumerTest {
         assertThat(seen.get()).hasMessageContaining("multi-threaded");
         assertThat(consumer.assignment()).containsExactly(P0);
     }
+
+    @Test
+    void theNextFetchIsInFlightWhileTheApplicationProcesses() {
+        append(P0, "p", 3);
+        RunnelConsumer<String, String> consumer = consumer("auto.offset.reset", "earliest");
+        consumer.assign(List.of(P0));
+        assertThat(pollUntil(consumer, 3)).hasSize(3);
+        int afterPoll = broker.fetchRequests().size();
+        // One more fetch goes out (sent before poll returned) and no more until the next poll, although the
+        // broker answers it within fetch.max.wait.ms (100 ms).
+        org.awaitility.Awaitility.await().during(Duration.ofMillis(400)).atMost(Duration.ofSeconds(3))
+                .until(() -> broker.fetchRequests().size() <= afterPoll + 1);
+        List<FetchRequest> fetches = broker.fetchRequests();
+        assertThat(fetches.get(fetches.size() - 1).getTopics(0).getPartitions(0).getFetchOffset()).isEqualTo(3);
+        append(P0, "q", 1);
+        assertThat(pollUntil(consumer, 1)).extracting(ConsumerRecord::value).containsExactly("q-0");
+    }
 }

@@ -399,4 +399,46 @@ class RunnelProducerTest {
         assertThat(producer.send(new ProducerRecord<>("growing", 2, "k", "v")).get(10, TimeUnit.SECONDS).partition())
                 .isEqualTo(2);
     }
+
+    @Test
+    void readyBatchesForOneBrokerTravelInOneRequest() throws Exception {
+        broker.createTopic("spread", 4); // partitions 0 and 2 are led by broker 0, 1 and 3 by broker 1
+        RunnelProducer<String, String> producer = producer("linger.ms", 60_000);
+        producer.partitionsFor("spread");
+        for (int p = 0; p < 4; p++) {
+            producer.send(new ProducerRecord<>("spread", p, "k", "v" + p));
+        }
+        producer.flush();
+        assertThat(broker.produceRequests()).hasSize(2);
+        for (ProduceRequest request : broker.produceRequests()) {
+            assertThat(request.getTopics(0).getPartitionsList()).hasSize(2);
+        }
+    }
+
+    @Test
+    void inFlightRequestsPerBrokerAreBounded() throws Exception {
+        try (FakeBroker single = FakeBroker.start(1)) {
+            single.createTopic("wide", 6);
+            Map<String, Object> config = new HashMap<>();
+            config.put("bootstrap.servers", single.bootstrap());
+            config.put("linger.ms", 0);
+            config.put("max.in.flight.requests.per.connection", 2);
+            try (RunnelProducer<String, String> producer = new RunnelProducer<>(config, new StringSerializer(),
+                    new StringSerializer())) {
+                producer.partitionsFor("wide");
+                single.setProduceDelayMs(100);
+                List<Future<RecordMetadata>> futures = new ArrayList<>();
+                for (int round = 0; round < 3; round++) {
+                    for (int p = 0; p < 6; p++) {
+                        futures.add(producer.send(new ProducerRecord<>("wide", p, "k", "v")));
+                    }
+                }
+                producer.flush();
+                for (Future<RecordMetadata> future : futures) {
+                    assertThat(future.get().offset()).isGreaterThanOrEqualTo(0);
+                }
+            }
+            assertThat(single.producesInProgressMax()).isBetween(1, 2);
+        }
+    }
 }

@@ -66,6 +66,8 @@ public final class FakeBroker implements AutoCloseable {
     private final List<ProduceRequest> produceRequests = new CopyOnWriteArrayList<>();
     private final AtomicInteger metadataRequests = new AtomicInteger();
     private final List<FetchRequest> fetchRequests = new CopyOnWriteArrayList<>();
+    private final AtomicInteger producesInProgress = new AtomicInteger();
+    private final AtomicInteger producesInProgressMax = new AtomicInteger();
     private final Map<String, Boolean> autoCreateRequests = new ConcurrentHashMap<>();
     private volatile long produceDelayMs;
     private volatile boolean autoCreateTopics = true;
@@ -165,6 +167,11 @@ public final class FakeBroker implements AutoCloseable {
 
     public List<ProduceRequest> produceRequests() {
         return produceRequests;
+    }
+
+    /** The most produce requests the brokers were serving at the same time. */
+    public int producesInProgressMax() {
+        return producesInProgressMax.get();
     }
 
     public List<FetchRequest> fetchRequests() {
@@ -314,6 +321,15 @@ public final class FakeBroker implements AutoCloseable {
         @Override
         public void produce(ProduceRequest request, StreamObserver<ProduceResponse> observer) {
             produceRequests.add(request);
+            producesInProgressMax.accumulateAndGet(producesInProgress.incrementAndGet(), Math::max);
+            try {
+                handle(request, observer);
+            } finally {
+                producesInProgress.decrementAndGet();
+            }
+        }
+
+        private void handle(ProduceRequest request, StreamObserver<ProduceResponse> observer) {
             long delayMs = produceDelayMs;
             if (delayMs > 0) {
                 try {

@@ -333,8 +333,11 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
             long deadlineMs = System.currentTimeMillis() + timeoutMs;
             do {
                 try {
-                    ensureMetadata(deadlineMs);
-                    resetPositions(deadlineMs);
+                    // These lookups block; they get request.timeout.ms even from a short poll, so that a loop
+                    // of poll(Duration.ZERO) still makes progress (docs/client.md).
+                    long lookupDeadlineMs = Math.max(deadlineMs, System.currentTimeMillis() + requestTimeoutMs);
+                    ensureMetadata(lookupDeadlineMs);
+                    resetPositions(lookupDeadlineMs);
                 } catch (ApiException e) {
                     if (e.code() != ErrorCode.REQUEST_TIMED_OUT || e instanceof NoOffsetForPartitionException) {
                         throw e;

@@ -335,4 +335,17 @@ class RunnelConsumerTest {
         append(P0, "q", 1);
         assertThat(pollUntil(consumer, 1)).extracting(ConsumerRecord::value).containsExactly("q-0");
     }
+
+    @Test
+    void aLoopOfZeroTimeoutPollsMakesProgress() {
+        append(P0, "zero", 3);
+        RunnelConsumer<String, String> consumer = consumer("auto.offset.reset", "earliest");
+        consumer.assign(List.of(P0));
+        List<ConsumerRecord<String, String>> received = new ArrayList<>();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> {
+            consumer.poll(Duration.ZERO).forEach(received::add);
+            return received.size() >= 3;
+        });
+        assertThat(received).extracting(ConsumerRecord::offset).containsExactly(0L, 1L, 2L);
+    }
 }

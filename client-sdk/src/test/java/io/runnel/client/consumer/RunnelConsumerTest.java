@@ -348,4 +348,40 @@ class RunnelConsumerTest {
         });
         assertThat(received).extracting(ConsumerRecord::offset).containsExactly(0L, 1L, 2L);
     }
+
+    @Test
+    void readCommittedHidesAbortedTransactions() {
+        RecordBatchBuilder.Spec txn = RecordBatchBuilder.spec().producerId(5).producerEpoch((short) 0)
+                .baseSequence(0).transactional(true);
+        broker.append(P0, records(txn.copy(), "aborted", 2));                  // offsets 0-1
+        broker.append(P0, batch("plain", 1, CompressionType.NONE));           // offset 2
+        broker.append(P0, RecordBatchBuilder.buildEndTransactionMarker(txn, 2000,
+                new io.runnel.common.record.EndTransactionMarker(
+                        io.runnel.common.record.ControlRecordType.ABORT, 0)));  // offset 3
+        broker.append(P0, records(txn.copy().baseSequence(2), "committed", 2)); // offsets 4-5
+        broker.append(P0, RecordBatchBuilder.buildEndTransactionMarker(txn, 2001,
+                new io.runnel.common.record.EndTransactionMarker(
+                        io.runnel.common.record.ControlRecordType.COMMIT, 0)));  // offset 6
+        broker.addAbortedTransaction(P0, 5, 0);
+
+        RunnelConsumer<String, String> committed = consumer("auto.offset.reset", "earliest",
+                "isolation.level", "read_committed");
+        committed.assign(List.of(P0));
+        assertThat(pollUntil(committed, 3)).extracting(ConsumerRecord::value)
+                .containsExactly("plain-0", "committed-0", "committed-1");
+        assertThat(committed.position(P0)).isEqualTo(7);
+
+        RunnelConsumer<String, String> uncommitted = consumer("auto.offset.reset", "earliest");
+        uncommitted.assign(List.of(P0));
+        assertThat(pollUntil(uncommitted, 5)).extracting(ConsumerRecord::value)
+                .containsExactly("aborted-0", "aborted-1", "plain-0", "committed-0", "committed-1");
+    }
+
+    private static ByteBuffer records(RecordBatchBuilder.Spec spec, String prefix, int count) {
+        RecordBatchBuilder builder = spec.newBuilder();
+        for (int i = 0; i < count; i++) {
+            builder.append(1000 + i, (byte[]) null, (prefix + "-" + i).getBytes(StandardCharsets.UTF_8), null);
+        }
+        return builder.build();
+    }
 }

@@ -63,6 +63,7 @@ public final class FakeBroker implements AutoCloseable {
     private final Map<String, TopicData> topics = new LinkedHashMap<>();
     private final Map<TopicPartition, Deque<ErrorCode>> produceErrors = new HashMap<>();
     private final Map<TopicPartition, Deque<ErrorCode>> fetchErrors = new HashMap<>();
+    private final Map<TopicPartition, List<AbortedTransaction>> abortedTransactions = new HashMap<>();
     private final List<ProduceRequest> produceRequests = new CopyOnWriteArrayList<>();
     private final AtomicInteger metadataRequests = new AtomicInteger();
     private final List<FetchRequest> fetchRequests = new CopyOnWriteArrayList<>();
@@ -141,6 +142,12 @@ public final class FakeBroker implements AutoCloseable {
         for (int i = 0; i < times; i++) {
             queue.add(code);
         }
+    }
+
+    /** Lists an aborted transaction in read_committed fetch answers for {@code tp}. */
+    public synchronized void addAbortedTransaction(TopicPartition tp, long producerId, long firstOffset) {
+        abortedTransactions.computeIfAbsent(tp, k -> new ArrayList<>()).add(AbortedTransaction.newBuilder()
+                .setProducerId(producerId).setFirstOffset(firstOffset).build());
     }
 
     /** Moves leadership of {@code tp} to {@code brokerId} with a new epoch. */
@@ -493,6 +500,9 @@ public final class FakeBroker implements AutoCloseable {
                         records = records.concat(UnsafeByteOperations.unsafeWrap(b.duplicate()));
                         partitionBytes += size;
                         budget -= size;
+                    }
+                    if (request.getIsolationLevel() == IsolationLevel.READ_COMMITTED) {
+                        r.addAllAbortedTransactions(abortedTransactions.getOrDefault(tp, List.of()));
                     }
                     t.addPartitions(r.setRecords(records));
                 }

@@ -70,6 +70,7 @@ public final class FakeBroker implements AutoCloseable {
     private final AtomicInteger producesInProgress = new AtomicInteger();
     private final AtomicInteger producesInProgressMax = new AtomicInteger();
     private final Map<String, Boolean> autoCreateRequests = new ConcurrentHashMap<>();
+    private final Deque<io.grpc.StatusRuntimeException> adminCallErrors = new ArrayDeque<>();
     private volatile long produceDelayMs;
     private volatile boolean autoCreateTopics = true;
     private volatile int defaultPartitions = 1;
@@ -142,6 +143,20 @@ public final class FakeBroker implements AutoCloseable {
         for (int i = 0; i < times; i++) {
             queue.add(code);
         }
+    }
+
+    /** The next admin call (any method, any broker) fails as a whole with {@code code} and {@code message}. */
+    public synchronized void failNextAdminCall(ErrorCode code, String message) {
+        adminCallErrors.add(callError(code, message));
+    }
+
+    private synchronized boolean failedAdminCall(StreamObserver<?> observer) {
+        io.grpc.StatusRuntimeException error = adminCallErrors.poll();
+        if (error == null) {
+            return false;
+        }
+        observer.onError(error);
+        return true;
     }
 
     /** Lists an aborted transaction in read_committed fetch answers for {@code tp}. */
@@ -550,6 +565,9 @@ public final class FakeBroker implements AutoCloseable {
 
         @Override
         public void createTopics(CreateTopicsRequest request, StreamObserver<CreateTopicsResponse> observer) {
+            if (failedAdminCall(observer)) {
+                return;
+            }
             CreateTopicsResponse.Builder response = CreateTopicsResponse.newBuilder();
             synchronized (FakeBroker.this) {
                 for (CreatableTopic topic : request.getTopicsList()) {
@@ -587,6 +605,9 @@ public final class FakeBroker implements AutoCloseable {
 
         @Override
         public void deleteTopics(DeleteTopicsRequest request, StreamObserver<DeleteTopicsResponse> observer) {
+            if (failedAdminCall(observer)) {
+                return;
+            }
             DeleteTopicsResponse.Builder response = DeleteTopicsResponse.newBuilder();
             synchronized (FakeBroker.this) {
                 for (String name : request.getNamesList()) {
@@ -603,6 +624,9 @@ public final class FakeBroker implements AutoCloseable {
 
         @Override
         public void createPartitions(CreatePartitionsRequest request, StreamObserver<CreatePartitionsResponse> observer) {
+            if (failedAdminCall(observer)) {
+                return;
+            }
             CreatePartitionsResponse.Builder response = CreatePartitionsResponse.newBuilder();
             synchronized (FakeBroker.this) {
                 for (CreatePartitionsTopic topic : request.getTopicsList()) {
@@ -628,6 +652,9 @@ public final class FakeBroker implements AutoCloseable {
 
         @Override
         public void describeConfigs(DescribeConfigsRequest request, StreamObserver<DescribeConfigsResponse> observer) {
+            if (failedAdminCall(observer)) {
+                return;
+            }
             DescribeConfigsResponse.Builder response = DescribeConfigsResponse.newBuilder();
             synchronized (FakeBroker.this) {
                 for (ConfigResource resource : request.getResourcesList()) {
@@ -657,6 +684,9 @@ public final class FakeBroker implements AutoCloseable {
 
         @Override
         public void alterConfigs(AlterConfigsRequest request, StreamObserver<AlterConfigsResponse> observer) {
+            if (failedAdminCall(observer)) {
+                return;
+            }
             AlterConfigsResponse.Builder response = AlterConfigsResponse.newBuilder();
             synchronized (FakeBroker.this) {
                 for (AlterConfigsResource resource : request.getResourcesList()) {
@@ -688,6 +718,9 @@ public final class FakeBroker implements AutoCloseable {
 
         @Override
         public void deleteRecords(DeleteRecordsRequest request, StreamObserver<DeleteRecordsResponse> observer) {
+            if (failedAdminCall(observer)) {
+                return;
+            }
             DeleteRecordsResponse.Builder response = DeleteRecordsResponse.newBuilder();
             synchronized (FakeBroker.this) {
                 for (DeleteRecordsTopic topic : request.getTopicsList()) {
@@ -719,6 +752,9 @@ public final class FakeBroker implements AutoCloseable {
 
         @Override
         public void describeCluster(DescribeClusterRequest request, StreamObserver<DescribeClusterResponse> observer) {
+            if (failedAdminCall(observer)) {
+                return;
+            }
             DescribeClusterResponse.Builder response = DescribeClusterResponse.newBuilder().setClusterId("fake-cluster")
                     .setControllerId(0);
             synchronized (FakeBroker.this) {
@@ -738,6 +774,9 @@ public final class FakeBroker implements AutoCloseable {
 
         @Override
         public void electLeaders(ElectLeadersRequest request, StreamObserver<ElectLeadersResponse> observer) {
+            if (failedAdminCall(observer)) {
+                return;
+            }
             ElectLeadersResponse.Builder response = ElectLeadersResponse.newBuilder();
             synchronized (FakeBroker.this) {
                 List<TopicPartition> targets = new ArrayList<>();

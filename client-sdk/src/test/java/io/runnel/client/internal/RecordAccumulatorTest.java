@@ -57,7 +57,7 @@ class RecordAccumulatorTest {
         List<ProducerBatch> drained = accumulator.drain(CLUSTER, Set.of(7), Set.of(), 1 << 20, 0).get(7);
         int records = 0;
         for (ProducerBatch batch : drained) {
-            ByteBufferCheck.assertAtMost(batch.close().limit(), 1024 + 200);
+            assertThat(batch.close().limit()).isLessThanOrEqualTo(1024 + 200);
             records += batch.recordCount();
         }
         assertThat(records).isEqualTo(appended);
@@ -156,12 +156,5 @@ class RecordAccumulatorTest {
         RecordAccumulator.AppendResult result = accumulator.append(TP, 0, null, VALUE, null, null, 200, 1000, true, 0);
         assertThat(result.abortedForNewBatch()).isTrue();
         assertThat(accumulator.queuedBatches(TP)).isZero();
-    }
-
-    /** Tiny helper so the size assertion reads as a sentence. */
-    static final class ByteBufferCheck {
-        static void assertAtMost(int size, int max) {
-            assertThat(size).isLessThanOrEqualTo(max);
-        }
     }
 }

@@ -79,6 +79,11 @@ public final class ProducerBatch {
         return built.duplicate();
     }
 
+    /** Compressed / uncompressed record bytes once built (1.0 uncompressed); the estimate before. */
+    double compressionRatio() {
+        return builder.compressionRatio();
+    }
+
     int sizeInBytes() {
         return built != null ? built.limit() : builder.estimatedSizeInBytes();
     }

@@ -241,14 +241,7 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
                 if (position != null) {
                     return position;
                 }
-                try {
-                    ensureMetadata(deadlineMs);
-                    resetPositions(deadlineMs);
-                } catch (ApiException e) {
-                    if (e.code() != ErrorCode.REQUEST_TIMED_OUT || e instanceof NoOffsetForPartitionException) {
-                        throw e;
-                    }
-                }
+                updateFetchPositions(deadlineMs);
                 position = subscriptions.position(partition);
                 if (position != null) {
                     return position;
@@ -332,14 +325,9 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
             }
             long deadlineMs = System.currentTimeMillis() + timeoutMs;
             do {
-                try {
-                    ensureMetadata(deadlineMs);
-                    resetPositions(deadlineMs);
-                } catch (ApiException e) {
-                    if (e.code() != ErrorCode.REQUEST_TIMED_OUT || e instanceof NoOffsetForPartitionException) {
-                        throw e;
-                    }
-                }
+                // These lookups block; they get request.timeout.ms even from a short poll, so that a loop of
+                // poll(Duration.ZERO) still makes progress (docs/client.md).
+                updateFetchPositions(Math.max(deadlineMs, System.currentTimeMillis() + requestTimeoutMs));
                 Map<TopicPartition, List<ConsumerRecord<K, V>>> records = collect();
                 // Fetch the next records now, so they arrive while the application processes these.
                 sendFetches();
@@ -589,6 +577,21 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
         lastMetadataAttemptMs = nowMs;
         metadata.refresh(topics, false, false, Math.min(deadlineMs, nowMs + requestTimeoutMs), 1);
         metadataNeeded = false;
+    }
+
+    /**
+     * Refreshes metadata if needed and resolves missing positions. A lookup that timed out is left for the
+     * next attempt (the caller loops until its own deadline); other failures are thrown.
+     */
+    private void updateFetchPositions(long deadlineMs) {
+        try {
+            ensureMetadata(deadlineMs);
+            resetPositions(deadlineMs);
+        } catch (ApiException e) {
+            if (e.code() != ErrorCode.REQUEST_TIMED_OUT || e instanceof NoOffsetForPartitionException) {
+                throw e;
+            }
+        }
     }
 
     /** Resolves positions of partitions that need one per their reset strategy (ListOffsets). */

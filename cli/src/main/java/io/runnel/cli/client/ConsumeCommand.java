@@ -127,7 +127,7 @@ public final class ConsumeCommand extends ClientCommand {
         // An explicit offset that does not exist is an error to report, not a reason to jump elsewhere.
         settings.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, start.kind().equals("offset") ? "none" : start.kind());
         RecordFormat format = new RecordFormat(printTimestamp, printPartition, printOffset, printHeaders, printKey, separator);
-        long consumed = 0;
+        long consumed;
         try (RunnelConsumer<String, String> consumer = new RunnelConsumer<>(
                 ClientProperties.build(client, ConsumerConfig.configNames(), settings, consumerProperties),
                 new StringDeserializer(), new StringDeserializer())) {
@@ -138,10 +138,10 @@ public final class ConsumeCommand extends ClientCommand {
                 default -> consumer.seek(partitions.get(0), start.offset());
             }
             consumed = printRecords(consumer, format, out());
-        } finally {
-            err().println("Processed a total of " + consumed + " messages");
-            err().flush();
         }
+        // Only on a normal end: after a failure the one Error line is the whole story.
+        err().println("Processed a total of " + consumed + " messages");
+        err().flush();
         return 0;
     }
 

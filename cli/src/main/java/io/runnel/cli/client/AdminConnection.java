@@ -32,7 +32,9 @@ import io.runnel.proto.MetadataServiceGrpc;
 import io.runnel.proto.ResourceType;
 import io.runnel.proto.TopicMetadata;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -134,14 +136,29 @@ public final class AdminConnection implements AutoCloseable {
 
     /** Every config entry of a topic, with its source. */
     public DescribeConfigsResult describeTopicConfigs(String topic) {
-        DescribeConfigsRequest request = DescribeConfigsRequest.newBuilder()
-                .addResources(ConfigResource.newBuilder().setType(ResourceType.TOPIC).setName(topic))
-                .build();
-        DescribeConfigsResult result = single(call(channel -> AdminServiceGrpc.newBlockingStub(channel)
-                .withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS).describeConfigs(request)).getResultsList(),
-                "DescribeConfigs");
-        check(result.getError(), result.getErrorMessage(), "topic", topic);
-        return result;
+        return describeTopicConfigs(List.of(topic)).get(topic);
+    }
+
+    /** The config entries of several topics in one call, by topic name; throws the first topic's error. */
+    public Map<String, DescribeConfigsResult> describeTopicConfigs(List<String> topics) {
+        DescribeConfigsRequest.Builder request = DescribeConfigsRequest.newBuilder();
+        for (String topic : topics) {
+            request.addResources(ConfigResource.newBuilder().setType(ResourceType.TOPIC).setName(topic));
+        }
+        List<DescribeConfigsResult> results = call(channel -> AdminServiceGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS).describeConfigs(request.build())).getResultsList();
+        Map<String, DescribeConfigsResult> byName = new HashMap<>();
+        for (DescribeConfigsResult result : results) {
+            byName.put(result.getName(), result);
+        }
+        for (String topic : topics) {
+            DescribeConfigsResult result = byName.get(topic);
+            if (result == null) {
+                throw new ApiException(ErrorCode.UNKNOWN_SERVER_ERROR, "DescribeConfigs answered without topic '" + topic + "'");
+            }
+            check(result.getError(), result.getErrorMessage(), "topic", topic);
+        }
+        return byName;
     }
 
     public void alterTopicConfigs(String topic, List<AlterableConfig> changes) {

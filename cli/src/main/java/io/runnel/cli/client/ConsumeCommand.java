@@ -16,6 +16,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -25,7 +26,8 @@ import picocli.CommandLine.Parameters;
  * consumer group, and prints one record per line in {@link RecordFormat}. Stops after
  * {@code --max-messages} records, or when {@code --timeout-ms} passes without a record, and exits 0;
  * with neither it runs until interrupted, like Kafka's console consumer. Prints
- * {@code Processed a total of N messages} to stderr at the end. Runs on the caller's thread only.
+ * {@code Processed a total of N messages} to stderr at the end, also when interrupted (a shutdown
+ * hook reads the count, hence the atomic). Otherwise runs on the caller's thread only.
  */
 @Command(name = "consume", description = "Print the records of TOPIC, one per line.", mixinStandardHelpOptions = true)
 public final class ConsumeCommand extends ClientCommand {
@@ -127,7 +129,10 @@ public final class ConsumeCommand extends ClientCommand {
         // An explicit offset that does not exist is an error to report, not a reason to jump elsewhere.
         settings.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, start.kind().equals("offset") ? "none" : start.kind());
         RecordFormat format = new RecordFormat(printTimestamp, printPartition, printOffset, printHeaders, printKey, separator);
-        long consumed = 0;
+        AtomicLong consumed = new AtomicLong();
+        // Ctrl-C is the usual end without --max-messages or --timeout-ms; report the total then too.
+        Thread interrupted = new Thread(() -> printTotal(consumed.get()), "consume-total-on-exit");
+        Runtime.getRuntime().addShutdownHook(interrupted);
         try (RunnelConsumer<String, String> consumer = new RunnelConsumer<>(
                 ClientProperties.build(client, ConsumerConfig.configNames(), settings, consumerProperties),
                 new StringDeserializer(), new StringDeserializer())) {
@@ -137,18 +142,33 @@ public final class ConsumeCommand extends ClientCommand {
                 case "latest" -> consumer.seekToEnd(partitions);
                 default -> consumer.seek(partitions.get(0), start.offset());
             }
-            consumed = printRecords(consumer, format, out());
+            printRecords(consumer, format, out(), consumed);
         } finally {
-            err().println("Processed a total of " + consumed + " messages");
-            err().flush();
+            removeHook(interrupted);
         }
+        // Only on a normal end: after a failure the one Error line is the whole story.
+        printTotal(consumed.get());
         return 0;
     }
 
-    private long printRecords(RunnelConsumer<String, String> consumer, RecordFormat format, PrintWriter out) {
-        long consumed = 0;
+    private void printTotal(long consumed) {
+        err().println("Processed a total of " + consumed + " messages");
+        err().flush();
+    }
+
+    private static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // The JVM is already exiting (Ctrl-C); the hook runs and prints the total.
+        }
+    }
+
+    /** Prints records until --max-messages or --timeout-ms; {@code consumed} is read by the exit hook. */
+    private void printRecords(RunnelConsumer<String, String> consumer, RecordFormat format, PrintWriter out,
+                              AtomicLong consumed) {
         long lastRecordNanos = System.nanoTime();
-        while (maxMessages == null || consumed < maxMessages) {
+        while (maxMessages == null || consumed.get() < maxMessages) {
             long pollMs = POLL_MS_MAX;
             if (timeoutMs != null) {
                 long remainingMs = timeoutMs - (System.nanoTime() - lastRecordNanos) / 1_000_000;
@@ -164,15 +184,14 @@ public final class ConsumeCommand extends ClientCommand {
             for (ConsumerRecord<String, String> record : records) {
                 out.println(format.format(record.partition(), record.offset(), record.timestamp(), record.timestampType(),
                         record.headers(), record.key(), record.value()));
-                consumed++;
-                if (maxMessages != null && consumed >= maxMessages) {
+                long count = consumed.incrementAndGet();
+                if (maxMessages != null && count >= maxMessages) {
                     break;
                 }
             }
             out.flush();
             lastRecordNanos = System.nanoTime();
         }
-        return consumed;
     }
 
     /** Every partition of the topic in order, or the one asked for; throws when it does not exist. */

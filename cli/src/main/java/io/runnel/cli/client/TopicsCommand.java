@@ -3,11 +3,13 @@ package io.runnel.cli.client;
 import io.runnel.common.TopicNames;
 import io.runnel.proto.CreatableTopic;
 import io.runnel.proto.CreatableTopicResult;
+import io.runnel.proto.DescribeConfigsResult;
 import io.runnel.proto.MetadataResponse;
 import io.runnel.proto.TopicMetadata;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -104,9 +106,10 @@ public final class TopicsCommand implements Callable<Integer> {
                     topics = admin.metadata(List.of()).getTopicsList().stream()
                             .sorted(Comparator.comparing(TopicMetadata::getName)).toList();
                 }
+                Map<String, DescribeConfigsResult> configs = topics.isEmpty() ? Map.of()
+                        : admin.describeTopicConfigs(topics.stream().map(TopicMetadata::getName).toList());
                 for (TopicMetadata topic : topics) {
-                    var overrides = TopicFormat.topicOverrides(
-                            admin.describeTopicConfigs(topic.getName()).getEntriesList());
+                    var overrides = TopicFormat.topicOverrides(configs.get(topic.getName()).getEntriesList());
                     TopicFormat.describe(topic, overrides).forEach(out()::println);
                 }
             }

@@ -127,6 +127,9 @@ class ClientCommandsIntegrationTest {
         CliRunner.Result fromOffset = consume("tour", "--partition", "0", "--offset", "1", "--timeout-ms", "1000");
         assertSucceeded(fromOffset);
         assertThat(fromOffset.out().lines()).containsExactly("second:with colon", "");
+
+        assertOneErrorLine(consume("tour", "--partition", "0", "--offset", "100", "--timeout-ms", "5000"),
+                "fetch offset 100 is out of range for partition tour-0");
     }
 
     @Test

@@ -19,5 +19,10 @@ while True:
     c, _ = s.accept()
     c.close()
 ' "$port" ;;
+  "cluster describe")
+    # Every possible broker id as registered and unfenced: the script checks the ones it started.
+    for id in $(seq 101 199); do
+      printf 'Broker: %d\tAddress: 127.0.0.1:1\tRack: none\tFenced: false\n' "$id"
+    done ;;
   *) echo "fake runnel: unexpected arguments: $*" >&2; exit 2 ;;
 esac

@@ -42,6 +42,10 @@ public final class ReplicaManager implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ReplicaManager.class);
     private static final int PURGE_INTERVAL_REQUESTS = 1_000;
+    /** Below this many partition changes in one delta, they are applied one after another. */
+    private static final int PARALLEL_TRANSITIONS_MIN = 16;
+    /** Threads that create logs and change leadership in parallel for large metadata changes. */
+    private static final java.util.concurrent.ForkJoinPool TRANSITION_POOL = new java.util.concurrent.ForkJoinPool(8);
 
     /** ListOffsets special timestamps, as in Kafka. */
     public static final long LATEST_TIMESTAMP = -1L;
@@ -85,18 +89,32 @@ public final class ReplicaManager implements AutoCloseable {
         for (TopicIdPartition id : changes.deletes()) {
             stopReplica(new TopicPartition(id.topicName(), id.partition()), true);
         }
-        changes.leaders().forEach((id, registration) -> {
-            Partition partition = getOrCreatePartition(id, logConfigs);
+        List<Map.Entry<TopicIdPartition, PartitionRegistration>> work = new java.util.ArrayList<>(changes.leaders().entrySet());
+        work.addAll(changes.followers().entrySet());
+        if (work.size() <= PARALLEL_TRANSITIONS_MIN) {
+            work.forEach(entry -> transition(entry.getKey(), entry.getValue(), logConfigs));
+        } else {
+            // Creating a log costs a few fsyncs (partition.metadata, leader-epoch checkpoint, directory);
+            // a topic of thousands of partitions overlaps them instead of paying them one after another.
+            TRANSITION_POOL.submit(() -> work.parallelStream()
+                    .forEach(entry -> transition(entry.getKey(), entry.getValue(), logConfigs))).join();
+        }
+        if (!work.isEmpty()) {
+            log.info("Broker {} leads {} and follows {} partition(s) changed at metadata offset {}", brokerId,
+                    changes.leaders().size(), changes.followers().size(), newImage.offset());
+        }
+    }
+
+    private void transition(TopicIdPartition id, PartitionRegistration registration, Function<String, LogConfig> logConfigs) {
+        Partition partition = getOrCreatePartition(id, logConfigs);
+        if (registration.leader() == brokerId) {
             partition.makeLeader(registration);
-            log.info("Leading {} at epoch {} (ISR {})", partition.topicPartition(), registration.leaderEpoch(), registration.isr());
-            completeDelayedRequests(partition.topicPartition());
-        });
-        changes.followers().forEach((id, registration) -> {
-            Partition partition = getOrCreatePartition(id, logConfigs);
+            log.debug("Leading {} at epoch {} (ISR {})", partition.topicPartition(), registration.leaderEpoch(), registration.isr());
+        } else {
             partition.makeFollower(registration);
-            log.info("Following {} at epoch {} (leader {})", partition.topicPartition(), registration.leaderEpoch(), registration.leader());
-            completeDelayedRequests(partition.topicPartition());
-        });
+            log.debug("Following {} at epoch {} (leader {})", partition.topicPartition(), registration.leaderEpoch(), registration.leader());
+        }
+        completeDelayedRequests(partition.topicPartition());
     }
 
     /** Records the newest image (for leader hints and existence checks) when no local replica changed. */

@@ -56,12 +56,17 @@ final class CheckpointFile<T> {
     }
 
     synchronized void write(Collection<T> entries) {
+        write(entries, true);
+    }
+
+    /** Writes the entries; fsynced only when {@code durable} (see {@link #writeAtomically(Path, byte[], boolean)}). */
+    synchronized void write(Collection<T> entries, boolean durable) {
         StringBuilder text = new StringBuilder();
         text.append(version).append('\n').append(entries.size()).append('\n');
         for (T entry : entries) {
             text.append(format.format(entry)).append('\n');
         }
-        writeAtomically(file, text.toString().getBytes(StandardCharsets.UTF_8));
+        writeAtomically(file, text.toString().getBytes(StandardCharsets.UTF_8), durable);
     }
 
     synchronized List<T> read() {
@@ -114,6 +119,15 @@ final class CheckpointFile<T> {
 
     /** Writes {@code bytes} to {@code target} through a fsynced temp file, an atomic rename and a directory fsync. */
     static void writeAtomically(Path target, byte[] bytes) {
+        writeAtomically(target, bytes, true);
+    }
+
+    /**
+     * Writes through a temp file and an atomic rename; fsyncs the file and its directory only when
+     * {@code durable}. A reader always sees the old or the new content; without {@code durable} a crash
+     * may keep the old one, so the caller must make it durable later (before relying on it).
+     */
+    static void writeAtomically(Path target, byte[] bytes, boolean durable) {
         Path temp = target.resolveSibling(target.getFileName() + ".tmp");
         try {
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
@@ -122,10 +136,14 @@ final class CheckpointFile<T> {
                 while (buffer.hasRemaining()) {
                     channel.write(buffer);
                 }
-                channel.force(true);
+                if (durable) {
+                    channel.force(true);
+                }
             }
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            fsyncDirectory(target.toAbsolutePath().getParent());
+            if (durable) {
+                fsyncDirectory(target.toAbsolutePath().getParent());
+            }
         } catch (IOException e) {
             throw new StorageException("cannot write " + target, e);
         }

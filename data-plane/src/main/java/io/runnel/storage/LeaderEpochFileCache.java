@@ -57,6 +57,8 @@ public final class LeaderEpochFileCache {
      * Records that {@code epoch} starts at {@code startOffset}. Ignored when it changes nothing; otherwise
      * entries with an epoch at or above it, or a start offset at or above it, are replaced.
      */
+    private volatile boolean dirty;
+
     public void assign(int epoch, long startOffset) {
         if (epoch < 0 || startOffset < 0) {
             throw new IllegalArgumentException("epoch " + epoch + " and start offset " + startOffset + " must not be negative");
@@ -203,8 +205,27 @@ public final class LeaderEpochFileCache {
         }
     }
 
+    /**
+     * Writes the checkpoint without fsync, like Kafka since 3.7: a new leader epoch must not wait for
+     * the disk, and after a crash the loader rebuilds the cache from the batches' leader epochs.
+     * {@link #sync()} makes it durable when the log is flushed or closed.
+     */
     private void flush() {
-        checkpoint.write(new ArrayList<>(epochs.values()));
+        checkpoint.write(new ArrayList<>(epochs.values()), false);
+        dirty = true;
+    }
+
+    /** Makes the last written checkpoint durable, if it is not yet. */
+    public void sync() {
+        lock.readLock().lock();
+        try {
+            if (dirty) {
+                checkpoint.write(new ArrayList<>(epochs.values()), true);
+                dirty = false;
+            }
+        } finally {
+            lock.readLock().unlock();
+        }
     }
 
     public Path file() {

@@ -72,7 +72,17 @@ public final class LogManager implements Closeable {
     private final Map<TopicPartition, PartitionLog> logs = new ConcurrentHashMap<>();
     private final Map<Path, FileChannel> dirLocks = new LinkedHashMap<>();
     private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
-    private final Object createDeleteLock = new Object();
+    /**
+     * Creation and deletion of one partition's log are serialized on a stripe of these locks, so
+     * creating thousands of logs at once (each a few fsyncs) runs in parallel across partitions.
+     */
+    private final Object[] createDeleteLocks = new Object[64];
+
+    {
+        for (int i = 0; i < createDeleteLocks.length; i++) {
+            createDeleteLocks[i] = new Object();
+        }
+    }
     private volatile boolean started;
     private volatile boolean shutDown;
 
@@ -291,7 +301,7 @@ public final class LogManager implements Closeable {
      */
     public PartitionLog getOrCreateLog(TopicPartition tp, UUID topicId, LogConfig logConfig) {
         checkRunning();
-        synchronized (createDeleteLock) {
+        synchronized (createDeleteLock(tp)) {
             PartitionLog existing = logs.get(tp);
             if (existing != null) {
                 if (topicId != null) {
@@ -307,10 +317,14 @@ public final class LogManager implements Closeable {
                     .scheduler(scheduler)
                     .time(time)
                     .open();
-            CheckpointFile.fsyncDirectory(dir.getParent());
+            // The new directory's entry in its parent is fsynced with the log's first flush or close.
             logs.put(tp, log);
             return log;
         }
+    }
+
+    private Object createDeleteLock(TopicPartition tp) {
+        return createDeleteLocks[Math.floorMod(tp.hashCode(), createDeleteLocks.length)];
     }
 
     private Path leastLoadedDir() {
@@ -344,7 +358,7 @@ public final class LogManager implements Closeable {
      */
     public void deleteLog(TopicPartition tp) {
         checkRunning();
-        synchronized (createDeleteLock) {
+        synchronized (createDeleteLock(tp)) {
             PartitionLog log = logs.remove(tp);
             if (log == null) {
                 throw new ApiException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "no log for " + tp + " on this broker");

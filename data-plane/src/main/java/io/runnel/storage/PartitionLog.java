@@ -76,6 +76,8 @@ public final class PartitionLog implements Closeable {
     private volatile boolean closed;
     private volatile StorageException offlineCause;
     private volatile boolean directoryDirty;
+    /** partition.metadata (and a new log's directory entry) were written without fsync; see {@link #syncMetadata()}. */
+    private volatile boolean metadataDirty;
 
     private PartitionLog(Builder builder) {
         this.dir = builder.dir;
@@ -187,7 +189,10 @@ public final class PartitionLog implements Closeable {
         }
         topicId = storedId.orElse(builder.topicId);
         if (storedId.isEmpty() && builder.topicId != null) {
-            metadata.write(builder.topicId);
+            // Not fsynced here: creating thousands of partitions must not wait for thousands of fsyncs.
+            // The next flush (or close) makes it durable; lost in a crash, it is rewritten on load.
+            metadata.write(builder.topicId, false);
+            metadataDirty = true;
         }
         LogLoader.Result loaded = new LogLoader(dir, topicPartition, config, time, segments, leaderEpochCache)
                 .load(builder.recoveryPoint, builder.logStartOffset, builder.hadCleanShutdown);
@@ -228,7 +233,8 @@ public final class PartitionLog implements Closeable {
                         + topicId + ", not " + id);
             }
             if (topicId == null) {
-                new PartitionMetadataFile(dir).write(id);
+                new PartitionMetadataFile(dir).write(id, false);
+                metadataDirty = true;
                 topicId = id;
             }
         } finally {
@@ -482,7 +488,11 @@ public final class PartitionLog implements Closeable {
     public void flushUpTo(long offset) {
         long target = Math.min(offset, logEndOffset());
         long from = recoveryPoint;
-        if (target <= from || closed) {
+        if (closed) {
+            return;
+        }
+        syncMetadata();
+        if (target <= from) {
             return;
         }
         Long floor = segments.floorKey(from);
@@ -830,6 +840,11 @@ public final class PartitionLog implements Closeable {
             if (closed) {
                 return;
             }
+            try {
+                syncMetadata();
+            } catch (StorageException e) {
+                LOG.error("{}: cannot make partition.metadata and leader-epoch-checkpoint durable on close", topicPartition, e);
+            }
             closed = true;
             for (LogSegment segment : segments.values()) {
                 segment.close();
@@ -837,6 +852,21 @@ public final class PartitionLog implements Closeable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Fsyncs what was written without fsync for speed: partition.metadata, the leader-epoch
+     * checkpoint, and the directory entries of a new log.
+     */
+    private void syncMetadata() {
+        if (metadataDirty) {
+            metadataDirty = false;
+            if (topicId != null) {
+                new PartitionMetadataFile(dir).write(topicId, true);
+            }
+            CheckpointFile.fsyncDirectory(dir.getParent());
+        }
+        leaderEpochCache.sync();
     }
 
     /** Moves the (closed) log's directory, for deletion by {@link LogManager#deleteLog}. */

@@ -37,8 +37,13 @@ public final class PartitionMetadataFile {
     }
 
     public void write(UUID topicId) {
+        write(topicId, true);
+    }
+
+    /** Writes the id; fsynced only when {@code durable} (the log makes it durable at its next flush). */
+    public void write(UUID topicId, boolean durable) {
         String text = VERSION_LINE + "\n" + TOPIC_ID_PREFIX + topicId + "\n";
-        CheckpointFile.writeAtomically(file, text.getBytes(StandardCharsets.UTF_8));
+        CheckpointFile.writeAtomically(file, text.getBytes(StandardCharsets.UTF_8), durable);
     }
 
     /** The stored topic id; empty when the file does not exist; StorageException when it is malformed. */
@@ -50,6 +55,10 @@ public final class PartitionMetadataFile {
             return Optional.empty();
         } catch (IOException e) {
             throw new StorageException("cannot read " + file, e);
+        }
+        if (lines.isEmpty()) {
+            // Written without fsync and cut by a crash: the controller's metadata assigns the id again.
+            return Optional.empty();
         }
         if (lines.size() < 2 || !lines.get(0).trim().equals(VERSION_LINE) || !lines.get(1).startsWith(TOPIC_ID_PREFIX)) {
             throw new StorageException("malformed " + file + ": expected '" + VERSION_LINE + "' and '" + TOPIC_ID_PREFIX

@@ -69,6 +69,7 @@ public final class RunnelNode implements AutoCloseable {
     private BrokerMetadataPublisher brokerPublisher;
     private ScheduledExecutorService scheduler;
     private boolean closed;
+    private volatile boolean skipControlledShutdown;
 
     private RunnelNode(NodeConfig config, String clusterId, QuorumVoters voters) {
         this.config = config;
@@ -206,7 +207,7 @@ public final class RunnelNode implements AutoCloseable {
         // With no other live broker there is nowhere to move leadership to: skip the wait.
         boolean otherBrokers = metadataLoader.currentImage().cluster().activeBrokers().stream()
                 .anyMatch(broker -> broker.id() != config.nodeId());
-        if (config.controlledShutdownEnable() && otherBrokers) {
+        if (config.controlledShutdownEnable() && otherBrokers && !skipControlledShutdown) {
             try {
                 if (!lifecycle.controlledShutdown(Duration.ofMillis(config.controlledShutdownTimeoutMs()))) {
                     log.warn("Controlled shutdown of broker {} did not finish within {} ms; stopping anyway",
@@ -276,6 +277,14 @@ public final class RunnelNode implements AutoCloseable {
         return Optional.ofNullable(brokerPublisher).map(BrokerMetadataPublisher::publishedImage);
     }
 
+    /** Completes once this broker has acted on the metadata log up to {@code offset}. */
+    public CompletableFuture<MetadataImage> awaitMetadata(long offset) {
+        if (brokerPublisher == null) {
+            return CompletableFuture.failedFuture(new IllegalStateException("node " + config.nodeId() + " is not a broker"));
+        }
+        return brokerPublisher.awaitPublished(offset);
+    }
+
     /** One line for people: roles, cluster, listeners, data directories. */
     public String describe() {
         StringBuilder text = new StringBuilder("Runnel node ").append(config.nodeId()).append(" (")
@@ -293,6 +302,16 @@ public final class RunnelNode implements AutoCloseable {
 
     public boolean awaitShutdown(long timeoutMs) throws InterruptedException {
         return stopped.await(timeoutMs, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Stops the node as a crash would look to the rest of the cluster: no controlled shutdown, so the
+     * controller learns of it only when the broker's session expires. Files are still closed cleanly
+     * (for a real crash, see the multi-process kill -9 tests).
+     */
+    public void kill() {
+        skipControlledShutdown = true;
+        close();
     }
 
     @Override

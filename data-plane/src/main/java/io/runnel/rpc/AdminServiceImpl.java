@@ -52,6 +52,8 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
 
     /** Used when a request carries no timeout of its own. */
     static final int DEFAULT_TIMEOUT_MS = 30_000;
+    /** Extra time, beyond the request's timeout, for this broker to apply the controller's result. */
+    static final int APPLY_MARGIN_MS = 5_000;
 
     private final BrokerMetadata metadata;
     private final ControllerGateway controller;
@@ -80,8 +82,10 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
     /** Runs a controller write, waits for this broker to apply its metadata offset, then answers. */
     private <R, T> void forward(CompletableFuture<R> call, Function<R, Long> offset, Function<R, T> response, int timeoutMs,
                                 StreamObserver<T> observer) {
+        // The controller channel gives up at timeoutMs with an error naming the quorum; the extra margin
+        // only bounds the wait for this broker to apply the result.
         call.thenCompose(result -> metadata.awaitOffset(offset.apply(result)).thenApply(image -> response.apply(result)))
-                .orTimeout(timeoutMs, TimeUnit.MILLISECONDS)
+                .orTimeout(timeoutMs + APPLY_MARGIN_MS, TimeUnit.MILLISECONDS)
                 .whenComplete((result, failure) -> {
                     if (failure != null) {
                         Requests.fail(observer, failure);

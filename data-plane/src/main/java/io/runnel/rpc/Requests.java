@@ -26,7 +26,10 @@ final class Requests {
     /** Fails the call with a gRPC status carrying the Kafka error code (ErrorInfo), never a bare stack trace. */
     static void fail(StreamObserver<?> observer, Throwable error) {
         Throwable cause = unwrap(error);
-        if (cause instanceof ApiException api) {
+        if (cause instanceof java.util.concurrent.TimeoutException) {
+            observer.onError(GrpcErrors.toStatus(ErrorCode.REQUEST_TIMED_OUT,
+                    "the request did not complete within its timeout", java.util.Map.of()));
+        } else if (cause instanceof ApiException api) {
             observer.onError(GrpcErrors.toStatus(api));
         } else if (cause instanceof io.grpc.StatusRuntimeException status) {
             observer.onError(status);

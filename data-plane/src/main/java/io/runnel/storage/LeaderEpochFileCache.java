@@ -68,11 +68,9 @@ public final class LeaderEpochFileCache {
                 if (latest.epoch() == epoch && latest.startOffset() <= startOffset) {
                     return;
                 }
-                if (latest.epoch() > epoch && latest.startOffset() <= startOffset) {
-                    // An older epoch after a newer one can only come from a stale append; keep the newer history.
-                    return;
-                }
             }
+            // Kafka's rule: entries that would break monotonicity (an epoch at or above this one, or a start
+            // offset at or above this one) are history that did not survive; drop them.
             epochs.values().removeIf(e -> e.epoch() >= epoch || e.startOffset() >= startOffset);
             epochs.put(epoch, new EpochEntry(epoch, startOffset));
             flush();

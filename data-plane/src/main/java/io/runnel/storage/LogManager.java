@@ -95,8 +95,28 @@ public final class LogManager implements Closeable {
         for (Path dir : config.logDirs()) {
             lockDir(dir);
         }
-        for (Path dir : config.logDirs()) {
-            loadDir(dir);
+        // Every directory loads at once, each with its own num.recovery.threads.per.data.dir threads.
+        List<DirLoad> loads = new ArrayList<>();
+        try {
+            for (Path dir : config.logDirs()) {
+                loads.add(startLoading(dir));
+            }
+            for (DirLoad load : loads) {
+                finishLoading(load);
+            }
+        } catch (RuntimeException e) {
+            // Leave nothing held: the logs opened so far are closed (not flushed: nothing was appended)
+            // and the directories unlocked, so the caller can fix the problem and start again.
+            for (DirLoad load : loads) {
+                load.pool().shutdownNow();
+            }
+            logs.values().forEach(PartitionLog::close);
+            logs.clear();
+            releaseLocks();
+            shutDown = true;
+            throw e;
+        } finally {
+            loads.forEach(load -> load.pool().shutdownNow());
         }
         scheduleTasks();
     }
@@ -124,7 +144,11 @@ public final class LogManager implements Closeable {
         }
     }
 
-    private void loadDir(Path dir) {
+    /** A directory whose partitions are being opened. */
+    private record DirLoad(Path dir, Path marker, ExecutorService pool, List<Future<PartitionLog>> futures) {
+    }
+
+    private DirLoad startLoading(Path dir) {
         Path marker = dir.resolve(CLEAN_SHUTDOWN_FILE);
         boolean clean = Files.exists(marker);
         Map<TopicPartition, Long> recoveryPoints = new OffsetCheckpointFile(dir.resolve(OffsetCheckpointFile.RECOVERY_POINT)).read();
@@ -147,30 +171,32 @@ public final class LogManager implements Closeable {
         }
         LOG.info("loading {} partition(s) from {} ({} shutdown)", partitionDirs.size(), dir, clean ? "clean" : "unclean");
         ExecutorService pool = Executors.newFixedThreadPool(config.recoveryThreadsPerDataDir());
-        try {
-            List<Future<PartitionLog>> futures = new ArrayList<>();
-            for (Path partitionDir : partitionDirs) {
+        List<Future<PartitionLog>> futures = new ArrayList<>();
+        for (Path partitionDir : partitionDirs) {
                 TopicPartition tp = TopicPartition.fromDirectoryName(partitionDir.getFileName().toString());
-                futures.add(pool.submit(() -> PartitionLog.builder(partitionDir)
-                        .config(configLookup.apply(tp))
-                        .recoveryPoint(recoveryPoints.getOrDefault(tp, 0L))
-                        .logStartOffset(startOffsets.getOrDefault(tp, 0L))
-                        .highWatermark(highWatermarks.getOrDefault(tp, 0L))
-                        .hadCleanShutdown(clean)
-                        .scheduler(scheduler)
-                        .time(time)
-                        .open()));
+            futures.add(pool.submit(() -> PartitionLog.builder(partitionDir)
+                    .config(configLookup.apply(tp))
+                    .recoveryPoint(recoveryPoints.getOrDefault(tp, 0L))
+                    .logStartOffset(startOffsets.getOrDefault(tp, 0L))
+                    .highWatermark(highWatermarks.getOrDefault(tp, 0L))
+                    .hadCleanShutdown(clean)
+                    .scheduler(scheduler)
+                    .time(time)
+                    .open()));
+        }
+        return new DirLoad(dir, marker, pool, futures);
+    }
+
+    private void finishLoading(DirLoad load) {
+        Path dir = load.dir();
+        Path marker = load.marker();
+        for (Future<PartitionLog> future : load.futures()) {
+            PartitionLog log = await(future, dir);
+            PartitionLog previous = logs.putIfAbsent(log.topicPartition(), log);
+            if (previous != null) {
+                throw new StorageException("partition " + log.topicPartition() + " exists in both " + previous.dir()
+                        + " and " + log.dir());
             }
-            for (Future<PartitionLog> future : futures) {
-                PartitionLog log = await(future, dir);
-                PartitionLog previous = logs.putIfAbsent(log.topicPartition(), log);
-                if (previous != null) {
-                    throw new StorageException("partition " + log.topicPartition() + " exists in both " + previous.dir()
-                            + " and " + log.dir());
-                }
-            }
-        } finally {
-            pool.shutdownNow();
         }
         try {
             // From now on a crash must trigger recovery.
@@ -233,7 +259,12 @@ public final class LogManager implements Closeable {
     public int retentionTask() {
         int deleted = 0;
         for (PartitionLog log : logs.values()) {
-            deleted += log.deleteOldSegments();
+            try {
+                deleted += log.deleteOldSegments();
+            } catch (StorageException e) {
+                // The log fenced itself (PartitionLog.markOffline); the other logs carry on.
+                LOG.error("retention of {} failed", log.topicPartition(), e);
+            }
         }
         return deleted;
     }
@@ -242,8 +273,12 @@ public final class LogManager implements Closeable {
     public void flushTask() {
         long now = time.milliseconds();
         for (PartitionLog log : logs.values()) {
-            if (now - log.lastFlushMs() >= log.config().flushMs()) {
-                log.flush();
+            if (!log.isOffline() && now - log.lastFlushMs() >= log.config().flushMs()) {
+                try {
+                    log.flush();
+                } catch (StorageException e) {
+                    LOG.error("flush of {} failed", log.topicPartition(), e);
+                }
             }
         }
     }
@@ -390,13 +425,19 @@ public final class LogManager implements Closeable {
         shutDown = true;
         tasks.forEach(t -> t.cancel(false));
         for (PartitionLog log : logs.values()) {
-            log.flush();
+            if (!log.isOffline()) {
+                log.flush();
+            }
         }
         checkpointAll();
         for (PartitionLog log : logs.values()) {
             log.close();
         }
         for (Path dir : config.logDirs()) {
+            if (logsIn(dir).stream().anyMatch(PartitionLog::isOffline)) {
+                LOG.error("not marking {} cleanly shut down: a log there is offline after an I/O failure", dir);
+                continue;
+            }
             CheckpointFile.writeAtomically(dir.resolve(CLEAN_SHUTDOWN_FILE), new byte[0]);
         }
         releaseLocks();

@@ -7,8 +7,10 @@ import io.runnel.common.record.RecordBatch;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * One segment of a partition log: the {@code .log} file of batches ({@link FileRecords}) with its sparse
@@ -54,8 +56,27 @@ public final class LogSegment {
     }
 
     /** Opens the segment's files in {@code dir}, creating empty ones where missing. */
-    static LogSegment open(Path dir, long baseOffset, LogConfig config, long rollJitterMs, long nowMs) {
-        return new LogSegment(dir, baseOffset, config, rollJitterMs, nowMs);
+    static LogSegment open(Path dir, long baseOffset, LogConfig config, long nowMs) {
+        return new LogSegment(dir, baseOffset, config, randomJitterMs(config), nowMs);
+    }
+
+    /** Creates a new empty segment, first deleting any stale files with its name. */
+    static LogSegment createNew(Path dir, long baseOffset, LogConfig config, long nowMs) {
+        for (Path stale : List.of(LogFileNames.logFile(dir, baseOffset), LogFileNames.indexFile(dir, baseOffset),
+                LogFileNames.timeIndexFile(dir, baseOffset))) {
+            try {
+                Files.deleteIfExists(stale);
+            } catch (IOException e) {
+                throw new StorageException("cannot delete stale segment file " + stale, e);
+            }
+        }
+        return open(dir, baseOffset, config, nowMs);
+    }
+
+    /** Kafka's per-segment roll jitter: uniform in [0, min(segment.jitter.ms, segment.ms)). */
+    static long randomJitterMs(LogConfig config) {
+        long bound = Math.min(config.segmentJitterMs(), config.segmentMs());
+        return bound > 0 ? ThreadLocalRandom.current().nextLong(bound) : 0;
     }
 
     public long baseOffset() {
@@ -237,6 +258,9 @@ public final class LogSegment {
         if (first.baseOffset() >= maxOffsetExclusive) {
             return FetchDataInfo.empty(at);
         }
+        if (maxBytes == 0 && !minOneMessage) {
+            return FetchDataInfo.empty(at);
+        }
         if (first.sizeInBytes() > maxBytes && !minOneMessage) {
             return new FetchDataInfo(at, FileRecords.empty(), true);
         }
@@ -393,16 +417,20 @@ public final class LogSegment {
             throw new AbstractIndex.CorruptIndexException("offset index " + offsetIndex.file() + " points at position "
                     + offsetIndex.lastPosition() + " beyond the log's " + log.sizeInBytes() + " bytes");
         }
-        loadMaxTimestamp();
+        loadMaxTimestamp(false);
     }
 
-    /** Restores the largest timestamp: the time index's last entry, then the batches after it. */
-    void loadMaxTimestamp() {
+    /**
+     * Restores the largest timestamp from the time index's last entry, which is exact for a segment closed
+     * cleanly or rolled (both add a final entry). With {@code scanTail} the batches after that entry are
+     * scanned too, which truncation needs because it may remove the final entry.
+     */
+    void loadMaxTimestamp(boolean scanTail) {
         TimeIndex.TimestampOffset last = timeIndex.lastEntry();
         maxTimestampSoFar = last.timestamp();
         offsetOfMaxTimestampSoFar = last.offset();
-        int position = offsetIndex.lookup(last.offset()).position();
         int limit = log.sizeInBytes();
+        int position = scanTail ? offsetIndex.lookup(last.offset()).position() : limit;
         while (position < limit) {
             FileRecords.BatchHeader header = log.readHeader(position, limit);
             if (header == null || !header.isPlausible()) {
@@ -434,7 +462,7 @@ public final class LogSegment {
         if (log.sizeInBytes() == 0) {
             rollingBasedTimestamp = null;
         }
-        loadMaxTimestamp();
+        loadMaxTimestamp(true);
         if (log.sizeInBytes() == 0) {
             maxTimestampSoFar = RecordBatch.NO_TIMESTAMP;
             offsetOfMaxTimestampSoFar = baseOffset;

@@ -20,7 +20,6 @@ import java.util.OptionalInt;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
@@ -75,6 +74,7 @@ public final class PartitionLog implements Closeable {
     private volatile long recoveryPoint;
     private volatile long lastFlushMs;
     private volatile boolean closed;
+    private volatile StorageException offlineCause;
     private volatile boolean directoryDirty;
 
     private PartitionLog(Builder builder) {
@@ -176,7 +176,7 @@ public final class PartitionLog implements Closeable {
         return log;
     }
 
-    // ---- loading and recovery ----------------------------------------------------------------------
+    // ---- loading -----------------------------------------------------------------------------------
 
     private void load(Builder builder) {
         PartitionMetadataFile metadata = new PartitionMetadataFile(dir);
@@ -189,134 +189,19 @@ public final class PartitionLog implements Closeable {
         if (storedId.isEmpty() && builder.topicId != null) {
             metadata.write(builder.topicId);
         }
-        removeStrayFiles();
-        List<Long> needRebuild = openSegments(builder.hadCleanShutdown);
-        if (segments.isEmpty()) {
-            long start = Math.max(0, builder.logStartOffset);
-            segments.put(start, newSegment(start));
-        }
-        long recoverFrom = builder.hadCleanShutdown ? Long.MAX_VALUE : builder.recoveryPoint;
-        recoverSegments(recoverFrom, needRebuild);
-        LogSegment active = segments.lastEntry().getValue();
-        active.resizeIndexes(config.segmentIndexBytes());
-        long logEndOffset = active.readNextOffset();
-        nextOffsetMetadata = new LogOffsetMetadata(logEndOffset, active.baseOffset(), active.sizeInBytes());
-        logStartOffset = Math.min(Math.max(builder.logStartOffset, segments.firstKey()), logEndOffset);
+        LogLoader.Result loaded = new LogLoader(dir, topicPartition, config, time, segments, leaderEpochCache)
+                .load(builder.recoveryPoint, builder.logStartOffset, builder.hadCleanShutdown);
+        LogSegment active = activeSegment();
+        nextOffsetMetadata = new LogOffsetMetadata(loaded.logEndOffset(), active.baseOffset(), active.sizeInBytes());
+        logStartOffset = loaded.logStartOffset();
         // After a clean shutdown everything was flushed; after recovery the recovered segments were fsynced.
-        recoveryPoint = logEndOffset;
-        highWatermark = Math.min(Math.max(builder.highWatermark, logStartOffset), logEndOffset);
-        leaderEpochCache.truncateFromEnd(logEndOffset);
-        leaderEpochCache.truncateFromStart(logStartOffset);
-    }
-
-    private void removeStrayFiles() {
-        try (Stream<Path> files = Files.list(dir)) {
-            for (Path file : files.toList()) {
-                String name = file.getFileName().toString();
-                boolean stray = name.endsWith(LogFileNames.DELETED_SUFFIX) || name.endsWith(LogFileNames.CLEANED_SUFFIX)
-                        || name.endsWith(LogFileNames.SWAP_SUFFIX) || name.endsWith(".tmp");
-                boolean orphanIndex = (LogFileNames.baseOffsetOf(name, LogFileNames.INDEX_SUFFIX).isPresent()
-                        || LogFileNames.baseOffsetOf(name, LogFileNames.TIME_INDEX_SUFFIX).isPresent())
-                        && !Files.exists(dir.resolve(name.substring(0, LogFileNames.OFFSET_DIGITS) + LogFileNames.LOG_SUFFIX));
-                if (stray || orphanIndex) {
-                    LOG.info("{}: deleting stray file {}", topicPartition, name);
-                    Files.deleteIfExists(file);
-                }
-            }
-        } catch (IOException e) {
-            throw new StorageException("cannot list partition directory " + dir, e);
-        }
-    }
-
-    /** Opens every segment; returns the base offsets of segments whose indexes must be rebuilt. */
-    private List<Long> openSegments(boolean hadCleanShutdown) {
-        List<Long> needRebuild = new ArrayList<>();
-        List<Long> baseOffsets = new ArrayList<>();
-        try (Stream<Path> files = Files.list(dir)) {
-            files.forEach(f -> LogFileNames.baseOffsetOf(f.getFileName().toString(), LogFileNames.LOG_SUFFIX)
-                    .ifPresent(baseOffsets::add));
-        } catch (IOException e) {
-            throw new StorageException("cannot list partition directory " + dir, e);
-        }
-        baseOffsets.sort(Comparator.naturalOrder());
-        for (long baseOffset : baseOffsets) {
-            boolean indexesPresent = Files.exists(LogFileNames.indexFile(dir, baseOffset))
-                    && Files.exists(LogFileNames.timeIndexFile(dir, baseOffset));
-            LogSegment segment = openSegment(baseOffset);
-            segments.put(baseOffset, segment);
-            if (!indexesPresent && segment.sizeInBytes() > 0) {
-                LOG.warn("{}: index files of segment {} missing; rebuilding", topicPartition, baseOffset);
-                needRebuild.add(baseOffset);
-                continue;
-            }
-            try {
-                segment.sanityCheck();
-            } catch (AbstractIndex.CorruptIndexException e) {
-                if (hadCleanShutdown) {
-                    LOG.warn("{}: {}; rebuilding the indexes of segment {}", topicPartition, e.getMessage(), baseOffset);
-                }
-                needRebuild.add(baseOffset);
-            }
-        }
-        return needRebuild;
-    }
-
-    private void recoverSegments(long recoverFrom, List<Long> needRebuild) {
-        Long firstUnflushed = recoverFrom == Long.MAX_VALUE ? null : segments.floorKey(recoverFrom);
-        if (firstUnflushed == null && recoverFrom != Long.MAX_VALUE) {
-            firstUnflushed = segments.firstKey();
-        }
-        List<LogSegment> recovered = new ArrayList<>();
-        for (LogSegment segment : new ArrayList<>(segments.values())) {
-            boolean unflushed = firstUnflushed != null && segment.baseOffset() >= firstUnflushed;
-            if (!unflushed && !needRebuild.contains(segment.baseOffset())) {
-                continue;
-            }
-            LogSegment.RecoveryResult result = segment.recover(config, batch -> {
-                int epoch = batch.partitionLeaderEpoch();
-                if (epoch >= 0 && leaderEpochCache.latestEpoch().map(latest -> epoch > latest).orElse(true)) {
-                    leaderEpochCache.assign(epoch, batch.baseOffset());
-                }
-            });
-            recovered.add(segment);
-            if (result.truncatedBytes() > 0) {
-                LOG.warn("{}: recovery truncated {} bytes of segment {}: {}", topicPartition, result.truncatedBytes(),
-                        segment.baseOffset(), result.reason());
-                for (LogSegment later : new ArrayList<>(segments.tailMap(segment.baseOffset(), false).values())) {
-                    LOG.warn("{}: recovery deletes segment {} after the truncation point", topicPartition, later.baseOffset());
-                    segments.remove(later.baseOffset());
-                    later.deleteFiles();
-                }
-                break;
-            }
-        }
-        for (LogSegment segment : recovered) {
-            if (segments.containsKey(segment.baseOffset())) {
-                segment.flush();
-            }
-        }
-        if (!recovered.isEmpty()) {
-            CheckpointFile.fsyncDirectory(dir);
-        }
-    }
-
-    private LogSegment openSegment(long baseOffset) {
-        LogConfig c = config;
-        long jitterMs = c.segmentJitterMs() > 0 ? ThreadLocalRandom.current().nextLong(Math.min(c.segmentJitterMs(), c.segmentMs())) : 0;
-        return LogSegment.open(dir, baseOffset, c, jitterMs, time.milliseconds());
+        recoveryPoint = loaded.logEndOffset();
+        highWatermark = Math.min(Math.max(builder.highWatermark, logStartOffset), loaded.logEndOffset());
     }
 
     private LogSegment newSegment(long baseOffset) {
-        for (Path stale : List.of(LogFileNames.logFile(dir, baseOffset), LogFileNames.indexFile(dir, baseOffset),
-                LogFileNames.timeIndexFile(dir, baseOffset))) {
-            try {
-                Files.deleteIfExists(stale);
-            } catch (IOException e) {
-                throw new StorageException("cannot delete stale segment file " + stale, e);
-            }
-        }
         directoryDirty = true;
-        return openSegment(baseOffset);
+        return LogSegment.createNew(dir, baseOffset, config, time.milliseconds());
     }
 
     // ---- accessors ---------------------------------------------------------------------------------
@@ -513,10 +398,15 @@ public final class PartitionLog implements Closeable {
             return new LogAppendInfo(next, next - 1, RecordBatch.NO_TIMESTAMP, validated.logAppendTimeMs(), 0, 0, logStartOffset);
         }
         checkFits(validated);
-        LogSegment segment = maybeRoll(validated);
-        segment.append(validated);
         long next = validated.lastOffset() + 1;
-        nextOffsetMetadata = new LogOffsetMetadata(next, segment.baseOffset(), segment.sizeInBytes());
+        try {
+            LogSegment segment = maybeRoll(validated);
+            segment.append(validated);
+            nextOffsetMetadata = new LogOffsetMetadata(next, segment.baseOffset(), segment.sizeInBytes());
+        } catch (StorageException e) {
+            // A write that failed half-way leaves bytes past the published end: fence the log.
+            throw markOffline(e);
+        }
         if (next - recoveryPoint >= config.flushMessages()) {
             flushUpTo(next);
         }
@@ -541,6 +431,8 @@ public final class PartitionLog implements Closeable {
         try {
             checkOpen();
             rollAt(logEndOffset());
+        } catch (StorageException e) {
+            throw markOffline(e);
         } finally {
             lock.unlock();
         }
@@ -570,8 +462,9 @@ public final class PartitionLog implements Closeable {
     private void flushQuietly(long offset) {
         try {
             flushUpTo(offset);
-        } catch (RuntimeException e) {
-            LOG.error("{}: background flush up to {} failed", topicPartition, offset, e);
+        } catch (StorageException e) {
+            // flushUpTo has already fenced the log; nobody waits for this background task.
+            LOG.error("{}: background flush up to {} failed; the log is offline", topicPartition, offset, e);
         }
     }
 
@@ -595,12 +488,19 @@ public final class PartitionLog implements Closeable {
         Long floor = segments.floorKey(from);
         Collection<LogSegment> toFlush = (floor == null ? segments : segments.tailMap(floor, true))
                 .headMap(target, false).values();
-        for (LogSegment segment : toFlush) {
-            segment.flush();
-        }
-        if (directoryDirty) {
-            directoryDirty = false;
-            CheckpointFile.fsyncDirectory(dir);
+        try {
+            for (LogSegment segment : toFlush) {
+                segment.flush();
+            }
+            if (directoryDirty) {
+                directoryDirty = false;
+                CheckpointFile.fsyncDirectory(dir);
+            }
+        } catch (StorageException e) {
+            if (closed) {
+                return; // closed (or deleted) under a background flush: nothing left to make durable here
+            }
+            throw markOffline(e);
         }
         lock.lock();
         try {
@@ -622,7 +522,27 @@ public final class PartitionLog implements Closeable {
      * offset or above the log end offset is OFFSET_OUT_OF_RANGE.
      */
     public FetchDataInfo read(long startOffset, int maxBytes, long maxOffsetExclusive, boolean minOneMessage) {
+        if (maxBytes < 0) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "maxBytes " + maxBytes + " is negative");
+        }
+        if (offlineCause != null) {
+            checkOpen();
+        }
         LogOffsetMetadata end = nextOffsetMetadata;
+        try {
+            return read(end, startOffset, maxBytes, maxOffsetExclusive, minOneMessage);
+        } catch (StorageException e) {
+            if (nextOffsetMetadata.equals(end) && !closed) {
+                throw e;
+            }
+            // The log was truncated (or closed) under the read, which looked past the new end: read again
+            // against the new end, once. A second failure is a real I/O error.
+            return read(nextOffsetMetadata, startOffset, maxBytes, maxOffsetExclusive, minOneMessage);
+        }
+    }
+
+    private FetchDataInfo read(LogOffsetMetadata end, long startOffset, int maxBytes, long maxOffsetExclusive,
+                               boolean minOneMessage) {
         long start = logStartOffset;
         if (startOffset == end.messageOffset()) {
             return FetchDataInfo.empty(end);
@@ -726,21 +646,27 @@ public final class PartitionLog implements Closeable {
                 truncateFullyAndStartAt(offset);
                 return;
             }
-            List<LogSegment> removed = new ArrayList<>(segments.tailMap(offset, false).values());
-            removed.forEach(s -> segments.remove(s.baseOffset()));
-            LogSegment active = activeSegment();
-            active.truncateTo(offset);
-            active.resizeIndexes(config.segmentIndexBytes());
-            long end = active.readNextOffset();
-            nextOffsetMetadata = new LogOffsetMetadata(end, active.baseOffset(), active.sizeInBytes());
-            deleteSegmentFiles(removed);
-            leaderEpochCache.truncateFromEnd(end);
-            recoveryPoint = Math.min(recoveryPoint, end);
-            highWatermark = Math.min(highWatermark, end);
-            logStartOffset = Math.min(logStartOffset, end);
+            truncateLocked(offset);
+        } catch (StorageException e) {
+            throw markOffline(e);
         } finally {
             lock.unlock();
         }
+    }
+
+    private void truncateLocked(long offset) {
+        List<LogSegment> removed = new ArrayList<>(segments.tailMap(offset, false).values());
+        removed.forEach(s -> segments.remove(s.baseOffset()));
+        LogSegment active = activeSegment();
+        active.truncateTo(offset);
+        active.resizeIndexes(config.segmentIndexBytes());
+        long end = active.readNextOffset();
+        nextOffsetMetadata = new LogOffsetMetadata(end, active.baseOffset(), active.sizeInBytes());
+        deleteSegmentFiles(removed);
+        leaderEpochCache.truncateFromEnd(end);
+        recoveryPoint = Math.min(recoveryPoint, end);
+        highWatermark = Math.min(highWatermark, end);
+        logStartOffset = Math.min(logStartOffset, end);
     }
 
     /** Deletes every segment and restarts the log empty at {@code newOffset} (start, end, HW and recovery point). */
@@ -761,6 +687,8 @@ public final class PartitionLog implements Closeable {
             highWatermark = newOffset;
             recoveryPoint = newOffset;
             leaderEpochCache.clearAndFlush();
+        } catch (StorageException e) {
+            throw markOffline(e);
         } finally {
             lock.unlock();
         }
@@ -797,7 +725,7 @@ public final class PartitionLog implements Closeable {
     public int deleteOldSegments() {
         lock.lock();
         try {
-            if (closed) {
+            if (closed || offlineCause != null) {
                 return 0;
             }
             List<LogSegment> current = new ArrayList<>(segments.values());
@@ -825,6 +753,8 @@ public final class PartitionLog implements Closeable {
             }
             highWatermark = Math.max(highWatermark, logStartOffset);
             return count;
+        } catch (StorageException e) {
+            throw markOffline(e);
         } finally {
             lock.unlock();
         }
@@ -847,8 +777,9 @@ public final class PartitionLog implements Closeable {
                 for (LogSegment segment : toDelete) {
                     try {
                         segment.deleteFiles();
-                    } catch (RuntimeException e) {
-                        LOG.error("{}: cannot delete segment {}", topicPartition, segment.baseOffset(), e);
+                    } catch (StorageException e) {
+                        markOffline(e);
+                        LOG.error("{}: cannot delete segment {}; the log is offline", topicPartition, segment.baseOffset(), e);
                     }
                 }
             }, delayMs, TimeUnit.MILLISECONDS);
@@ -861,6 +792,30 @@ public final class PartitionLog implements Closeable {
         if (closed) {
             throw new StorageException("log of " + topicPartition + " in " + dir + " is closed");
         }
+        StorageException cause = offlineCause;
+        if (cause != null) {
+            throw new StorageException("log of " + topicPartition + " in " + dir + " is offline after an I/O failure: "
+                    + cause.getMessage());
+        }
+    }
+
+    /**
+     * Fences the log after an I/O failure whose effect on the files is unknown: every later append,
+     * read, roll, truncation or retention pass fails with KAFKA_STORAGE_ERROR, and {@link LogManager}
+     * leaves out the clean-shutdown marker so the next start recovers the directory. Returns the cause.
+     */
+    StorageException markOffline(StorageException cause) {
+        // A closed log (or the "closed"/"offline" refusal itself) is not a new I/O failure.
+        if (!closed && offlineCause == null) {
+            offlineCause = cause;
+            LOG.error("{}: log is offline after an I/O failure", topicPartition, cause);
+        }
+        return cause;
+    }
+
+    /** True after an I/O failure fenced the log (see {@link #markOffline}). */
+    public boolean isOffline() {
+        return offlineCause != null;
     }
 
     public boolean isClosed() {

@@ -76,6 +76,10 @@ class CheckpointTest {
         assertThat(cache.entries()).containsExactly(new LeaderEpochFileCache.EpochEntry(3, 25));
         LeaderEpochFileCache reloaded = new LeaderEpochFileCache(dir, () -> logEnd[0]);
         assertThat(reloaded.entries()).containsExactly(new LeaderEpochFileCache.EpochEntry(3, 25));
+        reloaded.assign(7, 40);
+        reloaded.assign(6, 30); // an older epoch at a lower offset replaces the newer entry, as in Kafka
+        assertThat(reloaded.entries()).containsExactly(new LeaderEpochFileCache.EpochEntry(3, 25),
+                new LeaderEpochFileCache.EpochEntry(6, 30));
         reloaded.clearAndFlush();
         assertThat(new LeaderEpochFileCache(dir, () -> 0).entries()).isEmpty();
     }

@@ -172,4 +172,28 @@ class LogManagerTest {
         assertThatThrownBy(() -> LogManagerConfig.fromProperties(Map.of("log.dirs", "/a", "log.retention.check.interval.ms", "x")))
                 .hasMessageContaining("log.retention.check.interval.ms");
     }
+
+    @Test
+    void everyDirectoryIsReloadedAndAPartitionInTwoDirectoriesIsAnError() throws Exception {
+        Path d1 = root.resolve("d1");
+        Path d2 = root.resolve("d2");
+        start(d1, d2);
+        for (int p = 0; p < 4; p++) {
+            manager.getOrCreateLog(new TopicPartition("m", p), topicId, config).appendAsLeader(batch(p + 1, 10, time.milliseconds()), 0);
+        }
+        manager.shutdown();
+        start(d1, d2);
+        for (int p = 0; p < 4; p++) {
+            assertThat(manager.getLog(new TopicPartition("m", p)).orElseThrow().logEndOffset()).isEqualTo(p + 1);
+        }
+        Path inD1 = manager.getLog(new TopicPartition("m", 0)).orElseThrow().dir();
+        manager.shutdown();
+        manager = null;
+        Files.createDirectories(d2.resolve(inD1.getFileName()));
+        LogManager broken = new LogManager(LogManagerConfig.of(List.of(d1, d2)), t -> config, scheduler, time);
+        assertThatThrownBy(broken::startup).isInstanceOf(StorageException.class).hasMessageContaining("exists in both");
+        PartitionLog.deleteDirectory(d2.resolve(inD1.getFileName()));
+        start(d1, d2); // the failed start released the directory locks
+        assertThat(manager.allLogs()).hasSize(4);
+    }
 }

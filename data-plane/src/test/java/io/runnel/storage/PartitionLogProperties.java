@@ -3,8 +3,6 @@ package io.runnel.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.runnel.common.config.TopicConfig;
-import io.runnel.common.record.CloseableIterator;
-import io.runnel.common.record.Record;
 import io.runnel.common.record.RecordBatch;
 import io.runnel.common.record.RecordBatchBuilder;
 import io.runnel.common.time.MockTime;
@@ -36,7 +34,7 @@ import net.jqwik.api.Combinators;
 class PartitionLogProperties {
 
     /** One step of a run. */
-    sealed interface Op permits Append, Roll, Truncate, Retain, DeleteRecords, Reopen, Crash {
+    sealed interface Op permits Append, Roll, Truncate, Retain, DeleteRecords, Reopen, Crash, Flush, LoseUnflushed {
     }
 
     record Append(int records, int valueBytes, int timestampDeltaMs) implements Op {
@@ -60,6 +58,56 @@ class PartitionLogProperties {
     record Crash(double cutFraction, int tornPrefixBytes, boolean zeroExtendIndexes, double recoveryPointFraction) implements Op {
     }
 
+    /** fsync up to a point between the log start and end. */
+    record Flush(double fraction) implements Op {
+    }
+
+    /**
+     * A machine crash that lost part of an unflushed batch in an older (rolled but not yet flushed)
+     * segment while later segments reached the disk: recovery must cut there and drop everything after.
+     */
+    record LoseUnflushed(double victimChoice, double cutInside, double recoveryPointFraction) implements Op {
+    }
+
+    /**
+     * A scheduler that runs nothing until told: flushes after a roll (submitted with {@code execute}) wait
+     * for a {@link Flush} step, so a crash can find rolled segments that were never fsynced; delayed file
+     * deletions (submitted with {@code schedule}) run at the next crash or reopen.
+     */
+    static final class DeferredScheduler extends java.util.concurrent.ScheduledThreadPoolExecutor {
+        final List<Runnable> flushes = new ArrayList<>();
+        final List<Runnable> deletions = new ArrayList<>();
+
+        DeferredScheduler() {
+            super(0);
+        }
+
+        @Override
+        public void execute(Runnable command) {
+            flushes.add(command);
+        }
+
+        @Override
+        public java.util.concurrent.ScheduledFuture<?> schedule(Runnable command, long delay, java.util.concurrent.TimeUnit unit) {
+            deletions.add(command);
+            return null;
+        }
+
+        void runFlushes() {
+            List<Runnable> due = new ArrayList<>(flushes);
+            flushes.clear();
+            due.forEach(Runnable::run);
+        }
+
+        /** A crash: pending flushes are lost; deletions run (their files would be removed as strays anyway). */
+        void crash() {
+            flushes.clear();
+            List<Runnable> due = new ArrayList<>(deletions);
+            deletions.clear();
+            due.forEach(Runnable::run);
+        }
+    }
+
     /** A batch the model says the log holds, as stored. */
     record ModelBatch(long baseOffset, long lastOffset, long[] timestamps, byte[] bytes) {
     }
@@ -78,7 +126,9 @@ class PartitionLogProperties {
                 net.jqwik.api.Tuple.of(1, fraction.map(Retain::new)),
                 net.jqwik.api.Tuple.of(1, fraction.map(DeleteRecords::new)),
                 net.jqwik.api.Tuple.of(1, Arbitraries.just(new Reopen())),
-                net.jqwik.api.Tuple.of(2, crash));
+                net.jqwik.api.Tuple.of(2, crash),
+                net.jqwik.api.Tuple.of(1, fraction.map(Flush::new)),
+                net.jqwik.api.Tuple.of(2, Combinators.combine(fraction, fraction, fraction).as(LoseUnflushed::new)));
         return op.list().ofMinSize(1).ofMaxSize(40);
     }
 
@@ -93,6 +143,8 @@ class PartitionLogProperties {
             }
         } finally {
             h.log.close();
+            h.scheduler.crash();
+            h.scheduler.shutdownNow();
             PartitionLog.deleteDirectory(dir.getParent());
         }
     }
@@ -106,6 +158,7 @@ class PartitionLogProperties {
         final Path dir;
         final Random random;
         final MockTime time = new MockTime();
+        final DeferredScheduler scheduler = new DeferredScheduler();
         final LogConfig config;
         final List<ModelBatch> model = new ArrayList<>();
         long nextOffset;
@@ -123,7 +176,8 @@ class PartitionLogProperties {
         }
 
         PartitionLog open(boolean clean, long recoveryPoint) {
-            return PartitionLog.builder(dir).config(config).time(time).hadCleanShutdown(clean)
+            scheduler.crash();
+            return PartitionLog.builder(dir).config(config).time(time).hadCleanShutdown(clean).scheduler(scheduler)
                     .recoveryPoint(recoveryPoint).logStartOffset(logStartOffset).open();
         }
 
@@ -143,6 +197,11 @@ class PartitionLogProperties {
                 log = open(true, nextOffset);
             } else if (op instanceof Crash c) {
                 crash(c);
+            } else if (op instanceof Flush f) {
+                scheduler.runFlushes();
+                log.flushUpTo(logStartOffset + (long) (f.fraction() * (nextOffset - logStartOffset)));
+            } else if (op instanceof LoseUnflushed l) {
+                loseUnflushed(l);
             }
         }
 
@@ -246,6 +305,36 @@ class PartitionLogProperties {
             log = open(false, recoveryPoint);
         }
 
+        void loseUnflushed(LoseUnflushed l) throws IOException {
+            long flushed = log.recoveryPoint();
+            long activeBase = log.activeSegment().baseOffset();
+            long firstBase = log.segments().get(0).baseOffset();
+            List<ModelBatch> candidates = model.stream()
+                    .filter(b -> b.lastOffset() >= flushed && b.baseOffset() < activeBase && b.baseOffset() >= firstBase)
+                    .toList();
+            if (candidates.isEmpty()) {
+                return;
+            }
+            ModelBatch victim = candidates.get(Math.min(candidates.size() - 1, (int) (l.victimChoice() * candidates.size())));
+            LogSegment segment = log.segments().stream().filter(s -> s.baseOffset() <= victim.baseOffset())
+                    .reduce((a, b) -> b).orElseThrow();
+            int position = 0;
+            for (ModelBatch b : model) {
+                if (b.baseOffset() >= segment.baseOffset() && b.baseOffset() < victim.baseOffset()) {
+                    position += b.bytes().length;
+                }
+            }
+            int cut = position + 1 + (int) (l.cutInside() * (victim.bytes().length - 2));
+            Path file = segment.log().file();
+            log.close();
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                channel.truncate(cut);
+            }
+            dropFrom(b -> b == victim);
+            logStartOffset = Math.min(logStartOffset, nextOffset);
+            log = open(false, (long) (l.recoveryPointFraction() * flushed));
+        }
+
         // ---- checks ----------------------------------------------------------------------------------
 
         void check() {
@@ -323,15 +412,5 @@ class PartitionLogProperties {
                 }
             }
         }
-    }
-
-    static long maxTimestamp(RecordBatch batch) {
-        long max = -1;
-        try (CloseableIterator<Record> records = batch.records()) {
-            while (records.hasNext()) {
-                max = Math.max(max, records.next().timestamp());
-            }
-        }
-        return max;
     }
 }

@@ -403,4 +403,68 @@ class PartitionLogTest {
         assertThat(LogConfig.defaults().maxMessageBytes()).isEqualTo(1_048_588);
         assertThat(LogConfig.fromMap(Map.of(TopicConfig.RETENTION_MS, "5")).retentionMs()).isEqualTo(5);
     }
+
+    @Test
+    void anIoFailureFencesTheLog() throws Exception {
+        open(LogConfig.defaults());
+        log.appendAsLeader(batch(2, 10, now()), 0);
+        // Close the segment's channel behind the log's back: the next write fails.
+        log.activeSegment().log().channel().close();
+        assertThatThrownBy(() -> log.appendAsLeader(batch(1, 10, now()), 0)).isInstanceOf(StorageException.class);
+        assertThat(log.isOffline()).isTrue();
+        assertThatThrownBy(() -> log.appendAsLeader(batch(1, 10, now()), 0)).isInstanceOf(StorageException.class)
+                .hasMessageContaining("offline");
+        assertThatThrownBy(() -> log.read(0, 100, Long.MAX_VALUE, false)).hasMessageContaining("offline");
+        assertThatThrownBy(log::roll).hasMessageContaining("offline");
+        assertThat(log.deleteOldSegments()).isZero();
+    }
+
+    @Test
+    void zeroMaxBytesReturnsNothingAndIsNotIncomplete() {
+        open(LogConfig.defaults());
+        log.appendAsLeader(batch(2, 10, now()), 0);
+        FetchDataInfo info = log.read(0, 0, Long.MAX_VALUE, false);
+        assertThat(info.records().sizeInBytes()).isZero();
+        assertThat(info.firstEntryIncomplete()).isFalse();
+        assertThat(log.read(0, 0, Long.MAX_VALUE, true).records().sizeInBytes()).isPositive();
+        assertThatThrownBy(() -> log.read(0, -1, Long.MAX_VALUE, true)).isInstanceOf(ApiException.class)
+                .satisfies(e -> assertThat(((ApiException) e).code()).isEqualTo(ErrorCode.INVALID_REQUEST));
+    }
+
+    @Test
+    void largestTimestampSurvivesRestartSoRetentionStillJudgesByIt() {
+        open(LogConfig.defaults().with(TopicConfig.SEGMENT_BYTES, 1000).with(TopicConfig.RETENTION_MS, 60_000)
+                .with(TopicConfig.INDEX_INTERVAL_BYTES, 100000));
+        long old = now() - 3_000_000L;
+        log.updateConfig(log.config().with(TopicConfig.MESSAGE_TIMESTAMP_BEFORE_MAX_MS, Long.MAX_VALUE));
+        for (int i = 0; i < 6; i++) {
+            log.appendAsLeader(batch(2, 300, old + i), 0);
+        }
+        List<Long> maxima = log.segments().stream().map(LogSegment::maxTimestampSoFar).toList();
+        log.updateHighWatermark(log.logEndOffset());
+        reopen(true);
+        assertThat(log.segments().stream().map(LogSegment::maxTimestampSoFar).toList()).isEqualTo(maxima);
+        log.updateHighWatermark(log.logEndOffset());
+        assertThat(log.deleteOldSegments()).isEqualTo(maxima.size());
+    }
+
+    @Test
+    void readOnlyBuffersAreCopiedBeforeOffsetsAreAssigned() {
+        open(LogConfig.defaults());
+        log.appendAsLeader(batch(1, 10, now()), 0);
+        ByteBuffer readOnly = batch(2, 10, now()).asReadOnlyBuffer();
+        LogAppendInfo info = log.appendAsLeader(readOnly, 0);
+        assertThat(info.firstOffset()).isEqualTo(1);
+        assertThat(readOnly.getLong(0)).isZero();
+        assertThat(TestBatches.offsets(log.read(1, 1 << 20, Long.MAX_VALUE, false).records().readAllBytes())).containsExactly(1L, 2L);
+    }
+
+    @Test
+    void segmentJitterIsBoundedBySegmentMs() {
+        LogConfig config = LogConfig.defaults().with(TopicConfig.SEGMENT_MS, 1000).with(TopicConfig.SEGMENT_JITTER_MS, 500);
+        for (int i = 0; i < 100; i++) {
+            assertThat(LogSegment.randomJitterMs(config)).isBetween(0L, 499L);
+        }
+        assertThat(LogSegment.randomJitterMs(LogConfig.defaults())).isZero();
+    }
 }

@@ -87,6 +87,8 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
     /** Nesting depth of the owning thread's calls (position inside poll, etc.). */
     private int refCount;
     private PartitionRecords nextInLine;
+    /** A failure met after some records were collected; thrown by the next poll. */
+    private RuntimeException pendingFailure;
     private boolean metadataNeeded = true;
     private long lastMetadataAttemptMs = -1;
     private volatile boolean closed;
@@ -239,8 +241,7 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
                 if (position != null) {
                     return position;
                 }
-                ensureMetadata(deadlineMs);
-                resetPositions(deadlineMs);
+                updateFetchPositions(deadlineMs);
                 position = subscriptions.position(partition);
                 if (position != null) {
                     return position;
@@ -317,16 +318,16 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
             if (timeoutMs < 0) {
                 throw new IllegalArgumentException("the poll timeout must not be negative: " + timeout);
             }
+            if (pendingFailure != null) {
+                RuntimeException failure = pendingFailure;
+                pendingFailure = null;
+                throw failure;
+            }
             long deadlineMs = System.currentTimeMillis() + timeoutMs;
             do {
-                try {
-                    ensureMetadata(deadlineMs);
-                    resetPositions(deadlineMs);
-                } catch (ApiException e) {
-                    if (e.code() != ErrorCode.REQUEST_TIMED_OUT || e instanceof NoOffsetForPartitionException) {
-                        throw e;
-                    }
-                }
+                // These lookups block; they get request.timeout.ms even from a short poll, so that a loop of
+                // poll(Duration.ZERO) still makes progress (docs/client.md).
+                updateFetchPositions(Math.max(deadlineMs, System.currentTimeMillis() + requestTimeoutMs));
                 Map<TopicPartition, List<ConsumerRecord<K, V>>> records = collect();
                 // Fetch the next records now, so they arrive while the application processes these.
                 sendFetches();
@@ -363,7 +364,16 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
                 if (completed == null) {
                     break;
                 }
-                nextInLine = parse(completed);
+                try {
+                    nextInLine = parse(completed);
+                } catch (RuntimeException e) {
+                    if (out.isEmpty()) {
+                        throw e;
+                    }
+                    // Positions of the records collected so far have moved: hand them out, fail the next poll.
+                    pendingFailure = e;
+                    break;
+                }
                 continue;
             }
             PartitionRecords current = nextInLine;
@@ -567,6 +577,21 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
         lastMetadataAttemptMs = nowMs;
         metadata.refresh(topics, false, false, Math.min(deadlineMs, nowMs + requestTimeoutMs), 1);
         metadataNeeded = false;
+    }
+
+    /**
+     * Refreshes metadata if needed and resolves missing positions. A lookup that timed out is left for the
+     * next attempt (the caller loops until its own deadline); other failures are thrown.
+     */
+    private void updateFetchPositions(long deadlineMs) {
+        try {
+            ensureMetadata(deadlineMs);
+            resetPositions(deadlineMs);
+        } catch (ApiException e) {
+            if (e.code() != ErrorCode.REQUEST_TIMED_OUT || e instanceof NoOffsetForPartitionException) {
+                throw e;
+            }
+        }
     }
 
     /** Resolves positions of partitions that need one per their reset strategy (ListOffsets). */

@@ -79,6 +79,11 @@ public final class ProducerBatch {
         return built.duplicate();
     }
 
+    /** Compressed / uncompressed record bytes once built (1.0 uncompressed); the estimate before. */
+    double compressionRatio() {
+        return builder.compressionRatio();
+    }
+
     int sizeInBytes() {
         return built != null ? built.limit() : builder.estimatedSizeInBytes();
     }
@@ -94,8 +99,9 @@ public final class ProducerBatch {
             long timestamp = logAppendTimeMs >= 0 ? logAppendTimeMs : thunk.timestamp;
             RecordMetadata metadata = new RecordMetadata(topicPartition, offset, timestamp, thunk.keySize,
                     thunk.valueSize);
-            thunk.future.complete(metadata);
+            // The callback runs before the future completes, so whoever sees the future done sees its effects.
             runCallback(thunk, metadata, null);
+            thunk.future.complete(metadata);
         }
         completion.complete(null);
     }
@@ -108,8 +114,8 @@ public final class ProducerBatch {
         completed = true;
         builder.abort();
         for (Thunk thunk : thunks) {
-            thunk.future.fail(exception);
             runCallback(thunk, null, exception);
+            thunk.future.fail(exception);
         }
         completion.complete(null);
     }

@@ -55,6 +55,8 @@ public final class RecordAccumulator {
     private final ConcurrentMap<TopicPartition, Deque<ProducerBatch>> batches = new ConcurrentHashMap<>();
     private final Set<ProducerBatch> incomplete = ConcurrentHashMap.newKeySet();
     private final AtomicInteger flushesInProgress = new AtomicInteger();
+    /** Per topic: the compression ratio batch sizes are estimated with (compressed codecs only). */
+    private final ConcurrentMap<String, Double> compressionRatioByTopic = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     public RecordAccumulator(int batchSizeBytes, long lingerMs, long retryBackoffMs, long deliveryTimeoutMs,
@@ -102,6 +104,7 @@ public final class RecordAccumulator {
                 RecordBatchBuilder builder = RecordBatchBuilder.spec()
                         .compression(compression)
                         .writeLimitBytes(Math.max(1, batchSizeBytes))
+                        .estimatedCompressionRatio(compressionRatioByTopic.getOrDefault(tp.topic(), 1.0))
                         .initialCapacityBytes((int) Math.min(reservedBytes, Integer.MAX_VALUE - 8))
                         .newBuilder();
                 ProducerBatch batch = new ProducerBatch(tp, builder, nowMs, reservedBytes);
@@ -210,12 +213,41 @@ public final class RecordAccumulator {
                     }
                     deque.pollFirst();
                     first.close();
+                    observeCompressionRatio(tp.topic(), first);
                     requestBytes.put(leader.id(), used + first.sizeInBytes());
                     drained.computeIfAbsent(leader.id(), k -> new ArrayList<>()).add(first);
                 }
             }
         }
         return drained;
+    }
+
+    /**
+     * Moves the topic's estimated compression ratio toward what a built batch achieved: quickly up (a batch
+     * estimated too small would overshoot batch.size), slowly down, like Kafka's CompressionRatioEstimator.
+     * Without it compressible data would fill batches to only a fraction of batch.size.
+     */
+    private void observeCompressionRatio(String topic, ProducerBatch batch) {
+        if (compression == CompressionType.NONE || batch.recordCount() == 0) {
+            return;
+        }
+        double observed = batch.compressionRatio();
+        compressionRatioByTopic.compute(topic, (t, current) -> {
+            double estimate = current == null ? 1.0 : current;
+            if (observed > estimate) {
+                return Math.max(estimate + COMPRESSION_RATIO_DETERIORATE_STEP, observed);
+            }
+            return Math.max(observed, estimate - COMPRESSION_RATIO_IMPROVING_STEP);
+        });
+    }
+
+    /** Kafka's steps: an estimate rises by at least 0.05 and falls by at most 0.005 per batch. */
+    static final double COMPRESSION_RATIO_DETERIORATE_STEP = 0.05;
+    static final double COMPRESSION_RATIO_IMPROVING_STEP = 0.005;
+
+    /** The ratio new batches of {@code topic} are estimated with (for tests and metrics). */
+    public double estimatedCompressionRatio(String topic) {
+        return compressionRatioByTopic.getOrDefault(topic, 1.0);
     }
 
     /** Puts batches that failed retriably back at the head of their partition, in order, after a backoff. */

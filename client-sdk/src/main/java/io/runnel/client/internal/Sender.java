@@ -99,6 +99,8 @@ public final class Sender implements Runnable {
         } catch (RuntimeException | Error e) {
             LOG.error("producer sender thread failed; failing every pending record", e);
             forceClose = true;
+            // Nobody would send what is appended from now on: sends must fail instead of waiting forever.
+            accumulator.close();
         }
         if (forceClose) {
             ApiException closed = new ApiException(ErrorCode.REQUEST_TIMED_OUT,
@@ -143,6 +145,9 @@ public final class Sender implements Runnable {
         }
         if (!drained.isEmpty()) {
             return;
+        }
+        if (!running && inFlightBatches.isEmpty() && !accumulator.hasUndrained()) {
+            return; // closing and nothing left: let run() end instead of waiting for work that cannot come
         }
         long waitMs = ready.nextReadyCheckDelayMs();
         if (!topicsNeedingMetadata.isEmpty()) {

@@ -190,4 +190,20 @@ class RunnelAdminTest {
         admin.close();
         assertThat(failure(admin.listTopics()).getMessage()).contains("closed");
     }
+
+    @Test
+    void aRetriableWholeCallErrorIsRetried() throws Exception {
+        broker.failNextAdminCall(ErrorCode.NOT_CONTROLLER, "broker 0 lost the controller");
+        get(admin.createTopics(List.of(new NewTopic("orders", 1, (short) 1))).all());
+        assertThat(broker.topicExists("orders")).isTrue();
+    }
+
+    @Test
+    void aNonRetriableWholeCallErrorKeepsItsCodeAndMessage() {
+        broker.failNextAdminCall(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, "not allowed to create topics");
+        ApiException error = failure(admin.createTopics(List.of(new NewTopic("orders", 1, (short) 1))).value("orders"));
+        assertThat(error.code()).isEqualTo(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+        assertThat(error.getMessage()).isEqualTo("not allowed to create topics");
+        assertThat(broker.topicExists("orders")).isFalse();
+    }
 }

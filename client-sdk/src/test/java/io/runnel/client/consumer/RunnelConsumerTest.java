@@ -274,4 +274,114 @@ class RunnelConsumerTest {
         assertThat(record.serializedValueSize()).isEqualTo(3);
         assertThat(record.leaderEpoch()).isZero();
     }
+
+    @Test
+    void aDeserializerFailureNamesTheOffsetAndLeavesThePosition() {
+        append(P0, "bad", 2); // "bad-0" is 5 bytes: not an int
+        Map<String, Object> config = new HashMap<>();
+        config.put("bootstrap.servers", broker.bootstrap());
+        config.put("auto.offset.reset", "earliest");
+        RunnelConsumer<String, Integer> consumer = new RunnelConsumer<>(config, new StringDeserializer(),
+                new io.runnel.client.serialization.IntegerDeserializer());
+        try {
+            consumer.assign(List.of(P0));
+            assertThatThrownBy(() -> {
+                long deadline = System.currentTimeMillis() + 10_000;
+                while (System.currentTimeMillis() < deadline) {
+                    consumer.poll(Duration.ofMillis(100));
+                }
+            }).isInstanceOf(io.runnel.client.serialization.SerializationException.class)
+                    .hasMessageContaining("offset 0").hasMessageContaining("events-0");
+            assertThat(consumer.position(P0)).isZero();
+        } finally {
+            consumer.close();
+        }
+    }
+
+    @Test
+    void aSecondThreadIsRefusedWhileOneIsInside() throws Exception {
+        RunnelConsumer<String, String> consumer = consumer();
+        consumer.assign(List.of(P0));
+        java.util.concurrent.atomic.AtomicReference<Throwable> seen = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread poller = new Thread(() -> consumer.poll(Duration.ofSeconds(2)));
+        poller.start();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> {
+            try {
+                consumer.assignment();
+                return false;
+            } catch (java.util.ConcurrentModificationException e) {
+                seen.set(e);
+                return true;
+            }
+        });
+        poller.join(10_000);
+        assertThat(seen.get()).hasMessageContaining("multi-threaded");
+        assertThat(consumer.assignment()).containsExactly(P0);
+    }
+
+    @Test
+    void theNextFetchIsInFlightWhileTheApplicationProcesses() {
+        append(P0, "p", 3);
+        RunnelConsumer<String, String> consumer = consumer("auto.offset.reset", "earliest");
+        consumer.assign(List.of(P0));
+        assertThat(pollUntil(consumer, 3)).hasSize(3);
+        int afterPoll = broker.fetchRequests().size();
+        // One more fetch goes out (sent before poll returned) and no more until the next poll, although the
+        // broker answers it within fetch.max.wait.ms (100 ms).
+        org.awaitility.Awaitility.await().during(Duration.ofMillis(400)).atMost(Duration.ofSeconds(3))
+                .until(() -> broker.fetchRequests().size() <= afterPoll + 1);
+        List<FetchRequest> fetches = broker.fetchRequests();
+        assertThat(fetches.get(fetches.size() - 1).getTopics(0).getPartitions(0).getFetchOffset()).isEqualTo(3);
+        append(P0, "q", 1);
+        assertThat(pollUntil(consumer, 1)).extracting(ConsumerRecord::value).containsExactly("q-0");
+    }
+
+    @Test
+    void aLoopOfZeroTimeoutPollsMakesProgress() {
+        append(P0, "zero", 3);
+        RunnelConsumer<String, String> consumer = consumer("auto.offset.reset", "earliest");
+        consumer.assign(List.of(P0));
+        List<ConsumerRecord<String, String>> received = new ArrayList<>();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> {
+            consumer.poll(Duration.ZERO).forEach(received::add);
+            return received.size() >= 3;
+        });
+        assertThat(received).extracting(ConsumerRecord::offset).containsExactly(0L, 1L, 2L);
+    }
+
+    @Test
+    void readCommittedHidesAbortedTransactions() {
+        RecordBatchBuilder.Spec txn = RecordBatchBuilder.spec().producerId(5).producerEpoch((short) 0)
+                .baseSequence(0).transactional(true);
+        broker.append(P0, records(txn.copy(), "aborted", 2));                  // offsets 0-1
+        broker.append(P0, batch("plain", 1, CompressionType.NONE));           // offset 2
+        broker.append(P0, RecordBatchBuilder.buildEndTransactionMarker(txn, 2000,
+                new io.runnel.common.record.EndTransactionMarker(
+                        io.runnel.common.record.ControlRecordType.ABORT, 0)));  // offset 3
+        broker.append(P0, records(txn.copy().baseSequence(2), "committed", 2)); // offsets 4-5
+        broker.append(P0, RecordBatchBuilder.buildEndTransactionMarker(txn, 2001,
+                new io.runnel.common.record.EndTransactionMarker(
+                        io.runnel.common.record.ControlRecordType.COMMIT, 0)));  // offset 6
+        broker.addAbortedTransaction(P0, 5, 0);
+
+        RunnelConsumer<String, String> committed = consumer("auto.offset.reset", "earliest",
+                "isolation.level", "read_committed");
+        committed.assign(List.of(P0));
+        assertThat(pollUntil(committed, 3)).extracting(ConsumerRecord::value)
+                .containsExactly("plain-0", "committed-0", "committed-1");
+        assertThat(committed.position(P0)).isEqualTo(7);
+
+        RunnelConsumer<String, String> uncommitted = consumer("auto.offset.reset", "earliest");
+        uncommitted.assign(List.of(P0));
+        assertThat(pollUntil(uncommitted, 5)).extracting(ConsumerRecord::value)
+                .containsExactly("aborted-0", "aborted-1", "plain-0", "committed-0", "committed-1");
+    }
+
+    private static ByteBuffer records(RecordBatchBuilder.Spec spec, String prefix, int count) {
+        RecordBatchBuilder builder = spec.newBuilder();
+        for (int i = 0; i < count; i++) {
+            builder.append(1000 + i, (byte[]) null, (prefix + "-" + i).getBytes(StandardCharsets.UTF_8), null);
+        }
+        return builder.build();
+    }
 }

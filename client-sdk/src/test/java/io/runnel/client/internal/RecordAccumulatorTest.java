@@ -57,7 +57,7 @@ class RecordAccumulatorTest {
         List<ProducerBatch> drained = accumulator.drain(CLUSTER, Set.of(7), Set.of(), 1 << 20, 0).get(7);
         int records = 0;
         for (ProducerBatch batch : drained) {
-            ByteBufferCheck.assertAtMost(batch.close().limit(), 1024 + 200);
+            assertThat(batch.close().limit()).isLessThanOrEqualTo(1024 + 200);
             records += batch.recordCount();
         }
         assertThat(records).isEqualTo(appended);
@@ -158,10 +158,25 @@ class RecordAccumulatorTest {
         assertThat(accumulator.queuedBatches(TP)).isZero();
     }
 
-    /** Tiny helper so the size assertion reads as a sentence. */
-    static final class ByteBufferCheck {
-        static void assertAtMost(int size, int max) {
-            assertThat(size).isLessThanOrEqualTo(max);
+    @Test
+    void compressibleDataFillsBatchesOnceTheRatioIsLearned() throws Exception {
+        RecordAccumulator accumulator = new RecordAccumulator(4096, 0, 100, 120_000, CompressionType.GZIP,
+                new MemoryPool(1 << 22));
+        byte[] compressible = new byte[200]; // zeros compress very well
+        int[] recordsPerBatch = new int[40];
+        for (int round = 0; round < recordsPerBatch.length; round++) {
+            RecordAccumulator.AppendResult result;
+            do {
+                result = accumulator.append(TP, 0, null, compressible, null, null, 300, 1000, false, 0);
+            } while (!result.batchIsFull());
+            List<ProducerBatch> drained = accumulator.drain(CLUSTER, Set.of(7), Set.of(), 1 << 22, 0).get(7);
+            recordsPerBatch[round] = drained.get(0).recordCount();
+            drained.forEach(b -> {
+                b.complete(0, -1);
+                accumulator.deallocate(b);
+            });
         }
+        assertThat(accumulator.estimatedCompressionRatio("t")).isLessThan(0.9);
+        assertThat(recordsPerBatch[recordsPerBatch.length - 1]).isGreaterThan(recordsPerBatch[0]);
     }
 }

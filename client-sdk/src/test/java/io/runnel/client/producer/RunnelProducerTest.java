@@ -348,4 +348,97 @@ class RunnelProducerTest {
         ApiException error = failure(stuck);
         assertThat(error.getMessage()).contains("closed");
     }
+
+    @Test
+    void manyThreadsMaySendAtOnce() throws Exception {
+        RunnelProducer<String, String> producer = producer("linger.ms", 2, "batch.size", 2048);
+        int threads = 4;
+        int perThread = 250;
+        List<Future<RecordMetadata>> futures = new CopyOnWriteArrayList<>();
+        List<Thread> senders = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int thread = t;
+            senders.add(new Thread(() -> {
+                for (int i = 0; i < perThread; i++) {
+                    futures.add(producer.send(new ProducerRecord<>("orders", "t" + thread + "-" + i, "v")));
+                }
+            }));
+        }
+        senders.forEach(Thread::start);
+        for (Thread sender : senders) {
+            sender.join(30_000);
+        }
+        producer.flush();
+        assertThat(futures).hasSize(threads * perThread);
+        for (Future<RecordMetadata> future : futures) {
+            assertThat(future.get().offset()).isGreaterThanOrEqualTo(0);
+        }
+        assertThat(broker.logEndOffset(P0) + broker.logEndOffset(new TopicPartition("orders", 1)))
+                .isEqualTo(threads * perThread);
+    }
+
+    @Test
+    void anUnknownPartitionErrorRefreshesMetadataAndIsRetried() throws Exception {
+        RunnelProducer<String, String> producer = producer();
+        producer.partitionsFor("orders");
+        int before = broker.metadataRequests();
+        broker.failProduce(P0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 1);
+        assertThat(producer.send(new ProducerRecord<>("orders", 0, "k", "v")).get(10, TimeUnit.SECONDS).offset())
+                .isZero();
+        assertThat(broker.metadataRequests()).isGreaterThan(before);
+    }
+
+    @Test
+    void metadataIsRefreshedAfterMaxAgeAndSeesNewPartitions() throws Exception {
+        RunnelProducer<String, String> producer = producer("metadata.max.age.ms", 100);
+        producer.send(new ProducerRecord<>("orders", 0, "k", "v")).get(10, TimeUnit.SECONDS);
+        broker.createTopic("growing", 1);
+        assertThat(producer.partitionsFor("growing")).hasSize(1);
+        broker.createTopic("growing", 3);
+        await().atMost(Duration.ofSeconds(5)).until(() -> producer.partitionsFor("growing").size() == 3);
+        assertThat(producer.send(new ProducerRecord<>("growing", 2, "k", "v")).get(10, TimeUnit.SECONDS).partition())
+                .isEqualTo(2);
+    }
+
+    @Test
+    void readyBatchesForOneBrokerTravelInOneRequest() throws Exception {
+        broker.createTopic("spread", 4); // partitions 0 and 2 are led by broker 0, 1 and 3 by broker 1
+        RunnelProducer<String, String> producer = producer("linger.ms", 60_000);
+        producer.partitionsFor("spread");
+        for (int p = 0; p < 4; p++) {
+            producer.send(new ProducerRecord<>("spread", p, "k", "v" + p));
+        }
+        producer.flush();
+        assertThat(broker.produceRequests()).hasSize(2);
+        for (ProduceRequest request : broker.produceRequests()) {
+            assertThat(request.getTopics(0).getPartitionsList()).hasSize(2);
+        }
+    }
+
+    @Test
+    void inFlightRequestsPerBrokerAreBounded() throws Exception {
+        try (FakeBroker single = FakeBroker.start(1)) {
+            single.createTopic("wide", 6);
+            Map<String, Object> config = new HashMap<>();
+            config.put("bootstrap.servers", single.bootstrap());
+            config.put("linger.ms", 0);
+            config.put("max.in.flight.requests.per.connection", 2);
+            try (RunnelProducer<String, String> producer = new RunnelProducer<>(config, new StringSerializer(),
+                    new StringSerializer())) {
+                producer.partitionsFor("wide");
+                single.setProduceDelayMs(100);
+                List<Future<RecordMetadata>> futures = new ArrayList<>();
+                for (int round = 0; round < 3; round++) {
+                    for (int p = 0; p < 6; p++) {
+                        futures.add(producer.send(new ProducerRecord<>("wide", p, "k", "v")));
+                    }
+                }
+                producer.flush();
+                for (Future<RecordMetadata> future : futures) {
+                    assertThat(future.get().offset()).isGreaterThanOrEqualTo(0);
+                }
+            }
+            assertThat(single.producesInProgressMax()).isBetween(1, 2);
+        }
+    }
 }

@@ -63,10 +63,14 @@ public final class FakeBroker implements AutoCloseable {
     private final Map<String, TopicData> topics = new LinkedHashMap<>();
     private final Map<TopicPartition, Deque<ErrorCode>> produceErrors = new HashMap<>();
     private final Map<TopicPartition, Deque<ErrorCode>> fetchErrors = new HashMap<>();
+    private final Map<TopicPartition, List<AbortedTransaction>> abortedTransactions = new HashMap<>();
     private final List<ProduceRequest> produceRequests = new CopyOnWriteArrayList<>();
     private final AtomicInteger metadataRequests = new AtomicInteger();
     private final List<FetchRequest> fetchRequests = new CopyOnWriteArrayList<>();
+    private final AtomicInteger producesInProgress = new AtomicInteger();
+    private final AtomicInteger producesInProgressMax = new AtomicInteger();
     private final Map<String, Boolean> autoCreateRequests = new ConcurrentHashMap<>();
+    private final Deque<io.grpc.StatusRuntimeException> adminCallErrors = new ArrayDeque<>();
     private volatile long produceDelayMs;
     private volatile boolean autoCreateTopics = true;
     private volatile int defaultPartitions = 1;
@@ -141,6 +145,26 @@ public final class FakeBroker implements AutoCloseable {
         }
     }
 
+    /** The next admin call (any method, any broker) fails as a whole with {@code code} and {@code message}. */
+    public synchronized void failNextAdminCall(ErrorCode code, String message) {
+        adminCallErrors.add(callError(code, message));
+    }
+
+    private synchronized boolean failedAdminCall(StreamObserver<?> observer) {
+        io.grpc.StatusRuntimeException error = adminCallErrors.poll();
+        if (error == null) {
+            return false;
+        }
+        observer.onError(error);
+        return true;
+    }
+
+    /** Lists an aborted transaction in read_committed fetch answers for {@code tp}. */
+    public synchronized void addAbortedTransaction(TopicPartition tp, long producerId, long firstOffset) {
+        abortedTransactions.computeIfAbsent(tp, k -> new ArrayList<>()).add(AbortedTransaction.newBuilder()
+                .setProducerId(producerId).setFirstOffset(firstOffset).build());
+    }
+
     /** Moves leadership of {@code tp} to {@code brokerId} with a new epoch. */
     public synchronized void moveLeader(TopicPartition tp, int brokerId) {
         PartitionLog log = partition(tp);
@@ -165,6 +189,11 @@ public final class FakeBroker implements AutoCloseable {
 
     public List<ProduceRequest> produceRequests() {
         return produceRequests;
+    }
+
+    /** The most produce requests the brokers were serving at the same time. */
+    public int producesInProgressMax() {
+        return producesInProgressMax.get();
     }
 
     public List<FetchRequest> fetchRequests() {
@@ -314,6 +343,15 @@ public final class FakeBroker implements AutoCloseable {
         @Override
         public void produce(ProduceRequest request, StreamObserver<ProduceResponse> observer) {
             produceRequests.add(request);
+            producesInProgressMax.accumulateAndGet(producesInProgress.incrementAndGet(), Math::max);
+            try {
+                handle(request, observer);
+            } finally {
+                producesInProgress.decrementAndGet();
+            }
+        }
+
+        private void handle(ProduceRequest request, StreamObserver<ProduceResponse> observer) {
             long delayMs = produceDelayMs;
             if (delayMs > 0) {
                 try {
@@ -478,6 +516,9 @@ public final class FakeBroker implements AutoCloseable {
                         partitionBytes += size;
                         budget -= size;
                     }
+                    if (request.getIsolationLevel() == IsolationLevel.READ_COMMITTED) {
+                        r.addAllAbortedTransactions(abortedTransactions.getOrDefault(tp, List.of()));
+                    }
                     t.addPartitions(r.setRecords(records));
                 }
                 response.addTopics(t);
@@ -524,6 +565,9 @@ public final class FakeBroker implements AutoCloseable {
 
         @Override
         public void createTopics(CreateTopicsRequest request, StreamObserver<CreateTopicsResponse> observer) {
+            if (failedAdminCall(observer)) {
+                return;
+            }
             CreateTopicsResponse.Builder response = CreateTopicsResponse.newBuilder();
             synchronized (FakeBroker.this) {
                 for (CreatableTopic topic : request.getTopicsList()) {
@@ -561,6 +605,9 @@ public final class FakeBroker implements AutoCloseable {
 
         @Override
         public void deleteTopics(DeleteTopicsRequest request, StreamObserver<DeleteTopicsResponse> observer) {
+            if (failedAdminCall(observer)) {
+                return;
+            }
             DeleteTopicsResponse.Builder response = DeleteTopicsResponse.newBuilder();
             synchronized (FakeBroker.this) {
                 for (String name : request.getNamesList()) {
@@ -577,6 +624,9 @@ public final class FakeBroker implements AutoCloseable {
 
         @Override
         public void createPartitions(CreatePartitionsRequest request, StreamObserver<CreatePartitionsResponse> observer) {
+            if (failedAdminCall(observer)) {
+                return;
+            }
             CreatePartitionsResponse.Builder response = CreatePartitionsResponse.newBuilder();
             synchronized (FakeBroker.this) {
                 for (CreatePartitionsTopic topic : request.getTopicsList()) {
@@ -602,6 +652,9 @@ public final class FakeBroker implements AutoCloseable {
 
         @Override
         public void describeConfigs(DescribeConfigsRequest request, StreamObserver<DescribeConfigsResponse> observer) {
+            if (failedAdminCall(observer)) {
+                return;
+            }
             DescribeConfigsResponse.Builder response = DescribeConfigsResponse.newBuilder();
             synchronized (FakeBroker.this) {
                 for (ConfigResource resource : request.getResourcesList()) {
@@ -631,6 +684,9 @@ public final class FakeBroker implements AutoCloseable {
 
         @Override
         public void alterConfigs(AlterConfigsRequest request, StreamObserver<AlterConfigsResponse> observer) {
+            if (failedAdminCall(observer)) {
+                return;
+            }
             AlterConfigsResponse.Builder response = AlterConfigsResponse.newBuilder();
             synchronized (FakeBroker.this) {
                 for (AlterConfigsResource resource : request.getResourcesList()) {
@@ -662,6 +718,9 @@ public final class FakeBroker implements AutoCloseable {
 
         @Override
         public void deleteRecords(DeleteRecordsRequest request, StreamObserver<DeleteRecordsResponse> observer) {
+            if (failedAdminCall(observer)) {
+                return;
+            }
             DeleteRecordsResponse.Builder response = DeleteRecordsResponse.newBuilder();
             synchronized (FakeBroker.this) {
                 for (DeleteRecordsTopic topic : request.getTopicsList()) {
@@ -693,6 +752,9 @@ public final class FakeBroker implements AutoCloseable {
 
         @Override
         public void describeCluster(DescribeClusterRequest request, StreamObserver<DescribeClusterResponse> observer) {
+            if (failedAdminCall(observer)) {
+                return;
+            }
             DescribeClusterResponse.Builder response = DescribeClusterResponse.newBuilder().setClusterId("fake-cluster")
                     .setControllerId(0);
             synchronized (FakeBroker.this) {
@@ -712,6 +774,9 @@ public final class FakeBroker implements AutoCloseable {
 
         @Override
         public void electLeaders(ElectLeadersRequest request, StreamObserver<ElectLeadersResponse> observer) {
+            if (failedAdminCall(observer)) {
+                return;
+            }
             ElectLeadersResponse.Builder response = ElectLeadersResponse.newBuilder();
             synchronized (FakeBroker.this) {
                 List<TopicPartition> targets = new ArrayList<>();

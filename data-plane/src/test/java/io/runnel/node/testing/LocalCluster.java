@@ -54,8 +54,19 @@ public final class LocalCluster implements AutoCloseable {
         return controllers == 1 && brokers == 1;
     }
 
-    /** Formats every node's directories with one cluster id and starts all nodes, controllers first. */
+    /**
+     * Formats every node's directories with one cluster id and starts all nodes, controllers first.
+     * After {@link #close()}, starts them again on the same directories and ports.
+     */
     public LocalCluster start() {
+        if (configs.isEmpty()) {
+            configure();
+        }
+        startAll();
+        return this;
+    }
+
+    private void configure() {
         List<String> voters = new ArrayList<>();
         Map<Integer, Integer> controllerPorts = new LinkedHashMap<>();
         for (int id = 1; id <= controllers; id++) {
@@ -80,6 +91,9 @@ public final class LocalCluster implements AutoCloseable {
             }
         }
         configs.values().forEach(config -> StorageFormatter.format(config, clusterId, true));
+    }
+
+    private void startAll() {
         // Controllers start in parallel: a quorum of several needs a majority up before any can finish.
         List<Thread> starters = new ArrayList<>();
         List<RuntimeException> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -112,7 +126,6 @@ public final class LocalCluster implements AutoCloseable {
                 startNode(entry.getKey());
             }
         }
-        return this;
     }
 
     private Map<String, String> base(int id, String voters) {
@@ -199,6 +212,29 @@ public final class LocalCluster implements AutoCloseable {
         if (node != null) {
             node.close();
         }
+    }
+
+    /** Stops a node without controlled shutdown: the controller notices only when its session expires. */
+    public void kill(int id) {
+        RunnelNode node = running.remove(id);
+        if (node != null) {
+            node.kill();
+        }
+    }
+
+    /** Starts a stopped or killed node again on its directories and ports. */
+    public void start(int id) {
+        startNode(id);
+    }
+
+    /** The id of the active controller, if one of the running controllers is. */
+    public java.util.OptionalInt activeControllerId() {
+        for (RunnelNode node : running.values()) {
+            if (node.controller().map(c -> c.isActive()).orElse(false)) {
+                return java.util.OptionalInt.of(node.nodeId());
+            }
+        }
+        return java.util.OptionalInt.empty();
     }
 
     /** Starts a stopped node again on its directories. */

@@ -38,7 +38,10 @@ import org.slf4j.LoggerFactory;
  *   any but SHUTDOWN --STALE_BROKER_EPOCH / BROKER_ID_NOT_REGISTERED--&gt; REGISTERING
  *   any          --close()---------------------------------&gt; SHUTDOWN
  * </pre>
- * A controlled shutdown that is asked for while REGISTERING has nothing to move and ends at once.
+ * A controlled shutdown that is asked for while REGISTERING has nothing to move and ends at once. A
+ * registration refused for good (INCONSISTENT_CLUSTER_ID, INVALID_REGISTRATION) ends in SHUTDOWN and
+ * fails {@link #awaitUnfenced}; DUPLICATE_BROKER_REGISTRATION is retried until the previous
+ * incarnation's session expires.
  *
  * <p>Thread-safety: the session runs on one thread of its own; the public methods are thread-safe.
  */
@@ -120,9 +123,23 @@ public final class BrokerLifecycleManager implements AutoCloseable {
         return lastHeartbeatAckMs;
     }
 
-    /** Waits until the controller unfenced this broker; false on timeout. */
+    /**
+     * Waits until the controller unfenced this broker; false on timeout. Throws the controller's
+     * ApiException (INCONSISTENT_CLUSTER_ID, INVALID_REGISTRATION) when it refused the registration for
+     * good.
+     */
     public boolean awaitUnfenced(Duration timeout) throws InterruptedException {
-        return await(unfenced, timeout);
+        try {
+            unfenced.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof ApiException api) {
+                throw api;
+            }
+            throw new IllegalStateException("broker " + brokerId + " was not unfenced", e.getCause());
+        }
     }
 
     /** Completes when the broker is first unfenced. */
@@ -193,7 +210,19 @@ public final class BrokerLifecycleManager implements AutoCloseable {
                 .addAllListeners(listeners);
         rack.ifPresent(request::setRack);
         RegisterBrokerResponse response = channel.registerBroker(request.build(), callTimeout());
+        if (response.getError() == ErrorCode.INCONSISTENT_CLUSTER_ID
+                || response.getError() == ErrorCode.INVALID_REGISTRATION) {
+            // Asking again cannot help: the broker's configuration is wrong.
+            ApiException refused = new ApiException(response.getError(), "broker " + brokerId
+                    + " cannot register: " + response.getErrorMessage());
+            LOG.error("{}", refused.getMessage());
+            state = State.SHUTDOWN;
+            unfenced.completeExceptionally(refused);
+            shutDown.complete(null);
+            return;
+        }
         if (response.getError() != ErrorCode.NONE) {
+            // DUPLICATE_BROKER_REGISTRATION: the previous incarnation's session has not expired yet.
             LOG.warn("broker {}: registration refused: {} {}", brokerId, response.getError(),
                     response.getErrorMessage());
             return;

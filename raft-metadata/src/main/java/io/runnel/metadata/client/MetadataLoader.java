@@ -1,6 +1,9 @@
 package io.runnel.metadata.client;
 
 import io.grpc.stub.ClientCallStreamObserver;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.grpc.stub.ClientResponseObserver;
 import io.runnel.common.time.Time;
 import io.runnel.metadata.image.MetadataDelta;
@@ -243,6 +246,19 @@ public final class MetadataLoader implements AutoCloseable {
         while (!waiters.isEmpty() && waiters.peek().offset() <= current.offset()) {
             waiters.poll().future().complete(current);
         }
+    }
+
+    /**
+     * Registers gauges (tag {@code subscriber.id}): {@code runnel.metadata.loader.applied.offset} and
+     * {@code runnel.metadata.loader.lag} (records behind the controller's committed offset).
+     */
+    public void bindMetrics(MeterRegistry registry) {
+        Tags tags = Tags.of("subscriber.id", String.valueOf(subscriberId));
+        Gauge.builder("runnel.metadata.loader.applied.offset", this, MetadataLoader::appliedOffset).tags(tags)
+                .description("offset of this node's metadata image").register(registry);
+        Gauge.builder("runnel.metadata.loader.lag", this,
+                        l -> Math.max(0, l.committedOffset() - l.appliedOffset())).tags(tags)
+                .description("metadata offsets behind the controller's committed offset").register(registry);
     }
 
     /** Wall-clock time of the last applied change, -1 before the first. */

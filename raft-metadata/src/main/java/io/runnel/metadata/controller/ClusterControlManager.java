@@ -63,7 +63,8 @@ final class ClusterControlManager {
             return ControllerResult.withoutRecords(RegisterBrokerResponse.newBuilder()
                     .setError(ErrorCode.DUPLICATE_BROKER_REGISTRATION)
                     .setErrorMessage("broker " + id + " is already registered by another live process (incarnation "
-                            + existing.incarnationId() + ")").build());
+                            + existing.incarnationId() + "); a restarted broker may register once that session of "
+                            + tracker.sessionTimeoutMs() + " ms expires").build());
         }
         List<MetadataRecord> records = new ArrayList<>();
         if (existing != null) {

@@ -18,7 +18,6 @@ import io.runnel.proto.metadata.MetadataRecord;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -124,7 +123,15 @@ final class ConfigurationControlManager {
             }
             response.addResults(result);
         }
+        if (records.stream().anyMatch(ConfigurationControlManager::touchesUncleanElection)) {
+            // Partitions waiting for an in-sync replica may now take any live one (Kafka does the same).
+            records.addAll(ReplicationControlManager.electLeaderless(QuorumControllerLogic.imageAfter(image, records), ctx));
+        }
         return ControllerResult.of(records, response.build());
+    }
+
+    private static boolean touchesUncleanElection(MetadataRecord record) {
+        return record.getConfig().getName().equals(TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE);
     }
 
     private static List<MetadataRecord> alterResource(MetadataImage image, AlterConfigsResource resource,
@@ -162,14 +169,12 @@ final class ConfigurationControlManager {
         for (Map.Entry<String, String> entry : updated.entrySet()) {
             validateValue(resource.getType(), entry.getKey(), entry.getValue());
         }
+        // One record per key whose value changes, in request order (each key appears once, checked above).
         List<MetadataRecord> records = new ArrayList<>();
-        Set<String> touched = new LinkedHashSet<>();
-        resource.getConfigsList().forEach(op -> touched.add(op.getName()));
-        for (String name : touched) {
-            String before = current.get(name);
-            String after = updated.get(name);
-            if (!Objects.equals(before, after)) {
-                records.add(configRecord(resource.getType(), resource.getName(), name, after));
+        for (AlterableConfig op : resource.getConfigsList()) {
+            String after = updated.get(op.getName());
+            if (!Objects.equals(current.get(op.getName()), after)) {
+                records.add(configRecord(resource.getType(), resource.getName(), op.getName(), after));
             }
         }
         return records;

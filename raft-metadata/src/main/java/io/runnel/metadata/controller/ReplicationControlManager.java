@@ -379,6 +379,21 @@ final class ReplicationControlManager {
         return records;
     }
 
+    /**
+     * Elections for every leaderless partition that an eligible replica can lead, cleanly or, where the
+     * topic's effective unclean.leader.election.enable is true, uncleanly: after that setting is turned on.
+     */
+    static List<MetadataRecord> electLeaderless(MetadataImage image, ControllerContext ctx) {
+        IntPredicate eligible = PartitionElection.eligible(image.cluster());
+        List<MetadataRecord> records = new ArrayList<>();
+        for (TopicImage topic : sortedTopics(image)) {
+            boolean unclean = ConfigurationControlManager.uncleanLeaderElectionEnabled(image, topic.name(), ctx);
+            topic.partitions().forEach((partition, registration) -> PartitionElection
+                    .electIfLeaderless(topic.id(), partition, registration, eligible, unclean).ifPresent(records::add));
+        }
+        return records;
+    }
+
     /** True if the broker leads at least one partition. */
     static boolean leadsAnyPartition(MetadataImage image, int brokerId) {
         for (TopicImage topic : image.topics().topicsById().values()) {

@@ -18,7 +18,10 @@ import java.util.Objects;
  *   <li>{@code requestTimeoutMs} (30000): how long a controller waits for a write to commit before it
  *       answers REQUEST_TIMED_OUT, when the caller set no deadline.</li>
  *   <li>{@code brokerSessionTimeoutMs} (9000, Kafka's {@code broker.session.timeout.ms}): a broker that
- *       has not heartbeated for this long is fenced.</li>
+ *       has not heartbeated for this long is fenced. It must exceed the max election timeout: a
+ *       controller cut off from the majority steps down within that time (Raft thesis §6.2, which Ratis
+ *       implements), so it stops answering heartbeats before its successor, which first grants every
+ *       broker a full session, can fence anyone.</li>
  *   <li>{@code snapshotRecords} (10000, {@code metadata.snapshot.records}): a snapshot (RocksDB
  *       checkpoint) is taken after this many Ratis log entries, and the log is purged behind it.</li>
  *   <li>{@code logSegmentBytes} (4 MiB, {@code metadata.log.segment.bytes}): size of a Ratis log
@@ -68,8 +71,11 @@ public record ControllerConfig(
         if (requestTimeoutMs < 1) {
             throw new ConfigException("request.timeout.ms", requestTimeoutMs, "must be >= 1");
         }
-        if (brokerSessionTimeoutMs < 1) {
-            throw new ConfigException("broker.session.timeout.ms", brokerSessionTimeoutMs, "must be >= 1");
+        if (brokerSessionTimeoutMs <= electionTimeoutMaxMs) {
+            throw new ConfigException("broker.session.timeout.ms", brokerSessionTimeoutMs,
+                    "must be greater than controller.election.timeout.max.ms (" + electionTimeoutMaxMs
+                            + "): a deposed controller steps down within the election timeout, and must do so"
+                            + " before its successor can fence a broker it still answers");
         }
         if (snapshotRecords < 1) {
             throw new ConfigException("metadata.snapshot.records", snapshotRecords, "must be >= 1");

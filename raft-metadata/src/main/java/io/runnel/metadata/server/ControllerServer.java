@@ -3,6 +3,9 @@ package io.runnel.metadata.server;
 import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.runnel.common.errors.ApiException;
 import io.runnel.common.time.Time;
 import io.runnel.metadata.image.MetadataImage;
@@ -257,6 +260,24 @@ public final class ControllerServer implements AutoCloseable {
         return new NotControllerException(config.nodeId(), voter);
     }
 
+    /**
+     * Registers this controller's gauges (tag {@code node.id}): {@code runnel.controller.active} (1 on
+     * the active controller, Kafka's ActiveControllerCount), {@code runnel.controller.term},
+     * {@code runnel.metadata.commit.index} and {@code runnel.metadata.applied.offset}.
+     */
+    public void bindMetrics(MeterRegistry registry) {
+        Tags tags = Tags.of("node.id", String.valueOf(config.nodeId()));
+        Gauge.builder("runnel.controller.active", this, c -> c.isActive() ? 1 : 0).tags(tags)
+                .description("1 on the active controller, else 0").register(registry);
+        Gauge.builder("runnel.controller.term", this, c -> c.info().map(DivisionInfo::getCurrentTerm).orElse(-1L))
+                .tags(tags).description("Ratis term as this controller knows it").register(registry);
+        Gauge.builder("runnel.metadata.commit.index", this,
+                        c -> c.division().map(d -> d.getRaftLog().getLastCommittedIndex()).orElse(-1L))
+                .tags(tags).description("committed index of the metadata log").register(registry);
+        Gauge.builder("runnel.metadata.applied.offset", stateMachine, MetadataStateMachine::appliedOffset)
+                .tags(tags).description("offset of this controller's metadata image").register(registry);
+    }
+
     /** Runs {@code hook} with the time in ms on the event thread each time this peer becomes active. */
     public void addActivationHook(LongConsumer hook) {
         activationHooks.add(hook);
@@ -298,6 +319,10 @@ public final class ControllerServer implements AutoCloseable {
             eventThread.execute(() -> {
                 try {
                     result.complete(runWrite(name, deadlineNs, decide));
+                } catch (InterruptedException e) {
+                    // close() interrupts the event thread: the caller should go to another controller.
+                    Thread.currentThread().interrupt();
+                    result.completeExceptionally(notController());
                 } catch (Throwable t) {
                     result.completeExceptionally(t);
                 }

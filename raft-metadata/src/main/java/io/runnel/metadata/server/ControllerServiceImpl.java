@@ -77,6 +77,8 @@ final class ControllerServiceImpl extends ControllerServiceGrpc.ControllerServic
     static final int SUBSCRIPTIONS_MAX = 256;
     /** Broker-fencing timer period; a third of the session timeout when that is shorter. */
     static final long FENCE_INTERVAL_MS_MAX = 1000;
+    static final String LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS = "leader.imbalance.check.interval.seconds";
+    static final long LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS_DEFAULT = 300;
 
     private final ControllerServer controller;
     private final QuorumControllerLogic logic = new QuorumControllerLogic();
@@ -84,10 +86,13 @@ final class ControllerServiceImpl extends ControllerServiceGrpc.ControllerServic
     private final Random random = new Random();
     private final ExecutorService subscriptions;
     private final Semaphore subscriptionSlots = new Semaphore(SUBSCRIPTIONS_MAX);
+    private final long rebalanceIntervalMs;
     private volatile boolean closed;
 
+    /** Fails with ConfigException for a malformed leader.imbalance.check.interval.seconds. */
     ControllerServiceImpl(ControllerServer controller) {
         this.controller = controller;
+        this.rebalanceIntervalMs = leaderImbalanceCheckIntervalMs(controller.config());
         this.tracker = new BrokerHeartbeatTracker(controller.config().brokerSessionTimeoutMs());
         this.subscriptions = Executors.newCachedThreadPool(runnable -> {
             Thread thread = new Thread(runnable, "controller-" + controller.nodeId() + "-metadata-stream");
@@ -103,6 +108,26 @@ final class ControllerServiceImpl extends ControllerServiceGrpc.ControllerServic
                 controller.config().brokerSessionTimeoutMs() / 3));
         controller.schedulePeriodic("FenceStaleBrokers", intervalMs,
                 image -> logic.fenceStaleBrokers(image, tracker, context()).records());
+        controller.schedulePeriodic("RebalanceLeaders", rebalanceIntervalMs,
+                image -> logic.rebalanceLeaders(image, context()).records());
+    }
+
+    /** Kafka's {@code leader.imbalance.check.interval.seconds} (300) from the cluster defaults. */
+    private static long leaderImbalanceCheckIntervalMs(ControllerConfig config) {
+        String value = config.clusterDefaults().get(LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS);
+        if (value == null) {
+            return TimeUnit.SECONDS.toMillis(LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS_DEFAULT);
+        }
+        try {
+            long seconds = Long.parseLong(value.trim());
+            if (seconds < 1) {
+                throw new NumberFormatException("must be >= 1");
+            }
+            return TimeUnit.SECONDS.toMillis(seconds);
+        } catch (NumberFormatException e) {
+            throw new io.runnel.common.config.ConfigException(LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS, value,
+                    "must be a whole number of seconds >= 1");
+        }
     }
 
     void close() {

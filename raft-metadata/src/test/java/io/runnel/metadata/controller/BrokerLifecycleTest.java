@@ -252,6 +252,24 @@ class BrokerLifecycleTest {
     }
 
     @Test
+    void enablingUncleanElectionElectsLeaderlessPartitions() {
+        fixture.addBrokers(1, 2);
+        createPlaced("orders", 1, 2);
+        fixture.apply(fixture.logic.alterPartition(fixture.image, AlterPartitionTest.shrink(fixture, "orders", 1, 1),
+                fixture.ctx()));
+        expireAllBut(2);
+        assertThat(fixture.partition("orders", 0).leader()).isEqualTo(PartitionRegistration.NO_LEADER);
+
+        fixture.apply(fixture.logic.incrementalAlterConfigs(fixture.image, AlterConfigsRequest.newBuilder()
+                .addResources(AlterConfigsResource.newBuilder().setType(ResourceType.TOPIC).setName("orders")
+                        .addConfigs(AlterableConfig.newBuilder().setName("unclean.leader.election.enable")
+                                .setOp(AlterConfigOp.SET).setValue("true"))).build(), fixture.ctx()));
+
+        assertThat(fixture.partition("orders", 0).leader()).isEqualTo(2);
+        assertThat(fixture.partition("orders", 0).isr()).containsExactly(2);
+    }
+
+    @Test
     void uncleanDefaultComesFromTheClusterSettings() {
         fixture.clusterDefaults.put("unclean.leader.election.enable", "true");
         fixture.addBrokers(1, 2);

@@ -69,6 +69,12 @@ class ControllerServerTest {
         assertThat(image.offset()).isEqualTo(offset);
         assertThat(image.topics().getTopic("orders")).isNotNull();
         assertThat(server.isActive()).isTrue();
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        server.bindMetrics(registry);
+        assertThat(registry.get("runnel.controller.active").gauge().value()).isEqualTo(1.0);
+        assertThat(registry.get("runnel.metadata.applied.offset").gauge().value()).isEqualTo((double) offset);
+        assertThat(registry.get("runnel.metadata.commit.index").gauge().value()).isGreaterThanOrEqualTo(offset);
 
         server.close();
         started.remove(server);

@@ -66,5 +66,8 @@ class QuorumVotersTest {
         assertThatThrownBy(() -> ControllerConfig.builder(1, "c", QuorumVoters.parse("1@a:9093"),
                 java.nio.file.Path.of("/tmp/x")).electionTimeoutMs(1000, 1000).build())
                 .isInstanceOf(ConfigException.class).hasMessageContaining("controller.election.timeout.max.ms");
+        assertThatThrownBy(() -> ControllerConfig.builder(1, "c", QuorumVoters.parse("1@a:9093"),
+                java.nio.file.Path.of("/tmp/x")).electionTimeoutMs(1000, 2000).brokerSessionTimeoutMs(2000).build())
+                .isInstanceOf(ConfigException.class).hasMessageContaining("broker.session.timeout.ms");
     }
 }

@@ -47,9 +47,12 @@ public final class ControllerQuorumHarness implements AutoCloseable {
         this.tweak = tweak;
     }
 
-    /** Test defaults: elections in 300–600 ms, 10 s request timeout. */
+    /**
+     * Test defaults: elections in 500–1000 ms (short, yet long enough that a loaded 2-core machine
+     * does not depose leaders by itself), 10 s request timeout.
+     */
     public static ControllerConfig.Builder testDefaults(ControllerConfig.Builder builder) {
-        return builder.electionTimeoutMs(300, 600).requestTimeoutMs(10_000);
+        return builder.electionTimeoutMs(500, 1000).requestTimeoutMs(10_000);
     }
 
     /** Starts {@code count} voters with node ids 1..count and waits for an active controller. */

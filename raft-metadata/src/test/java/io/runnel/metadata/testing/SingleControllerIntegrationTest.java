@@ -97,11 +97,16 @@ class SingleControllerIntegrationTest {
         assertThat(broker.lifecycle().state()).isEqualTo(BrokerLifecycleManager.State.RUNNING);
         assertThat(broker.lifecycle().brokerEpoch()).isPositive();
 
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        broker.loader().bindMetrics(registry);
         ControllerCreateTopicsResponse created = channel.createTopics(createTopic("orders", 3), TIMEOUT);
         assertThat(created.getResponse().getTopics(0).getError()).isEqualTo(ErrorCode.NONE);
         MetadataImage image = broker.loader().awaitOffset(created.getMetadataOffset()).get(10, TimeUnit.SECONDS);
         assertThat(image.topics().getTopic("orders").partitionCount()).isEqualTo(3);
         assertThat(image.topics().getTopic("orders").partition(0).leader()).isEqualTo(1);
+        assertThat(registry.get("runnel.metadata.loader.applied.offset").gauge().value())
+                .isGreaterThanOrEqualTo(created.getMetadataOffset());
 
         ControllerCreateTopicsResponse again = channel.createTopics(createTopic("orders", 3), TIMEOUT);
         assertThat(again.getResponse().getTopics(0).getError()).isEqualTo(ErrorCode.TOPIC_ALREADY_EXISTS);
@@ -134,6 +139,19 @@ class SingleControllerIntegrationTest {
     }
 
     @Test
+    void brokerOfAnotherClusterIsRefusedForGood() throws Exception {
+        startQuorum(3000, 10_000);
+        ControllerChannel channel = harness.newChannel();
+        BrokerLifecycleManager stranger = closing(new BrokerLifecycleManager(7, "another-cluster",
+                UUID.randomUUID(), List.of(), Optional.empty(), channel, () -> -1L, Time.SYSTEM, 100));
+        stranger.start();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> stranger.awaitUnfenced(TIMEOUT))
+                .isInstanceOfSatisfying(io.runnel.common.errors.ApiException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.INCONSISTENT_CLUSTER_ID));
+        assertThat(stranger.state()).isEqualTo(BrokerLifecycleManager.State.SHUTDOWN);
+    }
+
+    @Test
     void topicsSurviveARestart() throws Exception {
         startQuorum(3000, 10_000);
         ControllerChannel channel = harness.newChannel();
@@ -152,17 +170,28 @@ class SingleControllerIntegrationTest {
     }
 
     @Test
-    void brokerIsFencedWhenItsHeartbeatsStop() throws Exception {
-        startQuorum(600, 10_000);
+    void brokerIsFencedWhenItsHeartbeatsStopAndItsLeadershipMoves() throws Exception {
+        startQuorum(1500, 10_000);
         ControllerChannel channel = harness.newChannel();
-        Broker broker = startBroker(channel, 1);
-        assertThat(broker.lifecycle().awaitUnfenced(TIMEOUT)).isTrue();
-        MetadataLoader observer = closing(new MetadataLoader(channel, -1, Time.SYSTEM));
-        observer.start();
+        Broker first = startBroker(channel, 1);
+        Broker second = startBroker(channel, 2);
+        assertThat(first.lifecycle().awaitUnfenced(TIMEOUT)).isTrue();
+        assertThat(second.lifecycle().awaitUnfenced(TIMEOUT)).isTrue();
+        CreateTopicsRequest replicated = CreateTopicsRequest.newBuilder().addTopics(CreatableTopic.newBuilder()
+                .setName("replicated").setNumPartitions(4).setReplicationFactor(2)).build();
+        long created = channel.createTopics(replicated, TIMEOUT).getMetadataOffset();
+        MetadataImage image = second.loader().awaitOffset(created).get(10, TimeUnit.SECONDS);
+        assertThat(image.topics().getTopic("replicated").partitions().values())
+                .anySatisfy(p -> assertThat(p.leader()).isEqualTo(1));
 
-        broker.lifecycle().close();
-        await().atMost(TIMEOUT).until(() -> observer.currentImage().cluster().broker(1) != null
-                && observer.currentImage().cluster().broker(1).fenced());
+        first.lifecycle().close();
+        await().atMost(TIMEOUT).until(() -> second.loader().currentImage().cluster().broker(1).fenced());
+        await().atMost(TIMEOUT).untilAsserted(() -> assertThat(second.loader().currentImage().topics()
+                .getTopic("replicated").partitions().values()).allSatisfy(p -> {
+                    assertThat(p.leader()).isEqualTo(2);
+                    assertThat(p.isr()).containsExactly(2);
+                }));
+        assertThat(second.lifecycle().state()).isEqualTo(BrokerLifecycleManager.State.RUNNING);
     }
 
     @Test

@@ -1,0 +1,43 @@
+package io.runnel.client;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The client's packages depend one way: producer, consumer and admin are independent of each other;
+ * serialization depends on none of them; internal machinery is not reached by the serialization API.
+ */
+class LayeringTest {
+
+    private static final JavaClasses CLASSES = new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("io.runnel.client");
+
+    @Test
+    void producerConsumerAndAdminAreIndependent() {
+        noClasses().that().resideInAPackage("..client.producer..")
+                .should().dependOnClassesThat().resideInAnyPackage("..client.consumer..", "..client.admin..")
+                .check(CLASSES);
+        noClasses().that().resideInAPackage("..client.consumer..")
+                .should().dependOnClassesThat().resideInAnyPackage("..client.producer..", "..client.admin..")
+                .check(CLASSES);
+        noClasses().that().resideInAPackage("..client.admin..")
+                .should().dependOnClassesThat().resideInAnyPackage("..client.producer..", "..client.consumer..")
+                .check(CLASSES);
+    }
+
+    @Test
+    void serializationAndInternalStayBelowTheClients() {
+        noClasses().that().resideInAPackage("..client.serialization..")
+                .should().dependOnClassesThat().resideInAnyPackage("..client.producer..", "..client.consumer..",
+                        "..client.admin..", "..client.internal..")
+                .check(CLASSES);
+        noClasses().that().resideInAPackage("..client.internal..")
+                .should().dependOnClassesThat().resideInAnyPackage("..client.consumer..", "..client.admin..")
+                .check(CLASSES);
+    }
+}

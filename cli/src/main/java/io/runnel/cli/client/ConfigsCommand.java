@@ -12,7 +12,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code runnel configs describe|alter --topic NAME}: a topic's configuration. See docs/cli.md. */
+/**
+ * {@code runnel configs describe|alter --topic NAME}: a topic's configuration. See docs/cli.md. Each
+ * invocation runs on the caller's thread; not thread-safe.
+ */
 @Command(name = "configs", description = "Describe and alter topic configs.", mixinStandardHelpOptions = true,
         subcommands = {ConfigsCommand.Describe.class, ConfigsCommand.Alter.class})
 public final class ConfigsCommand implements Callable<Integer> {

@@ -19,7 +19,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code runnel topics create|list|describe|delete|alter}: topic administration through any broker,
- * printing in the layout of Kafka's {@code kafka-topics}. See docs/cli.md.
+ * printing in the layout of Kafka's {@code kafka-topics}. See docs/cli.md. Each invocation runs on the
+ * caller's thread; not thread-safe.
  */
 @Command(name = "topics", description = "Create, list, describe, delete and alter topics.",
         mixinStandardHelpOptions = true,

@@ -5,6 +5,7 @@ import io.runnel.proto.AlterConfigOp;
 import io.runnel.proto.AlterableConfig;
 import io.runnel.proto.ConfigEntry;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -46,7 +47,7 @@ public final class ConfigsCommand implements Callable<Integer> {
                 if (overridesOnly) {
                     entries = TopicFormat.topicOverrides(entries);
                 }
-                entries.stream().sorted(java.util.Comparator.comparing(ConfigEntry::getName))
+                entries.stream().sorted(Comparator.comparing(ConfigEntry::getName))
                         .map(TopicFormat::configLine).forEach(out()::println);
             }
             return 0;

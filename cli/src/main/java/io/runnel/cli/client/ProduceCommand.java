@@ -116,6 +116,12 @@ public final class ProduceCommand extends ClientCommand {
             }
             producer.flush();
         }
+        // Closing the producer completed every send, so each line is acknowledged or failed by now.
+        long unaccounted = lines - acknowledged.get() - failures.size();
+        if (unaccounted != 0) {
+            throw new IllegalStateException(unaccounted + " of " + lines
+                    + " records were neither acknowledged nor failed when the producer closed");
+        }
         report(new ArrayList<>(failures), lines);
         return 0;
     }

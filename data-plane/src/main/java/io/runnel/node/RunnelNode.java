@@ -68,6 +68,8 @@ public final class RunnelNode implements AutoCloseable {
     private BrokerLifecycleManager lifecycle;
     private BrokerMetadataPublisher brokerPublisher;
     private ScheduledExecutorService scheduler;
+    private final io.micrometer.prometheusmetrics.PrometheusMeterRegistry metrics = MetricsServer.newRegistry();
+    private MetricsServer metricsServer;
     private boolean closed;
     private volatile boolean skipControlledShutdown;
 
@@ -90,6 +92,7 @@ public final class RunnelNode implements AutoCloseable {
             if (config.isBroker()) {
                 node.startBroker();
             }
+            node.startMetrics();
         } catch (IOException | RuntimeException e) {
             node.close();
             throw e;
@@ -115,6 +118,35 @@ public final class RunnelNode implements AutoCloseable {
         startListener(listener, List.of(controller.service()));
         controller.start();
         closeOrder.add(0, controller);
+    }
+
+    private void startMetrics() throws IOException {
+        if (controller != null) {
+            controller.bindMetrics(metrics);
+        }
+        if (metadataLoader != null) {
+            metadataLoader.bindMetrics(metrics);
+            ReplicaManager replicas = replicaManager;
+            io.micrometer.core.instrument.Gauge.builder("runnel.broker.partitions", () -> replicas.partitions().size())
+                    .description("partition replicas hosted by this broker").register(metrics);
+            io.micrometer.core.instrument.Gauge.builder("runnel.broker.leader.partitions",
+                    () -> replicas.partitions().values().stream().filter(p -> p.isLeader()).count())
+                    .description("partitions this broker leads").register(metrics);
+            io.micrometer.core.instrument.Gauge.builder("runnel.broker.under.replicated.partitions",
+                    () -> replicas.partitions().values().stream().filter(p -> p.isLeader() && p.isr().size() < p.replicas().size()).count())
+                    .description("led partitions whose ISR is smaller than their replica set").register(metrics);
+        }
+        if (config.metricsPort() >= 0) {
+            String host = config.listeners().get(0).host();
+            metricsServer = new MetricsServer(metrics, host.isBlank() ? "0.0.0.0" : host, config.metricsPort());
+            closeOrder.add(0, metricsServer);
+            log.info("Metrics served at http://{}:{}/metrics", host, metricsServer.port());
+        }
+    }
+
+    /** Port of the Prometheus endpoint, when {@code metrics.port} enabled it. */
+    public Optional<Integer> metricsPort() {
+        return Optional.ofNullable(metricsServer).map(MetricsServer::port);
     }
 
     private Map<String, String> clusterDefaults() {

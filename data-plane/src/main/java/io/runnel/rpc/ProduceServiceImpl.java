@@ -44,9 +44,10 @@ public final class ProduceServiceImpl extends ProduceServiceGrpc.ProduceServiceI
             int acks = request.getAcks();
             Map<TopicPartition, ProduceResult> early = new LinkedHashMap<>();
             Map<TopicPartition, ProduceInput> inputs = new LinkedHashMap<>();
+            java.util.List<TopicProduceResponse> invalid = new java.util.ArrayList<>();
             for (TopicProduceData topic : request.getTopicsList()) {
                 for (PartitionProduceData data : topic.getPartitionsList()) {
-                    collect(topic.getTopic(), data, acks, early, inputs);
+                    collect(topic.getTopic(), data, acks, early, inputs, invalid);
                 }
             }
             if (!request.getTransactionalId().isEmpty()) {
@@ -58,7 +59,7 @@ public final class ProduceServiceImpl extends ProduceServiceGrpc.ProduceServiceI
             replicaManager.appendRecords(acks, timeoutMs, inputs, results -> {
                 Map<TopicPartition, ProduceResult> all = new LinkedHashMap<>(early);
                 all.putAll(results);
-                observer.onNext(toResponse(all));
+                observer.onNext(toResponse(all).toBuilder().addAllTopics(invalid).build());
                 observer.onCompleted();
             });
         } catch (RuntimeException e) {
@@ -67,14 +68,16 @@ public final class ProduceServiceImpl extends ProduceServiceGrpc.ProduceServiceI
     }
 
     private void collect(String topic, PartitionProduceData data, int acks, Map<TopicPartition, ProduceResult> early,
-                         Map<TopicPartition, ProduceInput> inputs) {
-        TopicPartition tp;
+                         Map<TopicPartition, ProduceInput> inputs, java.util.List<TopicProduceResponse> invalid) {
         if (data.getPartition() < 0) {
-            early.put(new TopicPartition(topic, 0), ProduceResult.error(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-                    "partition " + data.getPartition() + " of '" + topic + "' does not exist: partitions are numbered from 0", -1, -1));
+            invalid.add(TopicProduceResponse.newBuilder().setTopic(topic).addPartitions(PartitionProduceResponse.newBuilder()
+                    .setPartition(data.getPartition()).setError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
+                    .setErrorMessage("partition " + data.getPartition() + " of '" + topic
+                            + "' does not exist: partitions are numbered from 0")
+                    .setBaseOffset(-1).setLogAppendTimeMs(-1).setLogStartOffset(-1)).build());
             return;
         }
-        tp = new TopicPartition(topic, data.getPartition());
+        TopicPartition tp = new TopicPartition(topic, data.getPartition());
         if (acks != -1 && acks != 0 && acks != 1) {
             early.put(tp, ProduceResult.error(ErrorCode.INVALID_REQUIRED_ACKS, "acks must be -1 (all), 0 or 1, not " + acks, -1, -1));
         } else if (inputs.containsKey(tp) || early.containsKey(tp)) {

@@ -99,4 +99,47 @@ class KafkaFormatCompatibilityTest {
         assertThat(lastTimestamp).isEqualTo(time.milliseconds() + 39);
         assertThat(lastRelative).isEqualTo(119);
     }
+
+    @Test
+    void weRecoverAndReadASegmentWrittenByKafka() throws Exception {
+        Path dir = root.resolve("fromkafka-0");
+        java.nio.file.Files.createDirectories(dir);
+        long timestamp = 1_700_000_000_000L;
+        try (FileRecords kafka = FileRecords.open(dir.resolve("00000000000000000000.log").toFile())) {
+            long offset = 0;
+            for (int b = 0; b < 30; b++) {
+                org.apache.kafka.common.record.SimpleRecord[] records = new org.apache.kafka.common.record.SimpleRecord[4];
+                for (int r = 0; r < 4; r++) {
+                    records[r] = new org.apache.kafka.common.record.SimpleRecord(timestamp + b,
+                            ("k" + r).getBytes(StandardCharsets.UTF_8), ("v" + b + "-" + r).getBytes(StandardCharsets.UTF_8));
+                }
+                var compression = b % 2 == 0 ? org.apache.kafka.common.compress.Compression.NONE
+                        : org.apache.kafka.common.compress.Compression.gzip().build();
+                kafka.append(org.apache.kafka.common.record.MemoryRecords.withRecords(offset, compression, 3, records));
+                offset += 4;
+            }
+            kafka.flush();
+        }
+        // No indexes, no checkpoints: an unclean open recovers the segment and builds its indexes.
+        PartitionLog log = PartitionLog.builder(dir).time(new MockTime()).hadCleanShutdown(false)
+                .config(LogConfig.defaults().with(TopicConfig.INDEX_INTERVAL_BYTES, 200)).open();
+        try {
+            assertThat(log.logEndOffset()).isEqualTo(120);
+            assertThat(log.activeSegment().offsetIndex().entries()).isPositive();
+            assertThat(log.leaderEpochCache().latestEpoch()).contains(3);
+            ByteBuffer bytes = log.read(57, 1 << 20, Long.MAX_VALUE, false).records().readAllBytes();
+            List<io.runnel.common.record.RecordBatch> batches = TestBatches.batches(bytes);
+            assertThat(batches.get(0).baseOffset()).isEqualTo(56);
+            assertThat(TestBatches.offsets(bytes)).startsWith(56L, 57L).hasSize(64);
+            try (var records = batches.get(1).records()) {
+                io.runnel.common.record.Record first = records.next();
+                assertThat(StandardCharsets.UTF_8.decode(first.value()).toString()).isEqualTo("v15-0");
+                assertThat(first.timestamp()).isEqualTo(timestamp + 15);
+            }
+            assertThat(log.fetchOffsetByTimestamp(timestamp + 20)).hasValueSatisfying(t -> assertThat(t.offset()).isEqualTo(80));
+            assertThat(log.appendAsLeader(TestBatches.batch(2, 10, timestamp + 40), 4).firstOffset()).isEqualTo(120);
+        } finally {
+            log.close();
+        }
+    }
 }

@@ -8,26 +8,17 @@ import io.runnel.client.internal.Fetcher;
 import io.runnel.client.internal.SubscriptionState;
 import io.runnel.client.internal.SubscriptionState.ResetStrategy;
 import io.runnel.client.serialization.Deserializer;
-import io.runnel.client.serialization.SerializationException;
 import io.runnel.common.TopicPartition;
 import io.runnel.common.config.ConfigException;
 import io.runnel.common.errors.ApiException;
 import io.runnel.common.errors.Errors;
-import io.runnel.common.record.CloseableIterator;
-import io.runnel.common.record.Header;
-import io.runnel.common.record.Record;
-import io.runnel.common.record.RecordBatch;
 import io.runnel.common.record.Records;
-import io.runnel.proto.AbortedTransaction;
 import io.runnel.proto.ErrorCode;
 import io.runnel.proto.FetchPartitionResponse;
 import io.runnel.proto.IsolationLevel;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.ConcurrentModificationException;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -36,7 +27,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.PriorityQueue;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -76,6 +66,7 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
     private final ClusterMetadata metadata;
     private final Fetcher fetcher;
     private final SubscriptionState subscriptions;
+    private final FetchDecoder<K, V> decoder;
     private final int maxPollRecords;
     private final boolean checkCrcs;
     private final boolean readCommitted;
@@ -144,6 +135,8 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
                 config.getInt(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), fetchMaxBytes, partitionMaxBytes,
                 readCommitted ? IsolationLevel.READ_COMMITTED : IsolationLevel.READ_UNCOMMITTED,
                 (int) requestTimeoutMs, config.getString(ConsumerConfig.CLIENT_RACK_CONFIG)), retryBackoffMs);
+        this.decoder = new FetchDecoder<>(this.keyDeserializer, this.valueDeserializer, checkCrcs, readCommitted,
+                partitionMaxBytes, fetchMaxBytes);
         this.subscriptions = new SubscriptionState(
                 ResetStrategy.forConfig(config.getString(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG)));
     }
@@ -466,92 +459,15 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
     }
 
     private PartitionRecords decode(TopicPartition tp, long position, FetchPartitionResponse response) {
-        ByteBuffer buffer = response.getRecords().asReadOnlyByteBuffer();
-        Records records = Records.wrap(buffer);
-        List<ConsumerRecord<K, V>> out = new ArrayList<>();
-        long nextOffset = position;
-        boolean anyBatch = false;
-        PriorityQueue<AbortedTransaction> aborted = new PriorityQueue<>(
-                Comparator.comparingLong(AbortedTransaction::getFirstOffset));
-        if (readCommitted) {
-            aborted.addAll(response.getAbortedTransactionsList());
-        }
-        Set<Long> abortedProducerIds = new HashSet<>();
-        for (RecordBatch batch : records.batches()) {
-            anyBatch = true;
-            if (batch.lastOffset() < position) {
-                continue;
-            }
-            if (checkCrcs) {
-                batch.ensureValid();
-            }
-            if (readCommitted) {
-                while (!aborted.isEmpty() && aborted.peek().getFirstOffset() <= batch.lastOffset()) {
-                    abortedProducerIds.add(aborted.poll().getProducerId());
-                }
-                if (batch.isControlBatch()) {
-                    // The marker ends the producer's transaction: its later batches are not aborted ones.
-                    abortedProducerIds.remove(batch.producerId());
-                    nextOffset = batch.nextOffset();
-                    continue;
-                }
-                if (batch.isTransactional() && abortedProducerIds.contains(batch.producerId())) {
-                    nextOffset = batch.nextOffset();
-                    continue;
-                }
-            }
-            if (batch.isControlBatch()) {
-                nextOffset = batch.nextOffset();
-                continue;
-            }
-            try (CloseableIterator<Record> it = batch.records()) {
-                while (it.hasNext()) {
-                    Record record = it.next();
-                    if (record.offset() >= position) {
-                        out.add(toConsumerRecord(tp, batch, record));
-                    }
-                }
-            }
-            nextOffset = batch.nextOffset();
-        }
-        if (!anyBatch && !response.getRecords().isEmpty()) {
-            throw new ApiException(ErrorCode.RECORD_TOO_LARGE, "partition " + tp + " holds a batch at offset "
-                    + position + " larger than the fetch size (max.partition.fetch.bytes "
-                    + config.getInt(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG) + ", fetch.max.bytes "
-                    + config.getInt(ConsumerConfig.FETCH_MAX_BYTES_CONFIG) + "); raise them to read it");
-        }
-        if (out.isEmpty()) {
-            if (nextOffset > position) {
+        FetchDecoder.Decoded<K, V> decoded = decoder.decode(tp, position, response);
+        if (decoded.records().isEmpty()) {
+            if (decoded.nextOffset() > position) {
                 // Only control batches, aborted records or compacted gaps: move past them.
-                subscriptions.seek(tp, nextOffset);
+                subscriptions.seek(tp, decoded.nextOffset());
             }
             return null;
         }
-        return new PartitionRecords(tp, out, nextOffset, position);
-    }
-
-    private ConsumerRecord<K, V> toConsumerRecord(TopicPartition tp, RecordBatch batch, Record record) {
-        byte[] keyBytes = record.hasKey() ? bytes(record.key()) : null;
-        byte[] valueBytes = record.hasValue() ? bytes(record.value()) : null;
-        List<Header> headers = Arrays.asList(record.headers());
-        K key;
-        V value;
-        try {
-            key = keyDeserializer.deserialize(tp.topic(), headers, keyBytes);
-            value = valueDeserializer.deserialize(tp.topic(), headers, valueBytes);
-        } catch (RuntimeException e) {
-            throw new SerializationException("cannot deserialize the record at offset " + record.offset() + " of "
-                    + tp + "; seek past it to continue: " + e, e);
-        }
-        return new ConsumerRecord<>(tp.topic(), tp.partition(), record.offset(), record.timestamp(),
-                batch.timestampType(), keyBytes == null ? -1 : keyBytes.length,
-                valueBytes == null ? -1 : valueBytes.length, key, value, headers, batch.partitionLeaderEpoch());
-    }
-
-    private static byte[] bytes(ByteBuffer buffer) {
-        byte[] array = new byte[buffer.remaining()];
-        buffer.duplicate().get(array);
-        return array;
+        return new PartitionRecords(tp, decoded.records(), decoded.nextOffset(), position);
     }
 
     // ---- metadata and offset lookups -------------------------------------------------------------

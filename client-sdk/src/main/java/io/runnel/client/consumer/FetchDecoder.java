@@ -1,0 +1,132 @@
+package io.runnel.client.consumer;
+
+import io.runnel.client.serialization.Deserializer;
+import io.runnel.client.serialization.SerializationException;
+import io.runnel.common.TopicPartition;
+import io.runnel.common.errors.ApiException;
+import io.runnel.common.record.CloseableIterator;
+import io.runnel.common.record.Header;
+import io.runnel.common.record.Record;
+import io.runnel.common.record.RecordBatch;
+import io.runnel.common.record.Records;
+import io.runnel.proto.AbortedTransaction;
+import io.runnel.proto.ErrorCode;
+import io.runnel.proto.FetchPartitionResponse;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.Set;
+
+/**
+ * Turns one partition's fetch answer into consumer records: whole v2 batches only (a trailing partial
+ * batch is ignored), CRC checked when {@code check.crcs}, control batches skipped, records below the
+ * position skipped, and with read_committed the batches of the aborted transactions the answer lists
+ * left out (Kafka's algorithm: a producer id is aborted from its transaction's first offset until its
+ * next control batch). Stateless apart from its settings; used on the consumer's thread.
+ */
+final class FetchDecoder<K, V> {
+
+    /** The records, and the offset after the last batch looked at (where the position goes afterwards). */
+    record Decoded<K, V>(List<ConsumerRecord<K, V>> records, long nextOffset) {
+    }
+
+    private final Deserializer<K> keyDeserializer;
+    private final Deserializer<V> valueDeserializer;
+    private final boolean checkCrcs;
+    private final boolean readCommitted;
+    private final int partitionMaxBytes;
+    private final int fetchMaxBytes;
+
+    FetchDecoder(Deserializer<K> keyDeserializer, Deserializer<V> valueDeserializer, boolean checkCrcs,
+                 boolean readCommitted, int partitionMaxBytes, int fetchMaxBytes) {
+        this.keyDeserializer = keyDeserializer;
+        this.valueDeserializer = valueDeserializer;
+        this.checkCrcs = checkCrcs;
+        this.readCommitted = readCommitted;
+        this.partitionMaxBytes = partitionMaxBytes;
+        this.fetchMaxBytes = fetchMaxBytes;
+    }
+
+    Decoded<K, V> decode(TopicPartition tp, long position, FetchPartitionResponse response) {
+        Records records = Records.wrap(response.getRecords().asReadOnlyByteBuffer());
+        List<ConsumerRecord<K, V>> out = new ArrayList<>();
+        long nextOffset = position;
+        boolean anyBatch = false;
+        PriorityQueue<AbortedTransaction> aborted = new PriorityQueue<>(
+                Comparator.comparingLong(AbortedTransaction::getFirstOffset));
+        if (readCommitted) {
+            aborted.addAll(response.getAbortedTransactionsList());
+        }
+        Set<Long> abortedProducerIds = new HashSet<>();
+        for (RecordBatch batch : records.batches()) {
+            anyBatch = true;
+            if (batch.lastOffset() < position) {
+                continue;
+            }
+            if (checkCrcs) {
+                batch.ensureValid();
+            }
+            if (readCommitted) {
+                while (!aborted.isEmpty() && aborted.peek().getFirstOffset() <= batch.lastOffset()) {
+                    abortedProducerIds.add(aborted.poll().getProducerId());
+                }
+                if (batch.isControlBatch()) {
+                    // The marker ends the producer's transaction: its later batches are not aborted ones.
+                    abortedProducerIds.remove(batch.producerId());
+                } else if (batch.isTransactional() && abortedProducerIds.contains(batch.producerId())) {
+                    nextOffset = batch.nextOffset();
+                    continue;
+                }
+            }
+            if (!batch.isControlBatch()) {
+                addRecords(tp, position, batch, out);
+            }
+            nextOffset = batch.nextOffset();
+        }
+        if (!anyBatch && !response.getRecords().isEmpty()) {
+            throw new ApiException(ErrorCode.RECORD_TOO_LARGE, "partition " + tp + " holds a batch at offset "
+                    + position + " larger than the fetch size (max.partition.fetch.bytes " + partitionMaxBytes
+                    + ", fetch.max.bytes " + fetchMaxBytes + "); raise them to read it");
+        }
+        return new Decoded<>(out, nextOffset);
+    }
+
+    private void addRecords(TopicPartition tp, long position, RecordBatch batch, List<ConsumerRecord<K, V>> out) {
+        try (CloseableIterator<Record> it = batch.records()) {
+            while (it.hasNext()) {
+                Record record = it.next();
+                if (record.offset() >= position) {
+                    out.add(toConsumerRecord(tp, batch, record));
+                }
+            }
+        }
+    }
+
+    private ConsumerRecord<K, V> toConsumerRecord(TopicPartition tp, RecordBatch batch, Record record) {
+        byte[] keyBytes = record.hasKey() ? bytes(record.key()) : null;
+        byte[] valueBytes = record.hasValue() ? bytes(record.value()) : null;
+        List<Header> headers = Arrays.asList(record.headers());
+        K key;
+        V value;
+        try {
+            key = keyDeserializer.deserialize(tp.topic(), headers, keyBytes);
+            value = valueDeserializer.deserialize(tp.topic(), headers, valueBytes);
+        } catch (RuntimeException e) {
+            throw new SerializationException("cannot deserialize the record at offset " + record.offset() + " of "
+                    + tp + "; seek past it to continue: " + e, e);
+        }
+        return new ConsumerRecord<>(tp.topic(), tp.partition(), record.offset(), record.timestamp(),
+                batch.timestampType(), keyBytes == null ? -1 : keyBytes.length,
+                valueBytes == null ? -1 : valueBytes.length, key, value, headers, batch.partitionLeaderEpoch());
+    }
+
+    private static byte[] bytes(ByteBuffer buffer) {
+        byte[] array = new byte[buffer.remaining()];
+        buffer.duplicate().get(array);
+        return array;
+    }
+}

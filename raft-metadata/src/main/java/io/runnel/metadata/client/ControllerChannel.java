@@ -163,9 +163,30 @@ public final class ControllerChannel implements AutoCloseable {
         return call("AllocateProducerIds", timeout, (stub) -> stub.allocateProducerIds(request));
     }
 
-    /** DescribeQuorum of the active controller (which also knows the brokers' sessions). */
+    /**
+     * DescribeQuorum of the active controller (only it knows the brokers' sessions). Any controller
+     * answers it, so a follower's answer is followed to the leader it names; if the leader cannot be
+     * reached, the follower's answer is returned.
+     */
     public DescribeQuorumResponse describeQuorum(Duration timeout) {
-        return call("DescribeQuorum", timeout, (stub) -> stub.describeQuorum(DescribeQuorumRequest.getDefaultInstance()));
+        long deadlineNs = System.nanoTime() + timeout.toNanos();
+        DescribeQuorumResponse answer = call("DescribeQuorum", timeout,
+                (stub) -> stub.describeQuorum(DescribeQuorumRequest.getDefaultInstance()), false);
+        int leader = answer.getLeaderId();
+        if (leader < 0 || leader == answer.getNodeId() || voters.voter(leader).isEmpty()) {
+            return answer;
+        }
+        try {
+            DescribeQuorumResponse fromLeader = blockingStub(leader)
+                    .withDeadlineAfter(Math.max(1, deadlineNs - System.nanoTime()), TimeUnit.NANOSECONDS)
+                    .describeQuorum(DescribeQuorumRequest.getDefaultInstance());
+            active.set(leader);
+            return fromLeader;
+        } catch (StatusRuntimeException e) {
+            LOG.debug("DescribeQuorum of the leader {} failed ({}); answering with controller {}'s view", leader,
+                    e.getStatus(), answer.getNodeId());
+            return answer;
+        }
     }
 
     /** {@link #call} on a thread of this channel. */
@@ -181,6 +202,12 @@ public final class ControllerChannel implements AutoCloseable {
      */
     public <T> T call(String apiName, Duration timeout,
                       Function<ControllerServiceGrpc.ControllerServiceBlockingStub, T> rpc) {
+        return call(apiName, timeout, rpc, true);
+    }
+
+    /** {@code onlyActiveAnswers}: a success proves the target is the active controller (writes do). */
+    private <T> T call(String apiName, Duration timeout,
+                       Function<ControllerServiceGrpc.ControllerServiceBlockingStub, T> rpc, boolean onlyActiveAnswers) {
         long startNs = System.nanoTime();
         long deadlineNs = startNs + timeout.toNanos();
         long backoffMs = BACKOFF_MS_INITIAL;
@@ -195,7 +222,9 @@ public final class ControllerChannel implements AutoCloseable {
             attempts++;
             try {
                 T result = rpc.apply(blockingStub(target).withDeadlineAfter(remainingNs, TimeUnit.NANOSECONDS));
-                active.compareAndSet(-1, target);
+                if (onlyActiveAnswers) {
+                    active.compareAndSet(-1, target);
+                }
                 return result;
             } catch (StatusRuntimeException e) {
                 ApiException error = GrpcErrors.toApiException(e);

@@ -63,6 +63,12 @@ public final class MetadataLoader implements AutoCloseable {
     /** Loader thread only: where the next subscription starts and to which voter it goes. */
     private long resumeOffset = -1;
     private int voterIndex;
+    /** Loader thread only: the current subscription went to the active controller. */
+    private boolean subscribedToActive;
+    /** Loader thread only: the last subscription to the active controller ended; try the others next. */
+    private boolean activeFailed;
+    /** Loader thread only: the controller the current subscription streams from. */
+    private int currentVoterId = -1;
     private long backoffMs = BACKOFF_MS_INITIAL;
     private ClientCallStreamObserver<FetchMetadataRequest> call;
     private long subscription;
@@ -131,7 +137,17 @@ public final class MetadataLoader implements AutoCloseable {
         if (closed) {
             return;
         }
-        QuorumVoters.Voter voter = channel.voterAt(voterIndex);
+        // Prefer the active controller: a follower controller learns that an entry is committed only
+        // with the leader's next heartbeat (about half the election timeout), which would add that
+        // much to every broker's propagation delay. Any voter serves when the active one is unknown.
+        // After a failed attempt at the active controller, the next attempt goes round the voters, so
+        // a stale hint never keeps the loader away from the quorum.
+        java.util.OptionalInt active = channel.activeController();
+        QuorumVoters.Voter voter = active.isPresent() && !activeFailed
+                ? channel.voters().voter(active.getAsInt()).orElse(channel.voterAt(voterIndex))
+                : channel.voterAt(voterIndex);
+        subscribedToActive = active.isPresent() && !activeFailed;
+        currentVoterId = voter.nodeId();
         long id = ++subscription;
         FetchMetadataRequest request = FetchMetadataRequest.newBuilder()
                 .setSubscriberId(subscriberId).setFromOffset(resumeOffset).build();
@@ -163,6 +179,9 @@ public final class MetadataLoader implements AutoCloseable {
                 if (id == subscription) {
                     apply(delivery);
                     backoffMs = BACKOFF_MS_INITIAL;
+                    if (moveToActiveController()) {
+                        return;
+                    }
                     if (call != null) {
                         call.request(1);
                     }
@@ -189,15 +208,39 @@ public final class MetadataLoader implements AutoCloseable {
         }
     }
 
+    /**
+     * Moves the subscription to the active controller once it is known and differs from the one
+     * streaming (a broker subscribes before it has met the active controller). Loader thread only.
+     */
+    private boolean moveToActiveController() {
+        java.util.OptionalInt active = channel.activeController();
+        if (subscribedToActive || active.isEmpty() || active.getAsInt() == currentVoterId) {
+            subscribedToActive |= active.isPresent() && active.getAsInt() == currentVoterId;
+            return false;
+        }
+        LOG.debug("subscriber {} moves its metadata stream from controller {} to the active controller {}",
+                subscriberId, currentVoterId, active.getAsInt());
+        subscription++;
+        if (call != null) {
+            call.cancel("moving to the active controller", null);
+        }
+        activeFailed = false;
+        subscribe();
+        return true;
+    }
+
     private void onStreamEnd(long id, Throwable error) {
         if (closed || id != subscription) {
             return;
         }
         LOG.info("metadata stream of subscriber {} from controller {} ended ({}); resubscribing in {} ms",
-                subscriberId, channel.voterAt(voterIndex).nodeId(), error == null ? "completed" : error.toString(),
+                subscriberId, currentVoterId, error == null ? "completed" : error.toString(),
                 backoffMs);
         subscription++;
-        voterIndex++;
+        activeFailed = subscribedToActive;
+        if (!subscribedToActive) {
+            voterIndex++;
+        }
         thread.schedule(this::subscribe, backoffMs, TimeUnit.MILLISECONDS);
         backoffMs = Math.min(BACKOFF_MS_MAX, backoffMs * 2);
     }

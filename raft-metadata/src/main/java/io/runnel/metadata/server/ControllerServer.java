@@ -2,7 +2,10 @@ package io.runnel.metadata.server;
 
 import io.grpc.BindableService;
 import io.grpc.Server;
+import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -11,6 +14,7 @@ import io.runnel.common.time.Time;
 import io.runnel.metadata.image.MetadataImage;
 import io.runnel.metadata.ratis.MetadataStateMachine;
 import io.runnel.metadata.ratis.RecentBatches;
+import io.runnel.proto.ControllerServiceGrpc;
 import io.runnel.proto.ErrorCode;
 import io.runnel.proto.metadata.MetadataBatch;
 import io.runnel.proto.metadata.MetadataRecord;
@@ -114,6 +118,7 @@ public final class ControllerServer implements AutoCloseable {
 
     private volatile RaftServer raftServer;
     private volatile Server ownGrpcServer;
+    private volatile HealthStatusManager health;
     private volatile boolean closed;
     /** Event thread only: the Ratis term in which this peer last became the active controller. */
     private long activeTerm = -1;
@@ -157,14 +162,18 @@ public final class ControllerServer implements AutoCloseable {
 
     /**
      * Starts the Ratis peer and a gRPC server of its own on the voter's port (0: an ephemeral port,
-     * then {@link #boundPort()} tells which; only for a single voter), hosting {@link #service()}.
+     * then {@link #boundPort()} tells which; only for a single voter), hosting {@link #service()},
+     * gRPC health checking (SERVING once started) and server reflection.
      */
     public static ControllerServer startWithOwnGrpcServer(ControllerConfig config, Time time,
                                                           Consumer<Throwable> fatalHandler) throws IOException {
         ControllerServer controller = new ControllerServer(config, time, fatalHandler);
         QuorumVoters.Voter self = config.self();
+        HealthStatusManager health = new HealthStatusManager();
         Server grpc = NettyServerBuilder.forAddress(new InetSocketAddress(self.host(), self.port()))
                 .addService(controller.service())
+                .addService(health.getHealthService())
+                .addService(ProtoReflectionServiceV1.newInstance())
                 .maxInboundMessageSize(64 * 1024 * 1024)
                 .build();
         grpc.start();
@@ -175,6 +184,9 @@ public final class ControllerServer implements AutoCloseable {
             controller.close();
             throw e;
         }
+        health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
+        health.setStatus(ControllerServiceGrpc.SERVICE_NAME, HealthCheckResponse.ServingStatus.SERVING);
+        controller.health = health;
         return controller;
     }
 
@@ -531,6 +543,10 @@ public final class ControllerServer implements AutoCloseable {
             return;
         }
         closed = true;
+        HealthStatusManager healthManager = health;
+        if (healthManager != null) {
+            healthManager.enterTerminalState();
+        }
         service.close();
         Server grpc = ownGrpcServer;
         if (grpc != null) {

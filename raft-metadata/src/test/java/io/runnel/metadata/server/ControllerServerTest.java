@@ -69,6 +69,15 @@ class ControllerServerTest {
         assertThat(image.offset()).isEqualTo(offset);
         assertThat(image.topics().getTopic("orders")).isNotNull();
         assertThat(server.isActive()).isTrue();
+        io.grpc.ManagedChannel grpc = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder
+                .forAddress("127.0.0.1", server.boundPort()).usePlaintext().build();
+        try {
+            assertThat(io.grpc.health.v1.HealthGrpc.newBlockingStub(grpc).withDeadlineAfter(5, TimeUnit.SECONDS)
+                    .check(io.grpc.health.v1.HealthCheckRequest.getDefaultInstance()).getStatus())
+                    .isEqualTo(io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
+        } finally {
+            grpc.shutdownNow();
+        }
         io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
                 new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
         server.bindMetrics(registry);

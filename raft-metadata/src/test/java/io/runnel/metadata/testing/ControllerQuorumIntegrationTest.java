@@ -110,6 +110,13 @@ class ControllerQuorumIntegrationTest {
         assertThat(image.cluster().broker(1).fenced()).isFalse();
         assertThat(channel.activeController()).hasValue(successor.nodeId());
 
+        // Asked through a fresh channel, which may reach a follower first, DescribeQuorum is the leader's.
+        DescribeQuorumResponse quorum = harness.newChannel().describeQuorum(TIMEOUT);
+        assertThat(quorum.getNodeId()).isEqualTo(successor.nodeId());
+        assertThat(quorum.getBrokersList()).extracting(io.runnel.proto.BrokerState::getId).containsExactly(1);
+        assertThat(quorum.getVotersList()).filteredOn(v -> v.getId() == killed)
+                .singleElement().satisfies(v -> assertThat(v.getReachable()).isFalse());
+
         // Every subscriber converges on the same image, whichever controller it reads from.
         MetadataLoader other = closing(new MetadataLoader(channel, 2, Time.SYSTEM));
         other.start();

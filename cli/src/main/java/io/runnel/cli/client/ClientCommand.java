@@ -9,7 +9,8 @@ import picocli.CommandLine.Spec;
 /**
  * Base of every leaf command that talks to a cluster: the shared {@link ClientOptions} and the
  * command's output writer. Results go to {@link #out()}; failures are thrown (Main prints them as one
- * {@code Error: …} line, exit code 1).
+ * {@code Error: …} line, exit code 1). Not thread-safe: picocli creates one per invocation, which runs
+ * on the caller's thread.
  */
 abstract class ClientCommand implements Callable<Integer> {
 

@@ -9,7 +9,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code runnel cluster describe}: the cluster id, the controllers (active one, Ratis term and commit
  * index) and the brokers (fenced, rack, heartbeat age, applied metadata offset and lag), from
- * AdminService.DescribeCluster with include_quorum. See {@link ClusterFormat} for the layout.
+ * AdminService.DescribeCluster with include_quorum. See {@link ClusterFormat} for the layout. Runs on
+ * the caller's thread; not thread-safe.
  */
 @Command(name = "cluster", description = "Inspect the cluster.", mixinStandardHelpOptions = true,
         subcommands = ClusterCommand.Describe.class)

@@ -5,6 +5,7 @@ import io.runnel.proto.AlterConfigOp;
 import io.runnel.proto.AlterableConfig;
 import io.runnel.proto.ConfigEntry;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -12,7 +13,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code runnel configs describe|alter --topic NAME}: a topic's configuration. See docs/cli.md. */
+/**
+ * {@code runnel configs describe|alter --topic NAME}: a topic's configuration. See docs/cli.md. Each
+ * invocation runs on the caller's thread; not thread-safe.
+ */
 @Command(name = "configs", description = "Describe and alter topic configs.", mixinStandardHelpOptions = true,
         subcommands = {ConfigsCommand.Describe.class, ConfigsCommand.Alter.class})
 public final class ConfigsCommand implements Callable<Integer> {
@@ -43,7 +47,7 @@ public final class ConfigsCommand implements Callable<Integer> {
                 if (overridesOnly) {
                     entries = TopicFormat.topicOverrides(entries);
                 }
-                entries.stream().sorted(java.util.Comparator.comparing(ConfigEntry::getName))
+                entries.stream().sorted(Comparator.comparing(ConfigEntry::getName))
                         .map(TopicFormat::configLine).forEach(out()::println);
             }
             return 0;

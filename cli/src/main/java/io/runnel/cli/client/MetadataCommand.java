@@ -13,7 +13,9 @@ import io.runnel.proto.FetchMetadataRequest;
 import io.runnel.proto.MetadataDelivery;
 import io.runnel.proto.metadata.MetadataRecord;
 import java.io.PrintWriter;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -100,8 +102,8 @@ public final class MetadataCommand implements Callable<Integer> {
      * A delivery as text: a {@code # snapshot at offset N (K records)} or {@code # batch at offset N}
      * line with the append time, then one line per record.
      */
-    static java.util.List<String> lines(MetadataDelivery delivery) {
-        java.util.List<String> lines = new java.util.ArrayList<>();
+    static List<String> lines(MetadataDelivery delivery) {
+        List<String> lines = new ArrayList<>();
         lines.add(String.format(Locale.ROOT, "# %s at offset %d (%d records, appended at %d, committed offset %d)",
                 delivery.getIsSnapshot() ? "snapshot" : "batch", delivery.getLastOffset(), delivery.getRecordsCount(),
                 delivery.getAppendTimeMs(), delivery.getCommittedOffset()));

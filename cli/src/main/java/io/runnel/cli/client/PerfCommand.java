@@ -35,6 +35,7 @@ import picocli.CommandLine.Spec;
  * ({@code kafka-producer-perf-test}, {@code kafka-consumer-perf-test}, {@code EndToEndLatency}). They
  * are benchmarks, not tests: they print numbers and fail only when records fail or go missing.
  * Every run prints a progress line every {@link PerfStats#REPORT_INTERVAL_MS} ms and a final summary.
+ * Commands run on the caller's thread; producer callbacks report into the thread-safe {@link PerfStats}.
  */
 @Command(name = "perf", description = "Measure produce throughput, consume throughput and end-to-end latency.",
         mixinStandardHelpOptions = true,
@@ -75,11 +76,11 @@ public final class PerfCommand implements Callable<Integer> {
         long numRecords;
 
         @Option(names = "--record-size", required = true, paramLabel = "BYTES")
-        int recordSize;
+        int recordSizeBytes;
 
         @Option(names = "--throughput", required = true, paramLabel = "RECORDS_PER_SEC",
                 description = "Cap on records per second; -1 for unlimited.")
-        long throughput;
+        long throughputRecordsPerSec;
 
         @Option(names = "--producer-props", arity = "1..*", paramLabel = "KEY=VALUE", converter = KeyValue.Converter.class,
                 description = "Producer settings with Kafka's names, e.g. acks=1 linger.ms=5 batch.size=65536.")
@@ -89,12 +90,12 @@ public final class PerfCommand implements Callable<Integer> {
         public Integer call() throws InterruptedException {
             TopicNames.validate(topic);
             requirePositive("--num-records", numRecords);
-            requirePositive("--record-size", recordSize);
+            requirePositive("--record-size", recordSizeBytes);
             try (AdminConnection admin = admin()) {
                 admin.topic(topic);
             }
-            ThroughputThrottler throttler = new ThroughputThrottler(throughput, System.currentTimeMillis());
-            byte[] value = payload(recordSize, new Random(0));
+            ThroughputThrottler throttler = new ThroughputThrottler(throughputRecordsPerSec, System.currentTimeMillis());
+            byte[] value = payload(recordSizeBytes, new Random(0));
             PerfStats stats = new PerfStats("sent", out(), System::nanoTime);
             AtomicLong failed = new AtomicLong();
             AtomicReference<String> firstError = new AtomicReference<>();
@@ -109,7 +110,7 @@ public final class PerfCommand implements Callable<Integer> {
                             failed.incrementAndGet();
                             firstError.compareAndSet(null, ClientProperties.describe(exception));
                         } else {
-                            stats.record(System.nanoTime() - sendStartNanos, recordSize);
+                            stats.record(System.nanoTime() - sendStartNanos, recordSizeBytes);
                         }
                     });
                     if (throttler.shouldThrottle(i + 1, sendStartMs)) {
@@ -228,7 +229,7 @@ public final class PerfCommand implements Callable<Integer> {
         long numRecords;
 
         @Option(names = "--record-size", required = true, paramLabel = "BYTES")
-        int recordSize;
+        int recordSizeBytes;
 
         @Option(names = "--acks", required = true, paramLabel = "0|1|all")
         String acks;
@@ -251,7 +252,7 @@ public final class PerfCommand implements Callable<Integer> {
         public Integer call() throws InterruptedException {
             TopicNames.validate(topic);
             requirePositive("--num-records", numRecords);
-            requirePositive("--record-size", recordSize);
+            requirePositive("--record-size", recordSizeBytes);
             TopicPartition target = new TopicPartition(topic, partition);
             try (AdminConnection admin = admin()) {
                 ProduceCommand.checkPartition(admin.topic(topic), partition);
@@ -274,7 +275,7 @@ public final class PerfCommand implements Callable<Integer> {
                 consumer.seekToEnd(List.of(target));
                 consumer.position(target);
                 for (long i = 0; i < numRecords; i++) {
-                    byte[] value = payload(recordSize, random);
+                    byte[] value = payload(recordSizeBytes, random);
                     long sendNanos = System.nanoTime();
                     try {
                         producer.send(new ProducerRecord<>(topic, partition, null, value)).get();
@@ -282,7 +283,7 @@ public final class PerfCommand implements Callable<Integer> {
                         throw new CommandFailedException("record " + i + " failed: " + ClientProperties.describe(e));
                     }
                     awaitRecord(consumer, value, i);
-                    stats.record(System.nanoTime() - sendNanos, recordSize);
+                    stats.record(System.nanoTime() - sendNanos, recordSizeBytes);
                 }
             }
             out().println(stats.summary());

@@ -38,8 +38,11 @@ import picocli.CommandLine.Parameters;
 @Command(name = "produce", description = "Send each line of stdin as a record to TOPIC.", mixinStandardHelpOptions = true)
 public final class ProduceCommand extends ClientCommand {
 
-    /** How many failed lines are printed one by one; the count is always exact. */
-    static final int FAILURES_PRINTED_MAX = 100;
+    /**
+     * Bound on the failure lines printed; runs of consecutive lines failing with the same error share
+     * one line ({@code lines 5-900: ...}), so this is only reached by many different errors.
+     */
+    static final int FAILURE_LINES_PRINTED_MAX = 1000;
 
     @Parameters(index = "0", paramLabel = "TOPIC")
     String topic;
@@ -113,6 +116,12 @@ public final class ProduceCommand extends ClientCommand {
             }
             producer.flush();
         }
+        // Closing the producer completed every send, so each line is acknowledged or failed by now.
+        long unaccounted = lines - acknowledged.get() - failures.size();
+        if (unaccounted != 0) {
+            throw new IllegalStateException(unaccounted + " of " + lines
+                    + " records were neither acknowledged nor failed when the producer closed");
+        }
         report(new ArrayList<>(failures), lines);
         return 0;
     }
@@ -122,13 +131,37 @@ public final class ProduceCommand extends ClientCommand {
             return;
         }
         failures.sort(Comparator.comparingLong(Failure::lineNumber));
-        failures.stream().limit(FAILURES_PRINTED_MAX)
-                .forEach(f -> err().println("line " + f.lineNumber() + ": " + f.error()));
-        if (failures.size() > FAILURES_PRINTED_MAX) {
-            err().println("... and " + (failures.size() - FAILURES_PRINTED_MAX) + " more failed lines");
+        List<String> printed = failureLines(failures);
+        printed.stream().limit(FAILURE_LINES_PRINTED_MAX).forEach(err()::println);
+        if (printed.size() > FAILURE_LINES_PRINTED_MAX) {
+            err().println("... and " + (printed.size() - FAILURE_LINES_PRINTED_MAX) + " more lines of failures");
         }
         err().flush();
         throw new CommandFailedException(failureSummary(failures, lines));
+    }
+
+    /**
+     * One text line per failed input line, {@code line 3: ERROR}, except that a run of consecutive input
+     * lines with the same error is one text line, {@code lines 5-9: ERROR}: every failed record is named
+     * without flooding the terminal when, say, the broker goes away mid-stream.
+     */
+    static List<String> failureLines(List<Failure> sortedFailures) {
+        List<String> lines = new ArrayList<>();
+        int start = 0;
+        while (start < sortedFailures.size()) {
+            Failure first = sortedFailures.get(start);
+            int end = start;
+            while (end + 1 < sortedFailures.size()
+                    && sortedFailures.get(end + 1).lineNumber() == sortedFailures.get(end).lineNumber() + 1
+                    && sortedFailures.get(end + 1).error().equals(first.error())) {
+                end++;
+            }
+            Failure last = sortedFailures.get(end);
+            lines.add(start == end ? "line " + first.lineNumber() + ": " + first.error()
+                    : "lines " + first.lineNumber() + "-" + last.lineNumber() + ": " + first.error());
+            start = end + 1;
+        }
+        return lines;
     }
 
     /** {@code 2 of 10 records failed (lines 3, 7)}, listing at most ten line numbers. */

@@ -58,6 +58,23 @@ public final class TopicFormat {
         return lines;
     }
 
+    /**
+     * The partition lines of partitions that are under-replicated (ISR smaller than the replica set)
+     * and/or unavailable (no leader), as {@code kafka-topics --describe --under-replicated-partitions}
+     * and {@code --unavailable-partitions} print them; a partition matching either asked filter is shown.
+     */
+    public static List<String> unhealthyPartitionLines(TopicMetadata topic, boolean underReplicated, boolean unavailable) {
+        List<String> lines = new ArrayList<>();
+        for (PartitionMetadata partition : sorted(topic)) {
+            boolean isUnderReplicated = partition.getIsrCount() < partition.getReplicasCount();
+            boolean isUnavailable = partition.getLeaderId() < 0;
+            if ((underReplicated && isUnderReplicated) || (unavailable && isUnavailable)) {
+                lines.add(partitionLine(topic.getName(), partition));
+            }
+        }
+        return lines;
+    }
+
     /** Entries set on the topic itself (not defaults), as the Configs field shows. */
     public static List<ConfigEntry> topicOverrides(List<ConfigEntry> entries) {
         return entries.stream().filter(entry -> entry.getSource() == ConfigSource.DYNAMIC_TOPIC_CONFIG).toList();

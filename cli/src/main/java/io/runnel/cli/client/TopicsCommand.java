@@ -19,7 +19,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code runnel topics create|list|describe|delete|alter}: topic administration through any broker,
- * printing in the layout of Kafka's {@code kafka-topics}. See docs/cli.md.
+ * printing in the layout of Kafka's {@code kafka-topics}. See docs/cli.md. Each invocation runs on the
+ * caller's thread; not thread-safe.
  */
 @Command(name = "topics", description = "Create, list, describe, delete and alter topics.",
         mixinStandardHelpOptions = true,
@@ -95,6 +96,13 @@ public final class TopicsCommand implements Callable<Integer> {
         @Parameters(index = "0", arity = "0..1", paramLabel = "NAME", description = "Topic to describe (default: all).")
         String name;
 
+        @Option(names = "--under-replicated-partitions",
+                description = "Only partition lines whose ISR is smaller than their replica set (no header lines).")
+        boolean underReplicated;
+
+        @Option(names = "--unavailable-partitions", description = "Only partition lines without a leader (no header lines).")
+        boolean unavailable;
+
         @Override
         public Integer call() {
             try (AdminConnection admin = admin()) {
@@ -106,11 +114,15 @@ public final class TopicsCommand implements Callable<Integer> {
                     topics = admin.metadata(List.of()).getTopicsList().stream()
                             .sorted(Comparator.comparing(TopicMetadata::getName)).toList();
                 }
-                Map<String, DescribeConfigsResult> configs = topics.isEmpty() ? Map.of()
+                Map<String, DescribeConfigsResult> configs = topics.isEmpty() || underReplicated || unavailable ? Map.of()
                         : admin.describeTopicConfigs(topics.stream().map(TopicMetadata::getName).toList());
                 for (TopicMetadata topic : topics) {
-                    var overrides = TopicFormat.topicOverrides(configs.get(topic.getName()).getEntriesList());
-                    TopicFormat.describe(topic, overrides).forEach(out()::println);
+                    if (underReplicated || unavailable) {
+                        TopicFormat.unhealthyPartitionLines(topic, underReplicated, unavailable).forEach(out()::println);
+                    } else {
+                        var overrides = TopicFormat.topicOverrides(configs.get(topic.getName()).getEntriesList());
+                        TopicFormat.describe(topic, overrides).forEach(out()::println);
+                    }
                 }
             }
             return 0;

@@ -59,6 +59,9 @@ class AdminCommandsTest {
                 .startsWith("Topic: orders\tTopicId: ").endsWith("\tPartitionCount: 2\tReplicationFactor: 1\tConfigs: retention.ms=1000");
         assertThat(described.out()).contains("\tTopic: orders\tPartition: 1\tLeader: 1\tReplicas: 1\tIsr: 1");
         assertThat(topics("describe").out().lines()).hasSize(5);
+        CliRunner.Result healthy = topics("describe", "--under-replicated-partitions", "--unavailable-partitions");
+        assertThat(healthy.exitCode()).isZero();
+        assertThat(healthy.out()).isEmpty();
 
         assertThat(topics("alter", "orders", "--partitions", "4").out()).isEqualTo("Topic orders now has 4 partitions.\n");
         assertThat(topics("describe", "orders").out()).contains("PartitionCount: 4");

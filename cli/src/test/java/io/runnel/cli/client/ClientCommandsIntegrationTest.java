@@ -148,12 +148,37 @@ class ClientCommandsIntegrationTest {
     }
 
     @Test
+    void recordLargerThanTheTopicLimitFailsNamingItsLine() {
+        assertSucceeded(topics("create", "small", "--partitions", "1", "--config", "max.message.bytes=1000"));
+        String big = "x".repeat(2000);
+
+        // One record per run: the SDK may batch neighbouring lines with the big one, and a rejected batch
+        // fails all its records (Kafka's producer would split it and retry the small ones).
+        assertSucceeded(produce("fits\n", "small"));
+        CliRunner.Result result = produce(big + "\n", "small");
+        assertSucceeded(produce("fits too\n", "small"));
+
+        assertThat(result.exitCode()).isEqualTo(1);
+        List<String> lines = result.err().lines().toList();
+        assertThat(lines).hasSize(2);
+        assertThat(lines.get(0)).startsWith("line 1: RECORD_TOO_LARGE: ");
+        assertThat(lines.get(1)).startsWith("Error: 1 of 1 records failed (line 1); first error: RECORD_TOO_LARGE");
+        assertThat(consume("small", "--from-beginning", "--max-messages", "2").out().lines())
+                .containsExactly("fits", "fits too");
+    }
+
+    @Test
     void produceAndConsumeRejectUnknownTopicsAndPartitions() {
         assertOneErrorLine(consume("no-such-topic", "--timeout-ms", "100"), "no-such-topic");
         assertOneErrorLine(produce("x\n", "bad topic"), "topic name 'bad topic'");
         assertSucceeded(topics("create", "two", "--partitions", "2"));
         assertOneErrorLine(consume("two", "--partition", "5", "--timeout-ms", "100"),
                 "partition 5 of topic 'two' does not exist (the topic has 2 partitions)");
+        assertOneErrorLine(produce("x\n", "two", "--partition", "2"),
+                "partition 2 of topic 'two' does not exist (the topic has 2 partitions)");
+        CliRunner.Result badProperty = produce("x\n", "two", "--producer-property", "linger.mss=5");
+        assertThat(badProperty.exitCode()).isEqualTo(1);
+        assertThat(badProperty.err()).contains("linger.mss");
     }
 
     @Test

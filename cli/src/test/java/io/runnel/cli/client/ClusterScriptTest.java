@@ -111,6 +111,22 @@ class ClusterScriptTest {
         assertThat(noCluster.err()).contains("no cluster in");
     }
 
+    @Test
+    void aNodeThatDiesDuringStartFailsTheStartWhichStopsTheOthers() throws Exception {
+        int base = ScriptProcess.freePortRange(4);
+        Map<String, String> failingBrokers = new java.util.HashMap<>(environment);
+        failingBrokers.put("FAKE_FAIL_ROLE", "broker");
+
+        ScriptProcess.Result result = ScriptProcess.run(failingBrokers, 60, "start", "--controllers", "1", "--brokers", "1",
+                "--dir", clusterDir.toString(), "--base-port", Integer.toString(base));
+
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.out()).isEmpty();
+        assertThat(result.err()).contains("cluster: node 101 exited during start-up; last lines of ",
+                "unknown configuration key 'x'", "cluster: start failed; stopping the nodes it started");
+        assertThat(statusStates()).containsExactly("1 controller dead", "101 broker dead");
+    }
+
     /** status lines without the pid column: "id roles state". */
     private List<String> statusStates() throws Exception {
         ScriptProcess.Result status = cluster("status", "--dir", clusterDir.toString());

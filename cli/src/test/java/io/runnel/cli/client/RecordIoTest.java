@@ -93,6 +93,16 @@ class RecordIoTest {
     }
 
     @Test
+    void consecutiveLinesWithTheSameErrorShareOneLine() {
+        List<Failure> failures = List.of(new Failure(2, "A"), new Failure(3, "A"), new Failure(4, "A"),
+                new Failure(5, "B"), new Failure(7, "B"), new Failure(8, "A"));
+
+        assertThat(ProduceCommand.failureLines(failures)).containsExactly(
+                "lines 2-4: A", "line 5: B", "line 7: B", "line 8: A");
+        assertThat(ProduceCommand.failureLines(List.of())).isEmpty();
+    }
+
+    @Test
     void acksAreValidated() {
         assertThat(ProduceCommand.validAcks("all")).isEqualTo("all");
         assertThat(ProduceCommand.validAcks("-1")).isEqualTo("-1");

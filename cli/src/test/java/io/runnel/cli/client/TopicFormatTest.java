@@ -42,6 +42,23 @@ class TopicFormatTest {
     }
 
     @Test
+    void unhealthyFiltersSelectUnderReplicatedAndLeaderlessPartitions() {
+        TopicMetadata topic = TopicMetadata.newBuilder().setName("t")
+                .addPartitions(partition(0, 1, List.of(1, 2), List.of(1, 2)))
+                .addPartitions(partition(1, 2, List.of(2, 1), List.of(2)))
+                .addPartitions(partition(2, -1, List.of(1, 2), List.of(1, 2)))
+                .build();
+
+        assertThat(TopicFormat.unhealthyPartitionLines(topic, true, false))
+                .containsExactly("\tTopic: t\tPartition: 1\tLeader: 2\tReplicas: 2,1\tIsr: 2");
+        assertThat(TopicFormat.unhealthyPartitionLines(topic, false, true))
+                .containsExactly("\tTopic: t\tPartition: 2\tLeader: none\tReplicas: 1,2\tIsr: 1,2");
+        assertThat(TopicFormat.unhealthyPartitionLines(topic, true, true)).hasSize(2);
+        assertThat(TopicFormat.unhealthyPartitionLines(ORDERS, true, true)).containsExactly(
+                "\tTopic: orders\tPartition: 1\tLeader: 2\tReplicas: 2,1\tIsr: 2");
+    }
+
+    @Test
     void partitionWithoutLeaderPrintsNoneAndOfflineReplicas() {
         PartitionMetadata leaderless = partition(3, -1, List.of(1, 2), List.of()).toBuilder().addOfflineReplicas(1).build();
 

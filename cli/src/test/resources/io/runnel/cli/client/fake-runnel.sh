@@ -8,6 +8,10 @@ case "$1 $2" in
     mkdir -p "$dir"
     echo "cluster.id=$4" > "$dir/meta.properties" ;;
   "server --config")
+    if [[ -n "${FAKE_FAIL_ROLE:-}" ]] && grep -q "^process.roles=$FAKE_FAIL_ROLE\$" "$3"; then
+      echo "fake runnel: unknown configuration key 'x' in $3" >&2
+      exit 1
+    fi
     port="$(grep '^listeners=' "$3" | sed 's/.*://')"
     exec python3 -c '
 import socket, sys

@@ -32,6 +32,8 @@ public final class ListenerServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ListenerServer.class);
     private static final long SHUTDOWN_GRACE_MS = 5_000;
+    /** HTTP/2 receive window per stream and connection. */
+    private static final int FLOW_CONTROL_WINDOW_BYTES = 8 * 1024 * 1024;
 
     private final Listener listener;
     private final Server server;
@@ -44,6 +46,8 @@ public final class ListenerServer implements AutoCloseable {
                 : new InetSocketAddress(listener.host(), listener.port());
         NettyServerBuilder builder = NettyServerBuilder.forAddress(address)
                 .maxInboundMessageSize(maxInboundMessageBytes)
+                // Produce requests of several MiB should not stall on HTTP/2 window updates.
+                .flowControlWindow(FLOW_CONTROL_WINDOW_BYTES)
                 .permitKeepAliveTime(10, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true);
         AdmissionLimit limit = new AdmissionLimit(maxInFlightRequests);

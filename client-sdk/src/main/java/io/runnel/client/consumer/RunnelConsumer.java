@@ -294,7 +294,9 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
     }
 
     private void dropNextInLine() {
-        fetcher.release(nextInLine.partition);
+        if (!nextInLine.released) {
+            fetcher.release(nextInLine.partition);
+        }
         nextInLine = null;
     }
 
@@ -342,7 +344,13 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
     }
 
     private void sendFetches() {
-        List<TopicPartition> leaderless = fetcher.sendFetches(metadata.snapshot(), subscriptions.fetchablePositions());
+        Map<TopicPartition, Long> positions = subscriptions.fetchablePositions();
+        PartitionRecords buffered = nextInLine;
+        if (buffered != null && buffered.released && positions.containsKey(buffered.partition)) {
+            // Prefetch: the next answer for this partition starts where the buffered records end.
+            positions.put(buffered.partition, buffered.nextOffset);
+        }
+        List<TopicPartition> leaderless = fetcher.sendFetches(metadata.snapshot(), positions);
         if (!leaderless.isEmpty()) {
             metadataNeeded = true;
         }
@@ -359,6 +367,12 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
                 }
                 try {
                     nextInLine = parse(completed);
+                    if (nextInLine != null) {
+                        // The partition may be fetched again at once, from where these records end, so the
+                        // next answer travels while the application works through these (see sendFetches).
+                        fetcher.release(nextInLine.partition);
+                        nextInLine.released = true;
+                    }
                 } catch (RuntimeException e) {
                     if (out.isEmpty()) {
                         throw e;
@@ -401,6 +415,8 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
         final long nextOffset;
         long expectedPosition;
         int index;
+        /** The partition was released for a prefetch from {@link #nextOffset}. */
+        boolean released;
 
         PartitionRecords(TopicPartition partition, List<ConsumerRecord<K, V>> records, long nextOffset,
                          long expectedPosition) {

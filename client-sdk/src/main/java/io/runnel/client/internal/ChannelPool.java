@@ -27,6 +27,9 @@ public final class ChannelPool implements AutoCloseable {
         this.maxInboundMessageBytes = maxInboundMessageBytes;
     }
 
+    /** HTTP/2 receive window per stream and connection. */
+    static final int FLOW_CONTROL_WINDOW_BYTES = 8 * 1024 * 1024;
+
     public ManagedChannel channel(BrokerAddress address) {
         if (closed) {
             throw new IllegalStateException("the client is closed");
@@ -35,6 +38,8 @@ public final class ChannelPool implements AutoCloseable {
                 .usePlaintext()
                 .directExecutor()
                 .maxInboundMessageSize(maxInboundMessageBytes)
+                // A fetch answer of several MiB should not stall on HTTP/2 window updates.
+                .flowControlWindow(FLOW_CONTROL_WINDOW_BYTES)
                 .build());
     }
 

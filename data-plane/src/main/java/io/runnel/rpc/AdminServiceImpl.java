@@ -1,7 +1,6 @@
 package io.runnel.rpc;
 
 import io.grpc.stub.StreamObserver;
-import io.runnel.common.TopicPartition;
 import io.runnel.common.config.ConfigDef;
 import io.runnel.common.config.TopicConfig;
 import io.runnel.common.errors.ApiException;
@@ -203,11 +202,8 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
                     DeleteRecordsPartitionResult.Builder result = DeleteRecordsPartitionResult.newBuilder()
                             .setPartition(partition.getPartition()).setLowWatermark(-1);
                     try {
-                        if (partition.getPartition() < 0) {
-                            throw new ApiException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "partition " + partition.getPartition()
-                                    + " of '" + topic.getName() + "' does not exist");
-                        }
-                        long low = replicaManager.deleteRecords(new TopicPartition(topic.getName(), partition.getPartition()), partition.getOffset());
+                        long low = replicaManager.deleteRecords(Requests.topicPartition(topic.getName(), partition.getPartition()),
+                                partition.getOffset());
                         result.setError(ErrorCode.NONE).setLowWatermark(low);
                     } catch (ApiException e) {
                         result.setError(e.code()).setErrorMessage(e.getMessage());

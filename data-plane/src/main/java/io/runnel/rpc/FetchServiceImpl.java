@@ -135,11 +135,7 @@ public final class FetchServiceImpl extends FetchServiceGrpc.FetchServiceImplBas
     private ListOffsetsPartitionResponse listOffset(String topic, ListOffsetsPartition partition) {
         ListOffsetsPartitionResponse.Builder result = ListOffsetsPartitionResponse.newBuilder().setPartition(partition.getPartition());
         try {
-            if (partition.getPartition() < 0) {
-                throw new ApiException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "partition " + partition.getPartition()
-                        + " of '" + topic + "' does not exist: partitions are numbered from 0");
-            }
-            TopicPartition tp = new TopicPartition(topic, partition.getPartition());
+            TopicPartition tp = Requests.topicPartition(topic, partition.getPartition());
             TimestampAndOffset found = replicaManager.listOffset(tp, partition.getTimestamp(),
                     Requests.epoch(partition.hasCurrentLeaderEpoch(), partition.getCurrentLeaderEpoch()));
             return result.setError(ErrorCode.NONE).setTimestamp(found.timestamp()).setOffset(found.offset())
@@ -162,11 +158,7 @@ public final class FetchServiceImpl extends FetchServiceGrpc.FetchServiceImplBas
                 for (OffsetForLeaderPartition partition : topic.getPartitionsList()) {
                     EpochEndOffsetResult.Builder result = EpochEndOffsetResult.newBuilder().setPartition(partition.getPartition());
                     try {
-                        if (partition.getPartition() < 0) {
-                            throw new ApiException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "partition " + partition.getPartition()
-                                    + " of '" + topic.getTopic() + "' does not exist");
-                        }
-                        OffsetAndEpoch end = replicaManager.endOffsetForEpoch(new TopicPartition(topic.getTopic(), partition.getPartition()),
+                        OffsetAndEpoch end = replicaManager.endOffsetForEpoch(Requests.topicPartition(topic.getTopic(), partition.getPartition()),
                                 partition.getLeaderEpoch(), Requests.epoch(partition.hasCurrentLeaderEpoch(), partition.getCurrentLeaderEpoch()));
                         result.setError(ErrorCode.NONE).setLeaderEpoch(end.epoch()).setEndOffset(end.offset());
                     } catch (ApiException e) {

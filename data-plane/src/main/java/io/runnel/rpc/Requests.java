@@ -23,6 +23,15 @@ final class Requests {
         return present && value >= 0 ? OptionalInt.of(value) : OptionalInt.empty();
     }
 
+    /** The topic-partition a request names; UNKNOWN_TOPIC_OR_PARTITION for a negative partition number. */
+    static io.runnel.common.TopicPartition topicPartition(String topic, int partition) {
+        if (partition < 0) {
+            throw new ApiException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "partition " + partition + " of '" + topic
+                    + "' does not exist: partitions are numbered from 0");
+        }
+        return new io.runnel.common.TopicPartition(topic, partition);
+    }
+
     /** Fails the call with a gRPC status carrying the Kafka error code (ErrorInfo), never a bare stack trace. */
     static void fail(StreamObserver<?> observer, Throwable error) {
         Throwable cause = unwrap(error);

@@ -42,8 +42,8 @@ public final class ClusterFormat {
                 + "\tAddress: " + controller.getHost() + ":" + controller.getPort()
                 + "\tActive: " + controller.getActive()
                 + "\tTerm: " + controller.getTerm()
-                + "\tCommitIndex: " + controller.getCommitIndex()
-                + "\tAppliedOffset: " + controller.getAppliedOffset()
+                + "\tCommitIndex: " + known(controller.getCommitIndex())
+                + "\tAppliedOffset: " + known(controller.getAppliedOffset())
                 + "\tReachable: " + controller.getReachable();
     }
 
@@ -64,5 +64,10 @@ public final class ClusterFormat {
         return "Broker: " + node.getId()
                 + "\tAddress: " + node.getHost() + ":" + node.getPort()
                 + "\tRack: " + (node.getRack().isEmpty() ? "none" : node.getRack());
+    }
+
+    /** An index a controller reported, or "unknown" (-1) for one only another controller knows. */
+    private static String known(long index) {
+        return index < 0 ? "unknown" : String.valueOf(index);
     }
 }

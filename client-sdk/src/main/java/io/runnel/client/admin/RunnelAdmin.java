@@ -146,6 +146,18 @@ public final class RunnelAdmin implements Admin {
         return map;
     }
 
+    /** Completes one item's future (absent: the caller did not ask for it) with its per-item result. */
+    private static void completeItem(CompletableFuture<Void> future, ErrorCode code, String message, String what) {
+        if (future == null) {
+            return;
+        }
+        if (code == ErrorCode.NONE) {
+            future.complete(null);
+        } else {
+            future.completeExceptionally(error(code, message, what));
+        }
+    }
+
     private static ApiException error(ErrorCode code, String message, String what) {
         return new ApiException(code, message == null || message.isEmpty() ? what + ": " + code : message);
     }
@@ -180,16 +192,8 @@ public final class RunnelAdmin implements Admin {
         submit(futures.values(), () -> {
             CreateTopicsResponse response = callAny(stub -> stub.createTopics(request.build()));
             for (CreatableTopicResult result : response.getTopicsList()) {
-                CompletableFuture<Void> future = futures.get(result.getName());
-                if (future == null) {
-                    continue;
-                }
-                if (result.getError() == ErrorCode.NONE) {
-                    future.complete(null);
-                } else {
-                    future.completeExceptionally(error(result.getError(), result.getErrorMessage(),
-                            "creating topic '" + result.getName() + "' failed"));
-                }
+                completeItem(futures.get(result.getName()), result.getError(), result.getErrorMessage(),
+                        "creating topic '" + result.getName() + "' failed");
             }
             failMissing(futures);
         });
@@ -204,16 +208,8 @@ public final class RunnelAdmin implements Admin {
         submit(futures.values(), () -> {
             DeleteTopicsResponse response = callAny(stub -> stub.deleteTopics(request));
             for (DeletableTopicResult result : response.getTopicsList()) {
-                CompletableFuture<Void> future = futures.get(result.getName());
-                if (future == null) {
-                    continue;
-                }
-                if (result.getError() == ErrorCode.NONE) {
-                    future.complete(null);
-                } else {
-                    future.completeExceptionally(error(result.getError(), result.getErrorMessage(),
-                            "deleting topic '" + result.getName() + "' failed"));
-                }
+                completeItem(futures.get(result.getName()), result.getError(), result.getErrorMessage(),
+                        "deleting topic '" + result.getName() + "' failed");
             }
             failMissing(futures);
         });
@@ -280,16 +276,8 @@ public final class RunnelAdmin implements Admin {
         submit(futures.values(), () -> {
             CreatePartitionsResponse response = callAny(stub -> stub.createPartitions(request.build()));
             for (CreatePartitionsTopicResult result : response.getResultsList()) {
-                CompletableFuture<Void> future = futures.get(result.getName());
-                if (future == null) {
-                    continue;
-                }
-                if (result.getError() == ErrorCode.NONE) {
-                    future.complete(null);
-                } else {
-                    future.completeExceptionally(error(result.getError(), result.getErrorMessage(),
-                            "adding partitions to topic '" + result.getName() + "' failed"));
-                }
+                completeItem(futures.get(result.getName()), result.getError(), result.getErrorMessage(),
+                        "adding partitions to topic '" + result.getName() + "' failed");
             }
             failMissing(futures);
         });
@@ -356,16 +344,8 @@ public final class RunnelAdmin implements Admin {
         submit(futures.values(), () -> {
             AlterConfigsResponse response = callAny(stub -> stub.alterConfigs(request.build()));
             for (AlterConfigsResult result : response.getResultsList()) {
-                CompletableFuture<Void> future = futures.get(fromProto(result.getType(), result.getName()));
-                if (future == null) {
-                    continue;
-                }
-                if (result.getError() == ErrorCode.NONE) {
-                    future.complete(null);
-                } else {
-                    future.completeExceptionally(error(result.getError(), result.getErrorMessage(),
-                            "altering configs of " + result.getName() + " failed"));
-                }
+                completeItem(futures.get(fromProto(result.getType(), result.getName())), result.getError(), result.getErrorMessage(),
+                        "altering configs of " + result.getName() + " failed");
             }
             failMissing(futures);
         });

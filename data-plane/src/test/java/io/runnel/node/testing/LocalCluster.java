@@ -29,6 +29,9 @@ public final class LocalCluster implements AutoCloseable {
     private final String clusterId = MetaProperties.randomClusterId();
     private final Map<Integer, NodeConfig> configs = new TreeMap<>();
     private final Map<Integer, RunnelNode> running = new TreeMap<>();
+    /** Broker-to-controller links relayed through proxies, keyed "broker->controller", when enabled. */
+    private final Map<String, LinkProxy> links = new LinkedHashMap<>();
+    private boolean relayBrokerLinks;
 
     private LocalCluster(Path dir, int controllers, int brokers, Map<String, String> overrides) {
         this.dir = dir;
@@ -48,6 +51,28 @@ public final class LocalCluster implements AutoCloseable {
     /** Controllers get ids 1..controllers; brokers ids 101..100+brokers (unless a single combined node). */
     public static LocalCluster of(Path dir, int controllers, int brokers, Map<String, String> overrides) {
         return new LocalCluster(dir, controllers, brokers, overrides);
+    }
+
+    /**
+     * Routes every broker's traffic to each controller through its own relay, so a test can
+     * {@link #dropTraffic drop} the link between a broker and a controller. Call before {@link #start()}.
+     */
+    public LocalCluster withDroppableBrokerLinks() {
+        if (combined()) {
+            throw new IllegalStateException("a single combined node has no links between nodes");
+        }
+        relayBrokerLinks = true;
+        return this;
+    }
+
+    /** Drops (or with {@code dropped=false} restores) the network link between a broker and a controller. */
+    public void dropTraffic(int brokerId, int controllerId, boolean dropped) {
+        LinkProxy link = links.get(brokerId + "->" + controllerId);
+        if (link == null) {
+            throw new IllegalArgumentException("no relayed link between broker " + brokerId + " and controller "
+                    + controllerId + " (use withDroppableBrokerLinks)");
+        }
+        link.drop(dropped);
     }
 
     private boolean combined() {
@@ -84,7 +109,7 @@ public final class LocalCluster implements AutoCloseable {
         if (!combined()) {
             for (int i = 1; i <= brokers; i++) {
                 int id = 100 + i;
-                Map<String, String> props = base(id, voterList);
+                Map<String, String> props = base(id, relayBrokerLinks ? relayedVoters(id, controllerPorts) : voterList);
                 props.put("process.roles", "broker");
                 props.put("listeners", "PLAINTEXT://127.0.0.1:0");
                 configs.put(id, new NodeConfig(withOverrides(props)));
@@ -126,6 +151,16 @@ public final class LocalCluster implements AutoCloseable {
                 startNode(entry.getKey());
             }
         }
+    }
+
+    private String relayedVoters(int brokerId, Map<Integer, Integer> controllerPorts) {
+        List<String> voters = new ArrayList<>();
+        controllerPorts.forEach((controllerId, port) -> {
+            LinkProxy link = new LinkProxy("127.0.0.1", port);
+            links.put(brokerId + "->" + controllerId, link);
+            voters.add(controllerId + "@127.0.0.1:" + link.port());
+        });
+        return String.join(",", voters);
     }
 
     private Map<String, String> base(int id, String voters) {
@@ -255,5 +290,11 @@ public final class LocalCluster implements AutoCloseable {
         for (int id : ids) {
             stop(id);
         }
+    }
+
+    /** Closes the link relays, after {@link #close()}, when the cluster will not be started again. */
+    public void closeLinks() {
+        links.values().forEach(LinkProxy::close);
+        links.clear();
     }
 }

@@ -338,6 +338,9 @@ final class ControllerServiceImpl extends ControllerServiceGrpc.ControllerServic
                     .setReachable(self || (contact != null && contact <= reachableMs));
             if (self) {
                 info.setCommitIndex(commitIndex).setAppliedOffset(response.getAppliedOffset());
+            } else {
+                // Only the answering controller knows its own indexes; -1 says "unknown", not "zero".
+                info.setCommitIndex(-1).setAppliedOffset(-1);
             }
             response.addVoters(info);
         }

@@ -65,6 +65,8 @@ public final class NodeConfig {
     public static final String CONTROLLED_SHUTDOWN_ENABLE = "controlled.shutdown.enable";
     public static final String CONTROLLED_SHUTDOWN_TIMEOUT_MS = "controlled.shutdown.timeout.ms";
     public static final String METRICS_PORT = "metrics.port";
+    public static final String AUTO_LEADER_REBALANCE_ENABLE = "auto.leader.rebalance.enable";
+    public static final String LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS = "leader.imbalance.check.interval.seconds";
 
     public static final String ROLE_BROKER = "broker";
     public static final String ROLE_CONTROLLER = "controller";
@@ -111,6 +113,10 @@ public final class NodeConfig {
             .define(NUM_RECOVERY_THREADS_PER_DATA_DIR, INT, 2, Range.atLeast(1), MEDIUM, "threads loading and recovering logs at start-up")
             .define(CONTROLLED_SHUTDOWN_ENABLE, BOOLEAN, true, MEDIUM, "move leadership away before a broker stops")
             .define(CONTROLLED_SHUTDOWN_TIMEOUT_MS, LONG, 30_000L, Range.atLeast(0), MEDIUM, "bound on controlled shutdown")
+            .define(AUTO_LEADER_REBALANCE_ENABLE, BOOLEAN, true, MEDIUM,
+                    "the active controller moves leadership back to each partition's preferred replica")
+            .define(LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS, LONG, 300L, Range.atLeast(1), MEDIUM,
+                    "period of the preferred-leader check")
             .define(METRICS_PORT, INT, -1, Range.between(-1, 65_535), LOW, "HTTP port of the Prometheus endpoint; -1: off, 0: ephemeral");
 
     private final Map<String, String> originals;

@@ -150,10 +150,20 @@ public final class RunnelNode implements AutoCloseable {
     }
 
     private Map<String, String> clusterDefaults() {
+        return clusterDefaults(config);
+    }
+
+    /** The broker-level settings the controller decides with, under Kafka's server keys. */
+    static Map<String, String> clusterDefaults(NodeConfig config) {
         Map<String, String> defaults = new LinkedHashMap<>();
         defaults.put(NodeConfig.NUM_PARTITIONS, String.valueOf(config.numPartitions()));
         defaults.put(NodeConfig.DEFAULT_REPLICATION_FACTOR, String.valueOf(config.defaultReplicationFactor()));
-        config.topicDefaults().forEach(defaults::put);
+        defaults.put(NodeConfig.AUTO_LEADER_REBALANCE_ENABLE, String.valueOf(config.get(NodeConfig.AUTO_LEADER_REBALANCE_ENABLE)));
+        defaults.put(NodeConfig.LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS,
+                String.valueOf(config.get(NodeConfig.LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS)));
+        // Topic defaults travel under their server keys (log.retention.ms for retention.ms), as the controller expects.
+        config.topicDefaults().forEach((topicKey, value) ->
+                io.runnel.common.config.TopicConfig.serverDefaultKey(topicKey).ifPresent(serverKey -> defaults.put(serverKey, value)));
         return defaults;
     }
 

@@ -78,4 +78,18 @@ class NodeConfigTest {
         assertThatThrownBy(() -> NodeConfig.load(Optional.of(dir.resolve("missing.properties")), Map.of()))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("missing.properties");
     }
+
+    @Test
+    void controllerGetsClusterDefaultsUnderServerKeys() {
+        NodeConfig config = new NodeConfig(Map.of("log.retention.ms", "1000", "unclean.leader.election.enable", "true",
+                "num.partitions", "3", "auto.leader.rebalance.enable", "false"));
+        assertThat(RunnelNode.clusterDefaults(config))
+                .containsEntry("log.retention.ms", "1000")
+                .containsEntry("unclean.leader.election.enable", "true")
+                .containsEntry("num.partitions", "3")
+                .containsEntry("default.replication.factor", "1")
+                .containsEntry("auto.leader.rebalance.enable", "false")
+                .containsEntry("leader.imbalance.check.interval.seconds", "300")
+                .doesNotContainKey("retention.ms");
+    }
 }

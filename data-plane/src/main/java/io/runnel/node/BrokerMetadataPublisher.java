@@ -58,6 +58,11 @@ public final class BrokerMetadataPublisher implements MetadataPublisher {
 
     @Override
     public void onMetadataUpdate(MetadataDelta delta, MetadataImage newImage) {
+        if (delta.base() == MetadataImage.EMPTY && published.offset() >= 0) {
+            // A snapshot replaced the image (this broker fell far behind): topics deleted meanwhile appear
+            // in no delta, so judge the logs on disk again once caught up.
+            strayLogsChecked = false;
+        }
         if (!strayLogsChecked && caughtUp.getAsBoolean()) {
             deleteStrayLogs(newImage);
             strayLogsChecked = true;
@@ -132,7 +137,7 @@ public final class BrokerMetadataPublisher implements MetadataPublisher {
             if (stray) {
                 log.info("Deleting stray log {} (topic id {}): the cluster no longer assigns it to broker {}",
                         tp, partitionLog.topicId(), brokerId);
-                logManager.deleteLog(tp);
+                replicaManager.deleteReplica(tp);
             }
         }
     }

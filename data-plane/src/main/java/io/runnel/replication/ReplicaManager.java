@@ -138,6 +138,11 @@ public final class ReplicaManager implements AutoCloseable {
         });
     }
 
+    /** Stops serving a replica the cluster no longer assigns to this broker and deletes its log. */
+    public void deleteReplica(TopicPartition tp) {
+        stopReplica(tp, true);
+    }
+
     private void stopReplica(TopicPartition tp, boolean deleteLog) {
         Partition removed = partitions.remove(tp);
         if (removed != null) {

@@ -194,4 +194,23 @@ class MultiNodeClusterTest {
         assertThat(after.partitions().keySet()).isEqualTo(before.partitions().keySet());
         after.partitions().forEach((id, partition) -> assertThat(partition.replicas()).isEqualTo(before.partition(id).replicas()));
     }
+
+    @Test
+    void aBrokerDeletesTheLogsOfATopicDeletedWhileItWasDown() throws Exception {
+        createTopic(101, "doomed", 2, 3);
+        await().atMost(Duration.ofSeconds(20)).until(() -> image(103).topics().getTopic("doomed") != null);
+        Path dataDir = cluster.node(103).config().logDirs().get(0);
+        assertThat(java.nio.file.Files.exists(dataDir.resolve("doomed-0"))).isTrue();
+        cluster.stop(103);
+        ErrorCode deleted = withBroker(101, channel -> AdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+                .deleteTopics(io.runnel.proto.DeleteTopicsRequest.newBuilder().addNames("doomed").build()).getTopics(0).getError());
+        assertThat(deleted).isEqualTo(ErrorCode.NONE);
+        cluster.start(103);
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            try (var files = java.nio.file.Files.list(dataDir)) {
+                return files.noneMatch(p -> p.getFileName().toString().startsWith("doomed-"));
+            }
+        });
+        assertThat(cluster.node(103).replicaManager().orElseThrow().partitions()).isEmpty();
+    }
 }

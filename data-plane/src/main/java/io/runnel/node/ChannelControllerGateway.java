@@ -10,7 +10,6 @@ import io.runnel.proto.ControllerElectLeadersResponse;
 import io.runnel.proto.CreatePartitionsRequest;
 import io.runnel.proto.CreateTopicsRequest;
 import io.runnel.proto.DeleteTopicsRequest;
-import io.runnel.proto.DescribeQuorumRequest;
 import io.runnel.proto.DescribeQuorumResponse;
 import io.runnel.proto.ElectLeadersRequest;
 import io.runnel.rpc.ControllerGateway;
@@ -62,6 +61,8 @@ final class ChannelControllerGateway implements ControllerGateway {
 
     @Override
     public CompletableFuture<DescribeQuorumResponse> describeQuorum() {
-        return channel.callAsync("DescribeQuorum", defaultTimeout, stub -> stub.describeQuorum(DescribeQuorumRequest.getDefaultInstance()));
+        // ControllerChannel.describeQuorum follows a follower's answer to the active controller, the only
+        // one that knows the brokers' sessions.
+        return CompletableFuture.supplyAsync(() -> channel.describeQuorum(defaultTimeout));
     }
 }

@@ -22,6 +22,13 @@ import java.util.concurrent.CompletableFuture;
  */
 final class ChannelControllerGateway implements ControllerGateway {
 
+    /** Runs the blocking DescribeQuorum calls (rare: operators' cluster describe), off the common pool. */
+    private static final java.util.concurrent.Executor DESCRIBE_EXECUTOR = java.util.concurrent.Executors.newCachedThreadPool(runnable -> {
+        Thread thread = new Thread(runnable, "describe-quorum");
+        thread.setDaemon(true);
+        return thread;
+    });
+
     private final ControllerChannel channel;
     private final Duration defaultTimeout;
 
@@ -63,6 +70,6 @@ final class ChannelControllerGateway implements ControllerGateway {
     public CompletableFuture<DescribeQuorumResponse> describeQuorum() {
         // ControllerChannel.describeQuorum follows a follower's answer to the active controller, the only
         // one that knows the brokers' sessions.
-        return CompletableFuture.supplyAsync(() -> channel.describeQuorum(defaultTimeout));
+        return CompletableFuture.supplyAsync(() -> channel.describeQuorum(defaultTimeout), DESCRIBE_EXECUTOR);
     }
 }

@@ -29,9 +29,9 @@ public final class LocalCluster implements AutoCloseable {
     private final String clusterId = MetaProperties.randomClusterId();
     private final Map<Integer, NodeConfig> configs = new TreeMap<>();
     private final Map<Integer, RunnelNode> running = new TreeMap<>();
-    /** Broker-to-controller links relayed through proxies, keyed "broker->controller", when enabled. */
+    /** Links to controllers relayed through proxies, keyed "from->to" (node ids), when enabled. */
     private final Map<String, LinkProxy> links = new LinkedHashMap<>();
-    private boolean relayBrokerLinks;
+    private boolean relayLinks;
 
     private LocalCluster(Path dir, int controllers, int brokers, Map<String, String> overrides) {
         this.dir = dir;
@@ -54,25 +54,34 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     /**
-     * Routes every broker's traffic to each controller through its own relay, so a test can
-     * {@link #dropTraffic drop} the link between a broker and a controller. Call before {@link #start()}.
+     * Routes every node's traffic to each controller (Ratis and gRPC) through a relay of its own, so a
+     * test can {@link #dropTraffic drop} the link between two nodes. Call before {@link #start()}.
      */
-    public LocalCluster withDroppableBrokerLinks() {
+    public LocalCluster withDroppableLinks() {
         if (combined()) {
             throw new IllegalStateException("a single combined node has no links between nodes");
         }
-        relayBrokerLinks = true;
+        relayLinks = true;
         return this;
     }
 
-    /** Drops (or with {@code dropped=false} restores) the network link between a broker and a controller. */
-    public void dropTraffic(int brokerId, int controllerId, boolean dropped) {
-        LinkProxy link = links.get(brokerId + "->" + controllerId);
-        if (link == null) {
-            throw new IllegalArgumentException("no relayed link between broker " + brokerId + " and controller "
-                    + controllerId + " (use withDroppableBrokerLinks)");
+    /**
+     * Drops (or with {@code dropped=false} restores) the network link between two nodes, in both
+     * directions. Links exist from every node to every other controller (brokers talk to no other broker yet).
+     */
+    public void dropTraffic(int nodeA, int nodeB, boolean dropped) {
+        LinkProxy forward = links.get(nodeA + "->" + nodeB);
+        LinkProxy backward = links.get(nodeB + "->" + nodeA);
+        if (forward == null && backward == null) {
+            throw new IllegalArgumentException("no relayed link between nodes " + nodeA + " and " + nodeB
+                    + " (use withDroppableLinks; links lead to controllers)");
         }
-        link.drop(dropped);
+        if (forward != null) {
+            forward.drop(dropped);
+        }
+        if (backward != null) {
+            backward.drop(dropped);
+        }
     }
 
     private boolean combined() {
@@ -101,7 +110,7 @@ public final class LocalCluster implements AutoCloseable {
         }
         String voterList = String.join(",", voters);
         for (int id = 1; id <= controllers; id++) {
-            Map<String, String> props = base(id, voterList);
+            Map<String, String> props = base(id, relayLinks ? relayedVoters(id, controllerPorts) : voterList);
             props.put("process.roles", combined() ? "broker,controller" : "controller");
             props.put("listeners", (combined() ? "PLAINTEXT://127.0.0.1:0," : "") + "CONTROLLER://127.0.0.1:" + controllerPorts.get(id));
             configs.put(id, new NodeConfig(withOverrides(props)));
@@ -109,7 +118,7 @@ public final class LocalCluster implements AutoCloseable {
         if (!combined()) {
             for (int i = 1; i <= brokers; i++) {
                 int id = 100 + i;
-                Map<String, String> props = base(id, relayBrokerLinks ? relayedVoters(id, controllerPorts) : voterList);
+                Map<String, String> props = base(id, relayLinks ? relayedVoters(id, controllerPorts) : voterList);
                 props.put("process.roles", "broker");
                 props.put("listeners", "PLAINTEXT://127.0.0.1:0");
                 configs.put(id, new NodeConfig(withOverrides(props)));
@@ -153,11 +162,16 @@ public final class LocalCluster implements AutoCloseable {
         }
     }
 
-    private String relayedVoters(int brokerId, Map<Integer, Integer> controllerPorts) {
+    /** The voters as {@code nodeId} sees them: itself directly, every other controller through a relay. */
+    private String relayedVoters(int nodeId, Map<Integer, Integer> controllerPorts) {
         List<String> voters = new ArrayList<>();
         controllerPorts.forEach((controllerId, port) -> {
+            if (controllerId == nodeId) {
+                voters.add(controllerId + "@127.0.0.1:" + port);
+                return;
+            }
             LinkProxy link = new LinkProxy("127.0.0.1", port);
-            links.put(brokerId + "->" + controllerId, link);
+            links.put(nodeId + "->" + controllerId, link);
             voters.add(controllerId + "@127.0.0.1:" + link.port());
         });
         return String.join(",", voters);

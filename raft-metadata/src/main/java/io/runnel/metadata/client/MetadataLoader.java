@@ -43,6 +43,8 @@ public final class MetadataLoader implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MetadataLoader.class);
 
     public static final long BACKOFF_MS_INITIAL = 100;
+    /** How often the loader checks that it streams from the controller the channel knows as active. */
+    static final long ACTIVE_CHECK_MS = 1000;
     public static final long BACKOFF_MS_MAX = 2000;
 
     private record Waiter(long offset, CompletableFuture<MetadataImage> future) {
@@ -91,6 +93,10 @@ public final class MetadataLoader implements AutoCloseable {
 
     public void start() {
         thread.execute(this::subscribe);
+        // A controller cut off from its peers keeps a stream open but never learns of new commits; the
+        // channel learns who is active from heartbeats and admin calls, so follow it even when no
+        // delivery arrives.
+        thread.scheduleWithFixedDelay(this::moveToActiveController, ACTIVE_CHECK_MS, ACTIVE_CHECK_MS, TimeUnit.MILLISECONDS);
     }
 
     /** Adds a publisher; it first sees the next change after registration. */
@@ -214,7 +220,7 @@ public final class MetadataLoader implements AutoCloseable {
      */
     private boolean moveToActiveController() {
         java.util.OptionalInt active = channel.activeController();
-        if (subscribedToActive || active.isEmpty() || active.getAsInt() == currentVoterId) {
+        if (closed || active.isEmpty() || active.getAsInt() == currentVoterId) {
             subscribedToActive |= active.isPresent() && active.getAsInt() == currentVoterId;
             return false;
         }

@@ -247,7 +247,13 @@ public final class MetadataLoader implements AutoCloseable {
         if (!subscribedToActive) {
             voterIndex++;
         }
-        thread.schedule(this::subscribe, backoffMs, TimeUnit.MILLISECONDS);
+        long resubscription = subscription;
+        // Skipped if something else (a move to the active controller) subscribed in the meantime.
+        thread.schedule(() -> {
+            if (subscription == resubscription) {
+                subscribe();
+            }
+        }, backoffMs, TimeUnit.MILLISECONDS);
         backoffMs = Math.min(BACKOFF_MS_MAX, backoffMs * 2);
     }
 

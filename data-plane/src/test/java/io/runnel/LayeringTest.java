@@ -1,10 +1,12 @@
 package io.runnel;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchRule;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -24,31 +26,36 @@ class LayeringTest {
 
     @Test
     void storageDependsOnNoHigherLayer() {
-        noClasses().that().resideInAPackage("io.runnel.storage..")
+        assertRespected(noClasses().that().resideInAPackage("io.runnel.storage..")
                 .should().dependOnClassesThat().resideInAnyPackage("io.runnel.purgatory..", "io.runnel.replication..",
                         "io.runnel.rpc..", "io.runnel.node..", "io.runnel.metadata..")
-                .check(classes);
+                );
     }
 
     @Test
     void purgatoryIsAStandaloneMechanism() {
-        noClasses().that().resideInAPackage("io.runnel.purgatory..")
+        assertRespected(noClasses().that().resideInAPackage("io.runnel.purgatory..")
                 .should().dependOnClassesThat().resideInAnyPackage("io.runnel.storage..", "io.runnel.replication..",
                         "io.runnel.rpc..", "io.runnel.node..")
-                .check(classes);
+                );
     }
 
     @Test
     void replicationDoesNotKnowTheRpcLayerOrTheNode() {
-        noClasses().that().resideInAPackage("io.runnel.replication..")
+        assertRespected(noClasses().that().resideInAPackage("io.runnel.replication..")
                 .should().dependOnClassesThat().resideInAnyPackage("io.runnel.rpc..", "io.runnel.node..", "io.grpc..")
-                .check(classes);
+                );
     }
 
     @Test
     void rpcServicesDoNotKnowTheNodeWiring() {
-        noClasses().that().resideInAPackage("io.runnel.rpc..")
+        assertRespected(noClasses().that().resideInAPackage("io.runnel.rpc..")
                 .should().dependOnClassesThat().resideInAnyPackage("io.runnel.node..")
-                .check(classes);
+                );
+    }
+
+    /** Evaluates the rule and asserts it has no violations (listed in the failure message). */
+    private static void assertRespected(ArchRule rule) {
+        assertThat(rule.evaluate(classes).getFailureReport().getDetails()).as(rule.getDescription()).isEmpty();
     }
 }

@@ -1,10 +1,12 @@
 package io.runnel.client;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchRule;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,25 +21,30 @@ class LayeringTest {
 
     @Test
     void producerConsumerAndAdminAreIndependent() {
-        noClasses().that().resideInAPackage("..client.producer..")
+        assertRespected(noClasses().that().resideInAPackage("..client.producer..")
                 .should().dependOnClassesThat().resideInAnyPackage("..client.consumer..", "..client.admin..")
-                .check(CLASSES);
-        noClasses().that().resideInAPackage("..client.consumer..")
+                );
+        assertRespected(noClasses().that().resideInAPackage("..client.consumer..")
                 .should().dependOnClassesThat().resideInAnyPackage("..client.producer..", "..client.admin..")
-                .check(CLASSES);
-        noClasses().that().resideInAPackage("..client.admin..")
+                );
+        assertRespected(noClasses().that().resideInAPackage("..client.admin..")
                 .should().dependOnClassesThat().resideInAnyPackage("..client.producer..", "..client.consumer..")
-                .check(CLASSES);
+                );
     }
 
     @Test
     void serializationAndInternalStayBelowTheClients() {
-        noClasses().that().resideInAPackage("..client.serialization..")
+        assertRespected(noClasses().that().resideInAPackage("..client.serialization..")
                 .should().dependOnClassesThat().resideInAnyPackage("..client.producer..", "..client.consumer..",
                         "..client.admin..", "..client.internal..")
-                .check(CLASSES);
-        noClasses().that().resideInAPackage("..client.internal..")
+                );
+        assertRespected(noClasses().that().resideInAPackage("..client.internal..")
                 .should().dependOnClassesThat().resideInAnyPackage("..client.consumer..", "..client.admin..")
-                .check(CLASSES);
+                );
+    }
+
+    /** Evaluates the rule and asserts it has no violations (listed in the failure message). */
+    private static void assertRespected(ArchRule rule) {
+        assertThat(rule.evaluate(CLASSES).getFailureReport().getDetails()).as(rule.getDescription()).isEmpty();
     }
 }

@@ -129,13 +129,11 @@ class RecordAccumulatorTest {
         MemoryPool memory = new MemoryPool(1024);
         RecordAccumulator accumulator = accumulator(1024, 0, memory);
         append(accumulator, 0);
-        long startNs = System.nanoTime();
         assertThatThrownBy(() -> accumulator.append(new TopicPartition("t", 1), 0, null, VALUE, null, null, 200, 50,
                 false, 0))
                 .isInstanceOf(ApiException.class)
-                .hasMessageContaining("max.block.ms")
+                .hasMessageContaining("max.block.ms (50 ms)")
                 .satisfies(e -> assertThat(((ApiException) e).code()).isEqualTo(ErrorCode.REQUEST_TIMED_OUT));
-        assertThat(Duration.ofNanos(System.nanoTime() - startNs)).isGreaterThanOrEqualTo(Duration.ofMillis(50));
         assertThat(memory.hasWaiters()).isFalse();
     }
 

@@ -197,11 +197,11 @@ class RunnelProducerTest {
         RunnelProducer<String, String> producer = producer("delivery.timeout.ms", 400, "request.timeout.ms", 300);
         producer.partitionsFor("orders");
         broker.failProduce(P0, ErrorCode.NOT_ENOUGH_REPLICAS, 100_000);
-        long startNs = System.nanoTime();
+        // The broker would fail 100,000 attempts; the send ends long before, by delivery.timeout.ms.
         ApiException error = failure(producer.send(new ProducerRecord<>("orders", 0, "k", "v")));
         assertThat(error.code()).isEqualTo(ErrorCode.REQUEST_TIMED_OUT);
         assertThat(error.getMessage()).contains("delivery.timeout.ms").contains("NOT_ENOUGH_REPLICAS");
-        assertThat(Duration.ofNanos(System.nanoTime() - startNs)).isLessThan(Duration.ofSeconds(5));
+        assertThat(broker.produceRequests().size()).isLessThan(100_000);
         assertThat(broker.produceRequests().size()).isGreaterThan(1);
     }
 

@@ -13,9 +13,7 @@ import io.runnel.rpc.TopicConfigResolver;
 import io.runnel.storage.LogManager;
 import io.runnel.storage.PartitionLog;
 import java.util.List;
-import java.util.PriorityQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,8 +21,8 @@ import org.slf4j.LoggerFactory;
  * Makes the broker act on each metadata change: leads, follows, creates and deletes replicas as the
  * image assigns them, applies topic config changes to the logs, and on the first complete image deletes
  * logs on disk that belong to no topic of the cluster any more (deleted while the broker was down).
- * Updates arrive on the metadata loader's single thread; {@link #publishedImage()} and
- * {@link #awaitPublished(long)} may be called from any thread.
+ * Called on the metadata loader's single thread, before the loader publishes the new image, so
+ * readers of the loader's image see only changes the broker already serves. Not thread-safe.
  */
 public final class BrokerMetadataPublisher implements MetadataPublisher {
 
@@ -34,22 +32,18 @@ public final class BrokerMetadataPublisher implements MetadataPublisher {
     private final ReplicaManager replicaManager;
     private final LogManager logManager;
     private final TopicConfigResolver topicConfigs;
-    private final BooleanSupplier caughtUp;
+    private final LongSupplier committedOffset;
     private boolean strayLogsChecked;
-    private volatile MetadataImage published = MetadataImage.EMPTY;
-    private final PriorityQueue<Waiter> waiters = new PriorityQueue<>(java.util.Comparator.comparingLong(Waiter::offset));
-
-    private record Waiter(long offset, CompletableFuture<MetadataImage> future) {
-    }
+    private boolean seenImage;
 
     /**
-     * @param caughtUp whether the loader has applied the metadata log up to the controller's committed
-     *                 offset as of its subscription; stray logs are judged only against such an image,
-     *                 never against a partial one that merely has not replayed a topic yet
+     * @param committedOffset the controller's committed offset as the loader last heard it (-1: none yet);
+     *                        stray logs are judged only against an image that reached it, never against a
+     *                        partial one that merely has not replayed a topic yet
      */
     public BrokerMetadataPublisher(int brokerId, ReplicaManager replicaManager, LogManager logManager,
-                                   TopicConfigResolver topicConfigs, BooleanSupplier caughtUp) {
-        this.caughtUp = caughtUp;
+                                   TopicConfigResolver topicConfigs, LongSupplier committedOffset) {
+        this.committedOffset = committedOffset;
         this.brokerId = brokerId;
         this.replicaManager = replicaManager;
         this.logManager = logManager;
@@ -58,12 +52,13 @@ public final class BrokerMetadataPublisher implements MetadataPublisher {
 
     @Override
     public void onMetadataUpdate(MetadataDelta delta, MetadataImage newImage) {
-        if (delta.base() == MetadataImage.EMPTY && published.offset() >= 0) {
+        if (delta.base() == MetadataImage.EMPTY && seenImage) {
             // A snapshot replaced the image (this broker fell far behind): topics deleted meanwhile appear
             // in no delta, so judge the logs on disk again once caught up.
             strayLogsChecked = false;
         }
-        if (!strayLogsChecked && caughtUp.getAsBoolean()) {
+        long committed = committedOffset.getAsLong();
+        if (!strayLogsChecked && committed >= 0 && newImage.offset() >= committed) {
             deleteStrayLogs(newImage);
             strayLogsChecked = true;
         }
@@ -76,38 +71,7 @@ public final class BrokerMetadataPublisher implements MetadataPublisher {
         if (delta.configsDelta() != null) {
             applyConfigChanges(delta, newImage);
         }
-        published = newImage;
-        completeWaiters();
-    }
-
-    /**
-     * The newest image whose changes the broker has acted on (replicas created, configs applied).
-     * RPCs read this one rather than the loader's, so a client never sees a topic in metadata before
-     * its partitions are being served.
-     */
-    public MetadataImage publishedImage() {
-        return published;
-    }
-
-    /** Completes once the broker has acted on the metadata log up to {@code offset}. Thread-safe. */
-    public CompletableFuture<MetadataImage> awaitPublished(long offset) {
-        CompletableFuture<MetadataImage> future = new CompletableFuture<>();
-        synchronized (waiters) {
-            if (published.offset() >= offset) {
-                future.complete(published);
-            } else {
-                waiters.add(new Waiter(offset, future));
-            }
-        }
-        return future;
-    }
-
-    private void completeWaiters() {
-        synchronized (waiters) {
-            while (!waiters.isEmpty() && waiters.peek().offset() <= published.offset()) {
-                waiters.poll().future().complete(published);
-            }
-        }
+        seenImage = true;
     }
 
     private void applyConfigChanges(MetadataDelta delta, MetadataImage newImage) {

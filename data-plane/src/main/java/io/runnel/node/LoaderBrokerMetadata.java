@@ -1,26 +1,27 @@
 package io.runnel.node;
 
 import io.runnel.metadata.client.ControllerChannel;
+import io.runnel.metadata.client.MetadataLoader;
 import io.runnel.metadata.image.MetadataImage;
 import io.runnel.rpc.BrokerMetadata;
 import java.util.concurrent.CompletableFuture;
 
-/** The broker's view of metadata for its RPC services: the image its publisher acted on, plus the active controller. Thread-safe. */
+/** The broker's view of metadata for its RPC services: the loader's image (published once the broker acted on it), plus the active controller. Thread-safe. */
 final class LoaderBrokerMetadata implements BrokerMetadata {
 
-    private final BrokerMetadataPublisher publisher;
+    private final MetadataLoader loader;
     private final ControllerChannel channel;
     private final String clusterId;
 
-    LoaderBrokerMetadata(BrokerMetadataPublisher publisher, ControllerChannel channel, String clusterId) {
-        this.publisher = publisher;
+    LoaderBrokerMetadata(MetadataLoader loader, ControllerChannel channel, String clusterId) {
+        this.loader = loader;
         this.channel = channel;
         this.clusterId = clusterId;
     }
 
     @Override
     public MetadataImage image() {
-        return publisher.publishedImage();
+        return loader.currentImage();
     }
 
     @Override
@@ -35,6 +36,6 @@ final class LoaderBrokerMetadata implements BrokerMetadata {
 
     @Override
     public CompletableFuture<MetadataImage> awaitOffset(long offset) {
-        return publisher.awaitPublished(offset);
+        return loader.awaitOffset(offset);
     }
 }

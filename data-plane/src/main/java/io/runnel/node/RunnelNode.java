@@ -66,7 +66,6 @@ public final class RunnelNode implements AutoCloseable {
     private MetadataLoader metadataLoader;
     private ControllerChannel controllerChannel;
     private BrokerLifecycleManager lifecycle;
-    private BrokerMetadataPublisher brokerPublisher;
     private ScheduledExecutorService scheduler;
     private final io.micrometer.prometheusmetrics.PrometheusMeterRegistry metrics = MetricsServer.newRegistry();
     private MetricsServer metricsServer;
@@ -185,14 +184,12 @@ public final class RunnelNode implements AutoCloseable {
         replicaManager = new ReplicaManager(config.nodeId(), logManager);
         closeOrder.add(0, replicaManager);
         MetadataLoader loader = metadataLoader;
-        BrokerMetadataPublisher publisher = new BrokerMetadataPublisher(config.nodeId(), replicaManager, logManager, topicConfigs,
-                () -> loader.committedOffset() >= 0 && loader.appliedOffset() >= loader.committedOffset());
-        metadataLoader.register(publisher);
-        brokerPublisher = publisher;
+        metadataLoader.register(new BrokerMetadataPublisher(config.nodeId(), replicaManager, logManager, topicConfigs,
+                loader::committedOffset));
         metadataLoader.start();
         closeOrder.add(0, metadataLoader);
 
-        BrokerMetadata brokerMetadata = new LoaderBrokerMetadata(publisher, controllerChannel, clusterId);
+        BrokerMetadata brokerMetadata = new LoaderBrokerMetadata(metadataLoader, controllerChannel, clusterId);
         ChannelControllerGateway gateway = new ChannelControllerGateway(controllerChannel, Duration.ofMillis(config.requestTimeoutMs()));
         Map<String, String> brokerConfigs = new LinkedHashMap<>(config.originals());
         List<Endpoint> endpoints = new ArrayList<>();
@@ -233,7 +230,7 @@ public final class RunnelNode implements AutoCloseable {
     private void awaitOwnUnfencingApplied(Duration timeout) throws InterruptedException, IOException {
         long deadlineNs = System.nanoTime() + timeout.toNanos();
         while (true) {
-            var registration = brokerPublisher.publishedImage().cluster().broker(config.nodeId());
+            var registration = metadataLoader.currentImage().cluster().broker(config.nodeId());
             if (registration != null && !registration.fenced() && registration.epoch() == lifecycle.brokerEpoch()) {
                 return;
             }
@@ -316,15 +313,15 @@ public final class RunnelNode implements AutoCloseable {
     }
 
     public Optional<MetadataImage> brokerImage() {
-        return Optional.ofNullable(brokerPublisher).map(BrokerMetadataPublisher::publishedImage);
+        return Optional.ofNullable(metadataLoader).map(MetadataLoader::currentImage);
     }
 
     /** Completes once this broker has acted on the metadata log up to {@code offset}. */
     public CompletableFuture<MetadataImage> awaitMetadata(long offset) {
-        if (brokerPublisher == null) {
+        if (metadataLoader == null) {
             return CompletableFuture.failedFuture(new IllegalStateException("node " + config.nodeId() + " is not a broker"));
         }
-        return brokerPublisher.awaitPublished(offset);
+        return metadataLoader.awaitOffset(offset);
     }
 
     /** One line for people: roles, cluster, listeners, data directories. */

@@ -284,8 +284,6 @@ public final class MetadataLoader implements AutoCloseable {
             return;
         }
         resumeOffset = delivery.getLastOffset();
-        image = next;
-        lastAppliedTimeMs = time.milliseconds();
         for (MetadataPublisher publisher : publishers) {
             try {
                 publisher.onMetadataUpdate(delta, next);
@@ -293,6 +291,11 @@ public final class MetadataLoader implements AutoCloseable {
                 LOG.error("metadata publisher {} failed at offset {}", publisher, next.offset(), e);
             }
         }
+        // Published only once every publisher has acted on it: a reader of currentImage() or a waiter of
+        // awaitOffset() (a broker's RPCs) never sees a change the broker is not serving yet, and the
+        // applied offset reported in heartbeats is one the broker has acted on.
+        image = next;
+        lastAppliedTimeMs = time.milliseconds();
         completeWaiters();
     }
 

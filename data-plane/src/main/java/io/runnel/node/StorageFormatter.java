@@ -1,6 +1,7 @@
 package io.runnel.node;
 
 import io.runnel.common.config.ConfigException;
+import io.runnel.metadata.server.MetaProperties;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;

@@ -1,6 +1,6 @@
 package io.runnel.node.testing;
 
-import io.runnel.node.MetaProperties;
+import io.runnel.metadata.server.MetaProperties;
 import io.runnel.node.NodeConfig;
 import io.runnel.node.RunnelNode;
 import io.runnel.node.StorageFormatter;

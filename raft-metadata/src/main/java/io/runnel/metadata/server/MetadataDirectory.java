@@ -2,55 +2,36 @@ package io.runnel.metadata.server;
 
 import io.runnel.common.config.ConfigException;
 import java.io.IOException;
-import java.io.Reader;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.Properties;
+import java.util.Optional;
 
 /**
- * The identity stamped into a controller's metadata directory: {@value #FILE_NAME} with
- * {@code cluster.id} and {@code node.id}, written on first start. A controller refuses to start on a
+ * The identity stamped into a controller's metadata directory: the same {@link MetaProperties} file
+ * ({@value #FILE_NAME}) that stamps every data directory, written on first start. A controller refuses to start on a
  * directory of another cluster or another node, which would otherwise silently start an empty
  * metadata log (the Ratis group is derived from the cluster id). Stateless; thread-safe.
  */
 public final class MetadataDirectory {
 
-    public static final String FILE_NAME = "meta.properties";
+    public static final String FILE_NAME = MetaProperties.FILE_NAME;
 
     private MetadataDirectory() {
     }
 
     /** Checks the stamp in {@code dir}, or writes one if the directory is new. */
     public static void checkOrStamp(Path dir, String clusterId, int nodeId) throws IOException {
-        Files.createDirectories(dir);
-        Path file = dir.resolve(FILE_NAME);
-        if (Files.exists(file)) {
-            Properties stamp = new Properties();
-            try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-                stamp.load(reader);
-            }
-            String storedCluster = stamp.getProperty("cluster.id");
-            String storedNode = stamp.getProperty("node.id");
-            if (!clusterId.equals(storedCluster)) {
-                throw new ConfigException("cluster.id", clusterId, "the metadata directory " + dir
-                        + " belongs to cluster '" + storedCluster + "'");
-            }
-            if (!String.valueOf(nodeId).equals(storedNode)) {
-                throw new ConfigException("node.id", nodeId, "the metadata directory " + dir
-                        + " belongs to node " + storedNode);
-            }
+        Optional<MetaProperties> stamp = MetaProperties.read(dir);
+        if (stamp.isEmpty()) {
+            new MetaProperties(clusterId, nodeId).write(dir);
             return;
         }
-        Properties stamp = new Properties();
-        stamp.setProperty("cluster.id", clusterId);
-        stamp.setProperty("node.id", String.valueOf(nodeId));
-        Path tmp = dir.resolve(FILE_NAME + ".tmp");
-        try (Writer writer = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-            stamp.store(writer, "Runnel controller metadata directory");
+        if (!clusterId.equals(stamp.get().clusterId())) {
+            throw new ConfigException("cluster.id", clusterId, "the metadata directory " + dir
+                    + " belongs to cluster '" + stamp.get().clusterId() + "'");
         }
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+        if (nodeId != stamp.get().nodeId()) {
+            throw new ConfigException("node.id", nodeId, "the metadata directory " + dir
+                    + " belongs to node " + stamp.get().nodeId());
+        }
     }
 }

@@ -1,4 +1,4 @@
-package io.runnel.node;
+package io.runnel.metadata.server;
 
 import io.runnel.common.config.ConfigException;
 import java.io.IOException;
@@ -76,7 +76,7 @@ public record MetaProperties(String clusterId, int nodeId) {
         Path target = dir.resolve(FILE_NAME);
         Path temp = dir.resolve(FILE_NAME + ".tmp");
         try (Writer writer = Files.newBufferedWriter(temp, StandardCharsets.UTF_8)) {
-            writer.write("#Written by runnel storage format; do not edit\n");
+            writer.write("#Written by Runnel (storage format, or a controller's first start); do not edit\n");
             writer.write("version=1\n");
             writer.write("cluster.id=" + clusterId + "\n");
             writer.write("node.id=" + nodeId + "\n");

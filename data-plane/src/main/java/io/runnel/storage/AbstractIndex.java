@@ -22,7 +22,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * from readers may run concurrently. The mapping is replaced on resize; an old mapping is released by the
  * garbage collector (the JDK offers no supported unmap), which Linux allows even after the file changed.
  */
-abstract class AbstractIndex {
+abstract class AbstractIndex<E> {
 
     protected final ReentrantLock lock = new ReentrantLock();
     protected final long baseOffset;
@@ -222,6 +222,22 @@ abstract class AbstractIndex {
 
     /** Checks the valid entries (called under the lock). */
     protected abstract void checkEntries();
+
+    /** The entry in {@code slot}, for tests and tools that walk an index. */
+    public E entry(int slot) {
+        lock.lock();
+        try {
+            if (slot < 0 || slot >= entries) {
+                throw new IndexOutOfBoundsException("slot " + slot + " of " + entries);
+            }
+            return entryLocked(slot);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Decodes the entry in {@code slot}; the caller holds {@link #lock}. */
+    protected abstract E entryLocked(int slot);
 
     /** Thrown when an index file does not hold a valid index; the log rebuilds it from the segment. */
     static final class CorruptIndexException extends RuntimeException {

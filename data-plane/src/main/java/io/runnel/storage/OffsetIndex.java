@@ -18,7 +18,7 @@ import java.nio.file.Path;
  *
  * <p>Thread-safe (see {@link AbstractIndex}).
  */
-public final class OffsetIndex extends AbstractIndex {
+public final class OffsetIndex extends AbstractIndex<OffsetIndex.OffsetPosition> {
 
     public static final int ENTRY_SIZE = 8;
 
@@ -68,19 +68,8 @@ public final class OffsetIndex extends AbstractIndex {
         }
     }
 
-    public OffsetPosition entry(int slot) {
-        lock.lock();
-        try {
-            if (slot < 0 || slot >= entries) {
-                throw new IndexOutOfBoundsException("slot " + slot + " of " + entries);
-            }
-            return entryLocked(slot);
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private OffsetPosition entryLocked(int slot) {
+    @Override
+    protected OffsetPosition entryLocked(int slot) {
         return new OffsetPosition(baseOffset + mmap.getInt(slot * ENTRY_SIZE), mmap.getInt(slot * ENTRY_SIZE + 4));
     }
 

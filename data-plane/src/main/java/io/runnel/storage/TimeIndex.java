@@ -17,7 +17,7 @@ import java.nio.file.Path;
  *
  * <p>Thread-safe (see {@link AbstractIndex}).
  */
-public final class TimeIndex extends AbstractIndex {
+public final class TimeIndex extends AbstractIndex<TimeIndex.TimestampOffset> {
 
     public static final int ENTRY_SIZE = 12;
 
@@ -96,19 +96,8 @@ public final class TimeIndex extends AbstractIndex {
         }
     }
 
-    public TimestampOffset entry(int slot) {
-        lock.lock();
-        try {
-            if (slot < 0 || slot >= entries) {
-                throw new IndexOutOfBoundsException("slot " + slot + " of " + entries);
-            }
-            return entryLocked(slot);
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private TimestampOffset entryLocked(int slot) {
+    @Override
+    protected TimestampOffset entryLocked(int slot) {
         return new TimestampOffset(mmap.getLong(slot * ENTRY_SIZE), baseOffset + mmap.getInt(slot * ENTRY_SIZE + 8));
     }
 

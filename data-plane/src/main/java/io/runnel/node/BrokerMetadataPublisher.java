@@ -10,9 +10,12 @@ import io.runnel.metadata.image.TopicImage;
 import io.runnel.proto.ResourceType;
 import io.runnel.replication.ReplicaManager;
 import io.runnel.rpc.TopicConfigResolver;
+import io.runnel.storage.LogConfig;
 import io.runnel.storage.LogManager;
 import io.runnel.storage.PartitionLog;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,7 +67,10 @@ public final class BrokerMetadataPublisher implements MetadataPublisher {
         }
         if (delta.topicsDelta() != null) {
             LocalReplicaChanges changes = delta.topicsDelta().localChanges(brokerId);
-            replicaManager.applyDelta(changes, newImage, topic -> topicConfigs.logConfig(newImage, topic));
+            // Resolved once per topic of this change, not once per partition (a topic may bring thousands).
+            Map<String, LogConfig> logConfigs = new ConcurrentHashMap<>();
+            replicaManager.applyDelta(changes, newImage,
+                    topic -> logConfigs.computeIfAbsent(topic, name -> topicConfigs.logConfig(newImage, name)));
         } else {
             replicaManager.updateImage(newImage);
         }

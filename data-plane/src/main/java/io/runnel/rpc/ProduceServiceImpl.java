@@ -13,7 +13,6 @@ import io.runnel.proto.TopicProduceResponse;
 import io.runnel.replication.ProduceInput;
 import io.runnel.replication.ProduceResult;
 import io.runnel.replication.ReplicaManager;
-import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
 
 import java.util.Map;
@@ -84,11 +83,9 @@ public final class ProduceServiceImpl extends ProduceServiceGrpc.ProduceServiceI
             inputs.remove(tp);
             early.put(tp, ProduceResult.error(ErrorCode.INVALID_REQUEST, "partition " + tp + " appears twice in one request", -1, -1));
         } else {
-            // The leader writes offsets into the batch header, so it needs its own writable copy.
-            ByteBuffer records = ByteBuffer.allocate(data.getRecords().size());
-            data.getRecords().copyTo(records);
-            records.flip();
-            inputs.put(tp, new ProduceInput(records, Requests.epoch(data.hasCurrentLeaderEpoch(), data.getCurrentLeaderEpoch())));
+            // Read-only: the log copies it once before writing offsets into the batch headers.
+            inputs.put(tp, new ProduceInput(data.getRecords().asReadOnlyByteBuffer(),
+                    Requests.epoch(data.hasCurrentLeaderEpoch(), data.getCurrentLeaderEpoch())));
         }
     }
 

@@ -8,7 +8,7 @@ import io.runnel.client.consumer.RunnelConsumer;
 import io.runnel.client.producer.ProducerRecord;
 import io.runnel.client.producer.RunnelProducer;
 import io.runnel.common.TopicPartition;
-import io.runnel.node.testing.FreePorts;
+import io.runnel.metadata.testing.FreePorts;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -1,5 +1,6 @@
 package io.runnel.node.testing;
 
+import io.runnel.metadata.testing.FreePorts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -1,5 +1,6 @@
 package io.runnel.node.testing;
 
+import io.runnel.metadata.testing.FreePorts;
 import io.runnel.metadata.server.MetaProperties;
 import io.runnel.node.NodeConfig;
 import io.runnel.node.RunnelNode;

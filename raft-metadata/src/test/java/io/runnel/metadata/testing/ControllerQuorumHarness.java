@@ -7,9 +7,6 @@ import io.runnel.metadata.server.ControllerServer;
 import io.runnel.metadata.server.QuorumVoters;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -157,33 +154,11 @@ public final class ControllerQuorumHarness implements AutoCloseable {
     }
 
     /** Voters 1..count, each on a port P whose P + 1 was free too. */
-    static QuorumVoters freeVoters(int count) throws IOException {
+    static QuorumVoters freeVoters(int count) {
         List<QuorumVoters.Voter> list = new ArrayList<>();
-        List<Integer> taken = new ArrayList<>();
         for (int nodeId = 1; nodeId <= count; nodeId++) {
-            int port = freePortPair(taken);
-            taken.add(port);
-            taken.add(port + 1);
-            list.add(new QuorumVoters.Voter(nodeId, HOST, port));
+            list.add(new QuorumVoters.Voter(nodeId, HOST, FreePorts.adjacentPair()));
         }
         return QuorumVoters.of(list);
-    }
-
-    private static int freePortPair(List<Integer> taken) throws IOException {
-        for (int attempt = 0; attempt < 50; attempt++) {
-            try (ServerSocket first = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
-                int port = first.getLocalPort();
-                if (port >= 65534 || taken.contains(port) || taken.contains(port + 1)) {
-                    continue;
-                }
-                try (ServerSocket second = new ServerSocket()) {
-                    second.bind(new InetSocketAddress(HOST, port + 1));
-                    return port;
-                } catch (IOException busy) {
-                    // P + 1 is in use: try another P.
-                }
-            }
-        }
-        throw new IOException("no free pair of adjacent ports on " + HOST);
     }
 }

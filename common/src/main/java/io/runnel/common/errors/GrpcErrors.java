@@ -20,10 +20,21 @@ public final class GrpcErrors {
 
     public static final String DOMAIN = "runnel.io";
 
+    /**
+     * Characters of a status message at most. The message travels in the call's trailers twice (grpc-message
+     * and the google.rpc.Status details), and a gRPC client accepts 8 KiB of trailers by default, so an error
+     * that quotes a 10,000-character client string must be cut rather than lose the whole answer.
+     */
+    public static final int STATUS_MESSAGE_CHARS_MAX = 1_000;
+
     private GrpcErrors() {
     }
 
-    /** A status exception for {@code code}, with {@code message} for humans and {@code metadata} for programs. */
+    /**
+     * A status exception for {@code code}, with {@code message} for humans and {@code metadata} for programs.
+     * The message is made printable ASCII (other characters named {@code <U+XXXX>}) and cut to
+     * {@value #STATUS_MESSAGE_CHARS_MAX} characters by {@link ErrorText#printable}.
+     */
     public static StatusRuntimeException toStatus(ErrorCode code, String message, Map<String, String> metadata) {
         ErrorInfo info = ErrorInfo.newBuilder()
                 .setReason(code.name())
@@ -32,7 +43,7 @@ public final class GrpcErrors {
                 .build();
         com.google.rpc.Status status = com.google.rpc.Status.newBuilder()
                 .setCode(grpcCodeFor(code).value())
-                .setMessage(message == null ? code.name() : message)
+                .setMessage(message == null ? code.name() : ErrorText.printable(message, STATUS_MESSAGE_CHARS_MAX))
                 .addDetails(Any.pack(info))
                 .build();
         return StatusProto.toStatusRuntimeException(status);

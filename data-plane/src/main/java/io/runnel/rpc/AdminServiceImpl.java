@@ -149,7 +149,8 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
     }
 
     private DescribeConfigsResult describe(MetadataImage image, ConfigResource resource, boolean documentation) {
-        DescribeConfigsResult.Builder result = DescribeConfigsResult.newBuilder().setType(resource.getType()).setName(resource.getName());
+        DescribeConfigsResult.Builder result = DescribeConfigsResult.newBuilder().setTypeValue(resource.getTypeValue())
+                .setName(resource.getName());
         if (resource.getType() == ResourceType.TOPIC) {
             if (image.topics().getTopic(resource.getName()) == null) {
                 return result.setError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)

@@ -38,7 +38,7 @@ final class ConfigDescriber {
         DescribeConfigsResponse.Builder response = DescribeConfigsResponse.newBuilder();
         for (ConfigResource resource : request.getResourcesList()) {
             DescribeConfigsResult.Builder result = DescribeConfigsResult.newBuilder()
-                    .setType(resource.getType()).setName(resource.getName()).setError(ErrorCode.NONE);
+                    .setTypeValue(resource.getTypeValue()).setName(resource.getName()).setError(ErrorCode.NONE);
             if (resource.getType() == ResourceType.TOPIC) {
                 if (image.topics().getTopic(resource.getName()) == null) {
                     result.setError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)

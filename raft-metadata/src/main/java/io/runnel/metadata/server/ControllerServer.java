@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.runnel.common.errors.ApiException;
+import io.runnel.common.rpc.RequestGuard;
 import io.runnel.common.time.Time;
 import io.runnel.metadata.image.MetadataImage;
 import io.runnel.metadata.ratis.MetadataStateMachine;
@@ -163,7 +164,7 @@ public final class ControllerServer implements AutoCloseable {
     /**
      * Starts the Ratis peer and a gRPC server of its own on the voter's port (0: an ephemeral port,
      * then {@link #boundPort()} tells which; only for a single voter), hosting {@link #service()},
-     * gRPC health checking (SERVING once started) and server reflection.
+     * gRPC health checking (SERVING once started) and server reflection, each behind {@link RequestGuard}.
      */
     public static ControllerServer startWithOwnGrpcServer(ControllerConfig config, Time time,
                                                           Consumer<Throwable> fatalHandler) throws IOException {
@@ -171,9 +172,9 @@ public final class ControllerServer implements AutoCloseable {
         QuorumVoters.Voter self = config.self();
         HealthStatusManager health = new HealthStatusManager();
         Server grpc = NettyServerBuilder.forAddress(new InetSocketAddress(self.host(), self.port()))
-                .addService(controller.service())
-                .addService(health.getHealthService())
-                .addService(ProtoReflectionServiceV1.newInstance())
+                .addService(RequestGuard.guard(controller.service().bindService()))
+                .addService(RequestGuard.guard(health.getHealthService().bindService()))
+                .addService(RequestGuard.guard(ProtoReflectionServiceV1.newInstance().bindService()))
                 .maxInboundMessageSize(64 * 1024 * 1024)
                 .build();
         grpc.start();

@@ -200,7 +200,7 @@ public final class RunnelNode implements AutoCloseable {
                     new ProduceServiceImpl(replicaManager, brokerMetadata, name),
                     new FetchServiceImpl(replicaManager, brokerMetadata, name),
                     new AdminServiceImpl(brokerMetadata, gateway, replicaManager, topicConfigs, brokerConfigs, name,
-                            config.deleteTopicEnable()));
+                            config.deleteTopicEnable(), config.requestTimeoutMs()));
             ListenerServer server = startListener(listener, services);
             endpoints.add(advertised(listener, server.port()));
         }

@@ -39,6 +39,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.ToLongFunction;
 
 /**
  * The Admin RPC on a broker. Writes (topics, partitions, configs, elections) go to the active
@@ -49,11 +50,6 @@ import java.util.function.Function;
  */
 public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBase {
 
-    /** Used when a request carries no timeout of its own. */
-    static final int DEFAULT_TIMEOUT_MS = 30_000;
-    /** Extra time, beyond the request's timeout, for this broker to apply the controller's result. */
-    static final int APPLY_MARGIN_MS = 5_000;
-
     private final BrokerMetadata metadata;
     private final ControllerGateway controller;
     private final ReplicaManager replicaManager;
@@ -61,10 +57,12 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
     private final Map<String, String> brokerConfigs;
     private final String listenerName;
     private final boolean deleteTopicEnable;
+    /** request.timeout.ms: the bound on every admin request's timeout_ms and the default when it is 0 or less. */
+    private final int requestTimeoutMs;
 
     public AdminServiceImpl(BrokerMetadata metadata, ControllerGateway controller, ReplicaManager replicaManager,
                             TopicConfigResolver topicConfigs, Map<String, String> brokerConfigs, String listenerName,
-                            boolean deleteTopicEnable) {
+                            boolean deleteTopicEnable, int requestTimeoutMs) {
         this.metadata = metadata;
         this.controller = controller;
         this.replicaManager = replicaManager;
@@ -72,33 +70,26 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
         this.brokerConfigs = Map.copyOf(brokerConfigs);
         this.listenerName = listenerName;
         this.deleteTopicEnable = deleteTopicEnable;
-    }
-
-    private static int timeoutMs(int requested) {
-        return requested <= 0 ? DEFAULT_TIMEOUT_MS : requested;
+        this.requestTimeoutMs = requestTimeoutMs;
     }
 
     /** Runs a controller write, waits for this broker to apply its metadata offset, then answers. */
-    private <R, T> void forward(CompletableFuture<R> call, Function<R, Long> offset, Function<R, T> response, int timeoutMs,
-                                StreamObserver<T> observer) {
-        // The controller channel gives up at timeoutMs with an error naming the quorum; the extra margin
-        // only bounds the wait for this broker to apply the result.
-        call.thenCompose(result -> metadata.awaitOffset(offset.apply(result)).thenApply(image -> response.apply(result)))
-                .orTimeout(timeoutMs + APPLY_MARGIN_MS, TimeUnit.MILLISECONDS)
-                .whenComplete((result, failure) -> {
-                    if (failure != null) {
-                        Requests.fail(observer, failure);
-                    } else {
-                        observer.onNext(result);
-                        observer.onCompleted();
-                    }
-                });
+    private <R, T> void forward(String apiName, CompletableFuture<R> call, ToLongFunction<R> offset, Function<R, T> response,
+                                int timeoutMs, StreamObserver<T> observer) {
+        ControllerWrites.awaitApplied(apiName, call, offset, metadata, timeoutMs).whenComplete((result, failure) -> {
+            if (failure != null) {
+                Requests.fail(observer, failure);
+            } else {
+                observer.onNext(response.apply(result));
+                observer.onCompleted();
+            }
+        });
     }
 
     @Override
     public void createTopics(CreateTopicsRequest request, StreamObserver<CreateTopicsResponse> observer) {
-        int timeoutMs = timeoutMs(request.getTimeoutMs());
-        forward(controller.createTopics(request.toBuilder().setTimeoutMs(timeoutMs).build()),
+        int timeoutMs = ControllerWrites.clampTimeoutMs(request.getTimeoutMs(), requestTimeoutMs);
+        forward("CreateTopics", controller.createTopics(request.toBuilder().setTimeoutMs(timeoutMs).build()),
                 r -> r.getMetadataOffset(), r -> r.getResponse(), timeoutMs, observer);
     }
 
@@ -109,27 +100,29 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
                     "topic deletion is disabled on this broker (delete.topic.enable=false)"));
             return;
         }
-        int timeoutMs = timeoutMs(request.getTimeoutMs());
-        forward(controller.deleteTopics(request.toBuilder().setTimeoutMs(timeoutMs).build()),
+        int timeoutMs = ControllerWrites.clampTimeoutMs(request.getTimeoutMs(), requestTimeoutMs);
+        forward("DeleteTopics", controller.deleteTopics(request.toBuilder().setTimeoutMs(timeoutMs).build()),
                 r -> r.getMetadataOffset(), r -> r.getResponse(), timeoutMs, observer);
     }
 
     @Override
     public void createPartitions(CreatePartitionsRequest request, StreamObserver<CreatePartitionsResponse> observer) {
-        int timeoutMs = timeoutMs(request.getTimeoutMs());
-        forward(controller.createPartitions(request.toBuilder().setTimeoutMs(timeoutMs).build()),
+        int timeoutMs = ControllerWrites.clampTimeoutMs(request.getTimeoutMs(), requestTimeoutMs);
+        forward("CreatePartitions", controller.createPartitions(request.toBuilder().setTimeoutMs(timeoutMs).build()),
                 r -> r.getMetadataOffset(), r -> r.getResponse(), timeoutMs, observer);
     }
 
     @Override
     public void alterConfigs(AlterConfigsRequest request, StreamObserver<AlterConfigsResponse> observer) {
-        forward(controller.alterConfigs(request), r -> r.getMetadataOffset(), r -> r.getResponse(), DEFAULT_TIMEOUT_MS, observer);
+        // AlterConfigs has no timeout field: request.timeout.ms bounds it, as the gateway's call.
+        forward("AlterConfigs", controller.alterConfigs(request), r -> r.getMetadataOffset(), r -> r.getResponse(),
+                requestTimeoutMs, observer);
     }
 
     @Override
     public void electLeaders(ElectLeadersRequest request, StreamObserver<ElectLeadersResponse> observer) {
-        int timeoutMs = timeoutMs(request.getTimeoutMs());
-        forward(controller.electLeaders(request.toBuilder().setTimeoutMs(timeoutMs).build()),
+        int timeoutMs = ControllerWrites.clampTimeoutMs(request.getTimeoutMs(), requestTimeoutMs);
+        forward("ElectLeaders", controller.electLeaders(request.toBuilder().setTimeoutMs(timeoutMs).build()),
                 r -> r.getMetadataOffset(), r -> r.getResponse(), timeoutMs, observer);
     }
 
@@ -237,7 +230,7 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
             observer.onCompleted();
             return;
         }
-        controller.describeQuorum().orTimeout(DEFAULT_TIMEOUT_MS, TimeUnit.MILLISECONDS).whenComplete((quorum, failure) -> {
+        controller.describeQuorum().orTimeout(requestTimeoutMs, TimeUnit.MILLISECONDS).whenComplete((quorum, failure) -> {
             if (failure != null) {
                 Requests.fail(observer, failure);
                 return;

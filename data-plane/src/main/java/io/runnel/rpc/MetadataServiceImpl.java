@@ -24,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The Metadata RPC: brokers and topics from this broker's metadata image, on the listener the client
@@ -41,10 +40,11 @@ public final class MetadataServiceImpl extends MetadataServiceGrpc.MetadataServi
     private final ControllerGateway controller;
     private final String listenerName;
     private final boolean autoCreateTopicsEnable;
-    private final long requestTimeoutMs;
+    /** request.timeout.ms: how long auto-creation may take at the controller. */
+    private final int requestTimeoutMs;
 
     public MetadataServiceImpl(BrokerMetadata metadata, ControllerGateway controller, String listenerName,
-                               boolean autoCreateTopicsEnable, long requestTimeoutMs) {
+                               boolean autoCreateTopicsEnable, int requestTimeoutMs) {
         this.metadata = metadata;
         this.controller = controller;
         this.listenerName = listenerName;
@@ -80,12 +80,13 @@ public final class MetadataServiceImpl extends MetadataServiceGrpc.MetadataServi
 
     /** Creates the topics; completes with the errors of those that could not be created. */
     private CompletableFuture<Map<String, CreatableTopicResult>> autoCreate(List<String> names) {
-        CreateTopicsRequest.Builder create = CreateTopicsRequest.newBuilder().setTimeoutMs((int) requestTimeoutMs);
+        CreateTopicsRequest.Builder create = CreateTopicsRequest.newBuilder().setTimeoutMs(requestTimeoutMs);
         for (String name : names) {
             create.addTopics(CreatableTopic.newBuilder().setName(name).setNumPartitions(-1).setReplicationFactor(-1));
         }
-        return controller.createTopics(create.build())
-                .thenCompose(response -> metadata.awaitOffset(response.getMetadataOffset()).thenApply(image -> {
+        return ControllerWrites.awaitApplied("auto-creation of " + names.size() + " topic(s)",
+                controller.createTopics(create.build()), response -> response.getMetadataOffset(), metadata,
+                requestTimeoutMs).thenApply(response -> {
                     Map<String, CreatableTopicResult> errors = new LinkedHashMap<>();
                     for (CreatableTopicResult result : response.getResponse().getTopicsList()) {
                         if (result.getError() != ErrorCode.NONE && result.getError() != ErrorCode.TOPIC_ALREADY_EXISTS) {
@@ -93,8 +94,7 @@ public final class MetadataServiceImpl extends MetadataServiceGrpc.MetadataServi
                         }
                     }
                     return errors;
-                }))
-                .orTimeout(requestTimeoutMs, TimeUnit.MILLISECONDS);
+                });
     }
 
     private void respond(MetadataRequest request, MetadataImage image, Map<String, CreatableTopicResult> createErrors,

@@ -27,6 +27,19 @@ public final class GrpcErrors {
      */
     public static final int STATUS_MESSAGE_CHARS_MAX = 1_000;
 
+    /**
+     * ErrorInfo metadata key on REQUEST_TIMED_OUT answers to writes: whether the write took effect, so a
+     * client knows whether to retry, to look, or that nothing happened. Values: {@link #OUTCOME_NOT_APPLIED},
+     * {@link #OUTCOME_UNKNOWN}, {@link #OUTCOME_COMMITTED}.
+     */
+    public static final String OUTCOME_KEY = "outcome";
+    /** The write was not applied and will not be: it timed out before it was decided. */
+    public static final String OUTCOME_NOT_APPLIED = "not_applied";
+    /** The write may or may not take effect: it timed out after it was sent to (or submitted by) the controller. */
+    public static final String OUTCOME_UNKNOWN = "unknown";
+    /** The write was committed, but the answering broker had not applied it yet when its wait ran out. */
+    public static final String OUTCOME_COMMITTED = "committed";
+
     private GrpcErrors() {
     }
 
@@ -50,7 +63,7 @@ public final class GrpcErrors {
     }
 
     public static StatusRuntimeException toStatus(ApiException e) {
-        return toStatus(e.code(), e.getMessage(), Map.of());
+        return toStatus(e.code(), e.getMessage(), e.metadata());
     }
 
     /** The ErrorInfo a Runnel server attached to {@code t}, if {@code t} is such a failure. */
@@ -95,7 +108,7 @@ public final class GrpcErrors {
         };
     }
 
-    /** The failure as an ApiException carrying the server's message. */
+    /** The failure as an ApiException carrying the server's message and ErrorInfo metadata. */
     public static ApiException toApiException(Throwable t) {
         if (t instanceof ApiException api) {
             return api;
@@ -103,7 +116,16 @@ public final class GrpcErrors {
         ErrorCode code = errorCode(t);
         Status status = Status.fromThrowable(t);
         String message = status.getDescription() != null ? status.getDescription() : String.valueOf(t.getMessage());
-        return new ApiException(code, message, t);
+        Map<String, String> metadata = errorInfo(t).map(ErrorInfo::getMetadataMap).orElse(Map.of());
+        return new ApiException(code, message, t, metadata);
+    }
+
+    /** The {@link #OUTCOME_KEY} a failed write carries, if any. */
+    public static Optional<String> outcome(Throwable t) {
+        if (t instanceof ApiException api) {
+            return Optional.ofNullable(api.metadata().get(OUTCOME_KEY));
+        }
+        return errorInfo(t).map(info -> info.getMetadataMap().get(OUTCOME_KEY));
     }
 
     static Status.Code grpcCodeFor(ErrorCode code) {

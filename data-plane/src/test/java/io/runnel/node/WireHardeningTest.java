@@ -1,0 +1,262 @@
+package io.runnel.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.runnel.common.errors.GrpcErrors;
+import io.runnel.common.record.Header;
+import io.runnel.common.record.RecordBatchBuilder;
+import io.runnel.node.testing.LocalCluster;
+import io.runnel.node.testing.LogCapture;
+import io.runnel.proto.AdminServiceGrpc;
+import io.runnel.proto.AlterConfigsRequest;
+import io.runnel.proto.AlterConfigsResource;
+import io.runnel.proto.AlterableConfig;
+import io.runnel.proto.ConfigResource;
+import io.runnel.proto.ControllerServiceGrpc;
+import io.runnel.proto.CreatableTopic;
+import io.runnel.proto.CreatePartitionsRequest;
+import io.runnel.proto.CreatePartitionsTopic;
+import io.runnel.proto.CreateTopicsRequest;
+import io.runnel.proto.DeleteTopicsRequest;
+import io.runnel.proto.DescribeConfigsRequest;
+import io.runnel.proto.ElectLeadersRequest;
+import io.runnel.proto.ErrorCode;
+import io.runnel.proto.FetchPartition;
+import io.runnel.proto.FetchPartitionResponse;
+import io.runnel.proto.FetchRequest;
+import io.runnel.proto.FetchServiceGrpc;
+import io.runnel.proto.FetchTopic;
+import io.runnel.proto.ListOffsetsRequest;
+import io.runnel.proto.MetadataRequest;
+import io.runnel.proto.MetadataServiceGrpc;
+import io.runnel.proto.PartitionProduceData;
+import io.runnel.proto.PartitionProduceResponse;
+import io.runnel.proto.ProduceRequest;
+import io.runnel.proto.ProduceServiceGrpc;
+import io.runnel.proto.ResourceType;
+import io.runnel.proto.TopicPartition;
+import io.runnel.proto.TopicProduceData;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The defects issue 11 found with malformed and boundary requests, each checked on a real single node
+ * over gRPC. Every test also asserts that the node logged no ERROR (nor a SEVERE gRPC or protobuf line).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class WireHardeningTest {
+
+    static final String FIRE = new String(Character.toChars(0x1F525));
+
+    @TempDir
+    static Path dir;
+
+    private LocalCluster cluster;
+    private ManagedChannel channel;
+    private ManagedChannel controllerChannel;
+    private LogCapture logs;
+    private int topicCounter;
+
+    @BeforeAll
+    void start() {
+        cluster = LocalCluster.singleNode(dir).start();
+        channel = NettyChannelBuilder.forTarget(cluster.bootstrapServers()).usePlaintext().build();
+        int controllerPort = cluster.node(1).port("CONTROLLER").orElseThrow();
+        controllerChannel = NettyChannelBuilder.forAddress("127.0.0.1", controllerPort).usePlaintext().build();
+    }
+
+    @AfterAll
+    void stop() throws InterruptedException {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        controllerChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        cluster.close();
+    }
+
+    @BeforeEach
+    void captureLogs() {
+        logs = LogCapture.start();
+    }
+
+    @AfterEach
+    void noErrorWasLogged() {
+        logs.close();
+        assertThat(logs.lines()).as("ERROR/SEVERE log lines").isEmpty();
+    }
+
+    private AdminServiceGrpc.AdminServiceBlockingStub admin() {
+        return AdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+    }
+
+    private ProduceServiceGrpc.ProduceServiceBlockingStub produce() {
+        return ProduceServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    }
+
+    private FetchServiceGrpc.FetchServiceBlockingStub fetch() {
+        return FetchServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    }
+
+    private MetadataServiceGrpc.MetadataServiceBlockingStub metadata() {
+        return MetadataServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    }
+
+    private String newTopic(int partitions) {
+        String name = "t" + (++topicCounter);
+        ErrorCode created = admin().createTopics(CreateTopicsRequest.newBuilder().addTopics(CreatableTopic.newBuilder()
+                .setName(name).setNumPartitions(partitions).setReplicationFactor(1)).build()).getTopics(0).getError();
+        assertThat(created).isEqualTo(ErrorCode.NONE);
+        return name;
+    }
+
+    private boolean exists(String topic) {
+        return metadata().getMetadata(MetadataRequest.newBuilder().addTopics(topic).build()).getTopics(0).getError()
+                == ErrorCode.NONE;
+    }
+
+    private static StatusRuntimeException refused(Supplier<?> call) {
+        StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class, call::get);
+        assertThat(e).as("the call failed").isNotNull();
+        return e;
+    }
+
+    private static void assertInvalidRequest(StatusRuntimeException e, String messagePart) {
+        assertThat(e.getStatus().getCode()).as(e.toString()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(GrpcErrors.errorCode(e)).isEqualTo(ErrorCode.INVALID_REQUEST);
+        assertThat(e.getStatus().getDescription()).contains(messagePart);
+    }
+
+    static ByteBuffer batch(String... values) {
+        RecordBatchBuilder builder = RecordBatchBuilder.spec().newBuilder();
+        for (String value : values) {
+            builder.append(System.currentTimeMillis(), null, value.getBytes(StandardCharsets.UTF_8), new Header[0]);
+        }
+        return builder.build();
+    }
+
+    private PartitionProduceResponse send(String topic, int partition, ByteString records) {
+        return produce().produce(ProduceRequest.newBuilder().setAcks(-1).setTimeoutMs(10_000).addTopics(TopicProduceData.newBuilder()
+                .setTopic(topic).addPartitions(PartitionProduceData.newBuilder().setPartition(partition)
+                        .setRecords(records))).build()).getTopics(0).getPartitions(0);
+    }
+
+    private PartitionProduceResponse send(String topic, ByteBuffer records) {
+        return send(topic, 0, UnsafeByteOperations.unsafeWrap(records));
+    }
+
+    private long highWatermark(String topic) {
+        return fetchPartition(FetchRequest.newBuilder().setMaxBytes(1 << 20), topic, 0).getHighWatermark();
+    }
+
+    private FetchPartitionResponse fetchPartition(FetchRequest.Builder request, String topic, long offset) {
+        return fetch().fetch(request.setReplicaId(-1).addTopics(FetchTopic.newBuilder().setTopic(topic)
+                .addPartitions(FetchPartition.newBuilder().setPartition(0).setFetchOffset(offset)
+                        .setPartitionMaxBytes(1 << 20))).build()).getTopics(0).getPartitions(0);
+    }
+
+    // ---------------------------------------------------------------- defect 1
+
+    @Test
+    void theLargestTimeoutsAreLongWaitsAndTheAnswerSaysWhatHappened() {
+        for (int timeoutMs : new int[] {Integer.MAX_VALUE, 2_000_000_000, 0, -1, Integer.MIN_VALUE}) {
+            String name = "timeout" + (++topicCounter);
+            assertThat(admin().createTopics(CreateTopicsRequest.newBuilder().setTimeoutMs(timeoutMs).addTopics(
+                    CreatableTopic.newBuilder().setName(name).setNumPartitions(1).setReplicationFactor(1)).build())
+                    .getTopics(0).getError()).as("create, timeout_ms %d", timeoutMs).isEqualTo(ErrorCode.NONE);
+            assertThat(admin().createPartitions(CreatePartitionsRequest.newBuilder().setTimeoutMs(timeoutMs).addTopics(
+                    CreatePartitionsTopic.newBuilder().setName(name).setCount(2)).build()).getResults(0).getError())
+                    .as("grow, timeout_ms %d", timeoutMs).isEqualTo(ErrorCode.NONE);
+            assertThat(admin().electLeaders(ElectLeadersRequest.newBuilder().setTimeoutMs(timeoutMs).addPartitions(
+                    TopicPartition.newBuilder().setTopic(name).setPartition(0)).build()).getResults(0).getError())
+                    .as("elect, timeout_ms %d", timeoutMs).isEqualTo(ErrorCode.ELECTION_NOT_NEEDED);
+            assertThat(admin().deleteTopics(DeleteTopicsRequest.newBuilder().setTimeoutMs(timeoutMs).addNames(name).build())
+                    .getTopics(0).getError()).as("delete, timeout_ms %d", timeoutMs).isEqualTo(ErrorCode.NONE);
+            assertThat(exists(name)).isFalse();
+        }
+    }
+
+    @Test
+    void aTimedOutCreateTopicsSaysWhetherItTookEffect() {
+        // 1 ms is too short for the controller to commit; whatever the answer, it must not be a bare failure
+        // for a topic that then exists.
+        for (int i = 0; i < 20; i++) {
+            String name = "short" + (++topicCounter);
+            try {
+                ErrorCode error = admin().createTopics(CreateTopicsRequest.newBuilder().setTimeoutMs(1).addTopics(
+                        CreatableTopic.newBuilder().setName(name).setNumPartitions(1).setReplicationFactor(1)).build())
+                        .getTopics(0).getError();
+                assertThat(error).isEqualTo(ErrorCode.NONE);
+                assertThat(exists(name)).isTrue();
+            } catch (StatusRuntimeException e) {
+                assertThat(GrpcErrors.errorCode(e)).as(e.toString()).isEqualTo(ErrorCode.REQUEST_TIMED_OUT);
+                String outcome = GrpcErrors.outcome(e).orElseThrow(() -> new AssertionError("no outcome in " + e));
+                if (outcome.equals(GrpcErrors.OUTCOME_NOT_APPLIED)) {
+                    assertThat(exists(name)).as(e.toString()).isFalse();
+                } else {
+                    assertThat(outcome).isIn(GrpcErrors.OUTCOME_UNKNOWN, GrpcErrors.OUTCOME_COMMITTED);
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- defect 2
+
+    @Test
+    void unknownEnumValuesAreInvalidRequestNamingFieldAndValue() {
+        for (int type : new int[] {1, 3, 99, -1}) {
+            assertInvalidRequest(refused(() -> admin().describeConfigs(DescribeConfigsRequest.newBuilder()
+                    .addResources(ConfigResource.newBuilder().setTypeValue(type).setName("x")).build())),
+                    "resources[0].type has value " + type);
+        }
+        assertInvalidRequest(refused(() -> admin().alterConfigs(AlterConfigsRequest.newBuilder()
+                .addResources(AlterConfigsResource.newBuilder().setTypeValue(99).setName("x")).build())),
+                "resources[0].type has value 99");
+        assertInvalidRequest(refused(() -> admin().alterConfigs(AlterConfigsRequest.newBuilder()
+                .addResources(AlterConfigsResource.newBuilder().setType(ResourceType.TOPIC).setName("x")
+                        .addConfigs(AlterableConfig.newBuilder().setName("retention.ms").setOpValue(9))).build())),
+                "resources[0].configs[0].op has value 9");
+        assertInvalidRequest(refused(() -> admin().electLeaders(ElectLeadersRequest.newBuilder().setElectionTypeValue(5).build())),
+                "election_type has value 5");
+        assertInvalidRequest(refused(() -> fetch().fetch(FetchRequest.newBuilder().setReplicaId(-1).setIsolationLevelValue(3).build())),
+                "isolation_level has value 3");
+        assertInvalidRequest(refused(() -> fetch().listOffsets(ListOffsetsRequest.newBuilder().setIsolationLevelValue(-1).build())),
+                "isolation_level has value -1");
+        // The controller's own listener guards its requests the same way.
+        ControllerServiceGrpc.ControllerServiceBlockingStub controller = ControllerServiceGrpc.newBlockingStub(controllerChannel)
+                .withDeadlineAfter(30, TimeUnit.SECONDS);
+        assertInvalidRequest(refused(() -> controller.alterConfigs(AlterConfigsRequest.newBuilder()
+                .addResources(AlterConfigsResource.newBuilder().setTypeValue(99).setName("x")).build())),
+                "resources[0].type has value 99");
+    }
+
+    // ---------------------------------------------------------------- defect 9
+
+    @Test
+    void errorTextsNameCharactersOutsideTheBmpByCodePoint() {
+        for (String name : new String[] {FIRE, "a" + FIRE + "b", FIRE.repeat(300), "tab\there"}) {
+            String message = admin().createTopics(CreateTopicsRequest.newBuilder().addTopics(CreatableTopic.newBuilder()
+                    .setName(name).setNumPartitions(1).setReplicationFactor(1)).build()).getTopics(0).getErrorMessage();
+            assertThat(message).isNotEmpty();
+            assertThat(message.chars().allMatch(c -> c >= 0x20 && c < 0x7f)).as(message).isTrue();
+            assertThat(message).containsAnyOf("U+1F525", "U+0009");
+            String described = metadata().getMetadata(MetadataRequest.newBuilder().addTopics(name)
+                    .setAllowAutoTopicCreation(true).build()).getTopics(0).getErrorMessage();
+            assertThat(described.chars().allMatch(c -> c >= 0x20 && c < 0x7f)).as(described).isTrue();
+        }
+    }
+}

@@ -187,12 +187,9 @@ public final class Partition {
                 newHighWatermark = Math.min(newHighWatermark, log.highWatermark());
             }
         }
-        long old = log.highWatermark();
-        if (newHighWatermark > old) {
-            log.updateHighWatermark(newHighWatermark);
-            return true;
-        }
-        return false;
+        // Appends run concurrently under the read lock: the log compares and sets, so a thread that computed
+        // its candidate before another thread's append can never move the high watermark back.
+        return log.maybeIncrementHighWatermark(newHighWatermark);
     }
 
     public long highWatermark() {

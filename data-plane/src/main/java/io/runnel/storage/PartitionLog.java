@@ -271,6 +271,25 @@ public final class PartitionLog implements Closeable {
         return highWatermark;
     }
 
+    /**
+     * Moves the high watermark up to {@code candidate} (clamped to the log end offset) if that is higher
+     * than it is now; true when it moved. Compare and set under the log's lock, so appends that compute
+     * their candidate concurrently can never move it backwards (a leader's high watermark only grows).
+     */
+    public boolean maybeIncrementHighWatermark(long candidate) {
+        lock.lock();
+        try {
+            long next = Math.min(candidate, logEndOffset());
+            if (next <= highWatermark) {
+                return false;
+            }
+            highWatermark = next;
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Sets the high watermark, clamped to [logStartOffset, logEndOffset]. */
     public void updateHighWatermark(long hw) {
         lock.lock();

@@ -244,6 +244,29 @@ class WireHardeningTest {
                 "resources[0].type has value 99");
     }
 
+    // ---------------------------------------------------------------- defect 3
+
+    @Test
+    void fiveHundredConcurrentAcksAllProducesAllSucceed() throws Exception {
+        String topic = newTopic(1);
+        ProduceServiceGrpc.ProduceServiceFutureStub async = ProduceServiceGrpc.newFutureStub(channel)
+                .withDeadlineAfter(60, TimeUnit.SECONDS);
+        java.util.List<com.google.common.util.concurrent.ListenableFuture<io.runnel.proto.ProduceResponse>> answers =
+                new java.util.ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            String[] values = new String[10];
+            java.util.Arrays.fill(values, "v" + i);
+            answers.add(async.produce(ProduceRequest.newBuilder().setAcks(-1).setTimeoutMs(10_000)
+                    .addTopics(TopicProduceData.newBuilder().setTopic(topic).addPartitions(PartitionProduceData.newBuilder()
+                            .setPartition(0).setRecords(UnsafeByteOperations.unsafeWrap(batch(values))))).build()));
+        }
+        for (var answer : answers) {
+            PartitionProduceResponse partition = answer.get(60, TimeUnit.SECONDS).getTopics(0).getPartitions(0);
+            assertThat(partition.getError()).as(partition.getErrorMessage()).isEqualTo(ErrorCode.NONE);
+        }
+        assertThat(highWatermark(topic)).isEqualTo(5_000);
+    }
+
     // ---------------------------------------------------------------- defect 9
 
     @Test

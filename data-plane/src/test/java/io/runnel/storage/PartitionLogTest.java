@@ -239,6 +239,18 @@ class PartitionLogTest {
     }
 
     @Test
+    void maybeIncrementHighWatermarkOnlyMovesForwardAndStaysBelowTheLogEnd() {
+        open(LogConfig.defaults());
+        log.appendAsLeader(batch(20, 10, now()), 0);
+        assertThat(log.maybeIncrementHighWatermark(15)).isTrue();
+        assertThat(log.maybeIncrementHighWatermark(10)).as("a stale candidate").isFalse();
+        assertThat(log.highWatermark()).isEqualTo(15);
+        assertThat(log.maybeIncrementHighWatermark(15)).isFalse();
+        assertThat(log.maybeIncrementHighWatermark(99)).isTrue();
+        assertThat(log.highWatermark()).isEqualTo(20);
+    }
+
+    @Test
     void truncateToRemovesWholeBatchesAndLaterSegments() {
         open(LogConfig.defaults().with(TopicConfig.SEGMENT_BYTES, 1000));
         for (int i = 0; i < 10; i++) {

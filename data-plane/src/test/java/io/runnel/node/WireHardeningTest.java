@@ -267,6 +267,67 @@ class WireHardeningTest {
         assertThat(highWatermark(topic)).isEqualTo(5_000);
     }
 
+    // ---------------------------------------------------------------- defects 4, 5, 6
+
+    /** {@code batch} with {@code junk} appended to its (compressed) records, batchLength and CRC fixed. */
+    static ByteBuffer withTrailingJunk(ByteBuffer batch, byte[] junk) {
+        ByteBuffer grown = ByteBuffer.allocate(batch.remaining() + junk.length);
+        grown.put(batch.duplicate()).put(junk).flip();
+        grown.putInt(io.runnel.common.record.RecordBatch.LENGTH_OFFSET,
+                grown.getInt(io.runnel.common.record.RecordBatch.LENGTH_OFFSET) + junk.length);
+        fixCrc(grown);
+        return grown;
+    }
+
+    static void fixCrc(ByteBuffer batch) {
+        io.runnel.common.record.RecordBatch view = io.runnel.common.record.RecordBatch.readFrom(batch.duplicate());
+        batch.putInt(batch.position() + io.runnel.common.record.RecordBatch.CRC_OFFSET, (int) view.computeChecksum());
+    }
+
+    @Test
+    void anEmptyRecordsFieldIsRefusedAndAppendsNothing() {
+        String topic = newTopic(1);
+        send(topic, batch("a"));
+        PartitionProduceResponse empty = send(topic, 0, ByteString.EMPTY);
+        assertThat(empty.getError()).isEqualTo(ErrorCode.INVALID_RECORD);
+        assertThat(empty.getBaseOffset()).isEqualTo(-1);
+        assertThat(highWatermark(topic)).isEqualTo(1);
+    }
+
+    @Test
+    void everyCodecRefusesJunkAfterItsCompressedRecords() {
+        String topic = newTopic(1);
+        for (io.runnel.common.record.CompressionType type : io.runnel.common.record.CompressionType.values()) {
+            if (type == io.runnel.common.record.CompressionType.NONE) {
+                continue;
+            }
+            RecordBatchBuilder builder = RecordBatchBuilder.spec().compression(type).newBuilder();
+            builder.append(System.currentTimeMillis(), null, "value".getBytes(StandardCharsets.UTF_8), new Header[0]);
+            ByteBuffer good = builder.build();
+            PartitionProduceResponse refused = send(topic, withTrailingJunk(good, "junk!".getBytes(StandardCharsets.UTF_8)));
+            assertThat(refused.getError()).as("%s: %s", type, refused.getErrorMessage()).isEqualTo(ErrorCode.CORRUPT_MESSAGE);
+        }
+        assertThat(highWatermark(topic)).isZero();
+    }
+
+    @Test
+    void batchHeaderFieldsKafkaValidatesAreValidated() {
+        String topic = newTopic(1);
+        ByteBuffer transactionalWithoutProducer = batch("x");
+        transactionalWithoutProducer.putShort(io.runnel.common.record.RecordBatch.ATTRIBUTES_OFFSET, (short) 0x10);
+        fixCrc(transactionalWithoutProducer);
+        assertThat(send(topic, transactionalWithoutProducer).getError()).isEqualTo(ErrorCode.INVALID_RECORD);
+        ByteBuffer unusedBits = batch("x");
+        unusedBits.putShort(io.runnel.common.record.RecordBatch.ATTRIBUTES_OFFSET, (short) 0x0200);
+        fixCrc(unusedBits);
+        assertThat(send(topic, unusedBits).getError()).isEqualTo(ErrorCode.INVALID_RECORD);
+        ByteBuffer epochWithoutProducer = batch("x");
+        epochWithoutProducer.putShort(io.runnel.common.record.RecordBatch.PRODUCER_EPOCH_OFFSET, (short) 12);
+        fixCrc(epochWithoutProducer);
+        assertThat(send(topic, epochWithoutProducer).getError()).isEqualTo(ErrorCode.INVALID_RECORD);
+        assertThat(highWatermark(topic)).isZero();
+    }
+
     // ---------------------------------------------------------------- defect 9
 
     @Test

@@ -76,7 +76,7 @@ public final class FetchServiceImpl extends FetchServiceGrpc.FetchServiceImplBas
                             Requests.epoch(partition.hasCurrentLeaderEpoch(), partition.getCurrentLeaderEpoch())));
                 }
             }
-            FetchParams params = new FetchParams(request.getMaxWaitMs(), request.getMinBytes(), request.getMaxBytes());
+            FetchParams params = new FetchParams(request.getMaxWaitMs(), request.getMinBytes(), responseMaxBytes(request));
             replicaManager.fetch(params, inputs, results -> {
                 try {
                     Map<TopicPartition, FetchResult> all = new LinkedHashMap<>(early);
@@ -90,6 +90,18 @@ public final class FetchServiceImpl extends FetchServiceGrpc.FetchServiceImplBas
         } catch (RuntimeException e) {
             Requests.fail(observer, e);
         }
+    }
+
+    /**
+     * The request's {@code max_bytes}: negative is INVALID_REQUEST; 0 (proto3's default, a client that did
+     * not set it) is 1, i.e. one batch, since a fetch always returns at least the first batch it finds.
+     */
+    static int responseMaxBytes(FetchRequest request) {
+        int maxBytes = request.getMaxBytes();
+        if (maxBytes < 0) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "max_bytes must not be negative, not " + maxBytes);
+        }
+        return Math.max(1, maxBytes);
     }
 
     private FetchResponse toResponse(Map<TopicPartition, FetchResult> results) {

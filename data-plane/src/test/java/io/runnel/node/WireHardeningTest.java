@@ -328,6 +328,33 @@ class WireHardeningTest {
         assertThat(highWatermark(topic)).isZero();
     }
 
+    // ---------------------------------------------------------------- defect 7 (max_bytes)
+
+    private static int batches(FetchPartitionResponse response) {
+        int count = 0;
+        for (io.runnel.common.record.RecordBatch ignored
+                : io.runnel.common.record.Records.wrap(response.getRecords().asReadOnlyByteBuffer()).batches()) {
+            count++;
+        }
+        return count;
+    }
+
+    @Test
+    void maxBytesZeroBehavesLikeOneAndNegativeIsInvalidRequest() {
+        String topic = newTopic(1);
+        for (int i = 0; i < 3; i++) {
+            assertThat(send(topic, batch("a" + i, "b" + i)).getError()).isEqualTo(ErrorCode.NONE);
+        }
+        assertThat(batches(fetchPartition(FetchRequest.newBuilder().setMaxBytes(1 << 20), topic, 0))).isEqualTo(3);
+        assertThat(batches(fetchPartition(FetchRequest.newBuilder().setMaxBytes(1), topic, 0))).isEqualTo(1);
+        assertThat(batches(fetchPartition(FetchRequest.newBuilder().setMaxBytes(0), topic, 0))).isEqualTo(1);
+        assertThat(batches(fetchPartition(FetchRequest.newBuilder(), topic, 0))).as("max_bytes left unset").isEqualTo(1);
+        for (int negative : new int[] {-1, Integer.MIN_VALUE}) {
+            assertInvalidRequest(refused(() -> fetchPartition(FetchRequest.newBuilder().setMaxBytes(negative), topic, 0)),
+                    "max_bytes must not be negative, not " + negative);
+        }
+    }
+
     // ---------------------------------------------------------------- defect 9
 
     @Test

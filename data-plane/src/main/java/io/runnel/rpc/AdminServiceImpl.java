@@ -1,9 +1,11 @@
 package io.runnel.rpc;
 
 import io.grpc.stub.StreamObserver;
+import io.runnel.common.TopicNames;
 import io.runnel.common.config.ConfigDef;
 import io.runnel.common.config.TopicConfig;
 import io.runnel.common.errors.ApiException;
+import io.runnel.common.errors.ErrorText;
 import io.runnel.metadata.image.BrokerRegistration;
 import io.runnel.metadata.image.MetadataImage;
 import io.runnel.proto.AdminServiceGrpc;
@@ -196,6 +198,10 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
                     DeleteRecordsPartitionResult.Builder result = DeleteRecordsPartitionResult.newBuilder()
                             .setPartition(partition.getPartition()).setLowWatermark(-1);
                     try {
+                        if (TopicNames.isInternal(topic.getName())) {
+                            throw new ApiException(ErrorCode.INVALID_TOPIC_EXCEPTION, "cannot delete records of internal topic "
+                                    + ErrorText.quote(topic.getName()));
+                        }
                         long low = replicaManager.deleteRecords(Requests.topicPartition(topic.getName(), partition.getPartition()),
                                 partition.getOffset());
                         result.setError(ErrorCode.NONE).setLowWatermark(low);

@@ -1,7 +1,9 @@
 package io.runnel.rpc;
 
 import io.grpc.stub.StreamObserver;
+import io.runnel.common.TopicNames;
 import io.runnel.common.TopicPartition;
+import io.runnel.common.errors.ErrorText;
 import io.runnel.proto.ErrorCode;
 import io.runnel.proto.PartitionProduceData;
 import io.runnel.proto.PartitionProduceResponse;
@@ -79,6 +81,10 @@ public final class ProduceServiceImpl extends ProduceServiceGrpc.ProduceServiceI
         TopicPartition tp = new TopicPartition(topic, data.getPartition());
         if (acks != -1 && acks != 0 && acks != 1) {
             early.put(tp, ProduceResult.error(ErrorCode.INVALID_REQUIRED_ACKS, "acks must be -1 (all), 0 or 1, not " + acks, -1, -1));
+        } else if (TopicNames.isInternal(topic)) {
+            // As in Kafka: internal topics hold the coordinators' records, appended by the broker itself.
+            early.put(tp, ProduceResult.error(ErrorCode.INVALID_TOPIC_EXCEPTION, "cannot append to internal topic "
+                    + ErrorText.quote(topic), -1, -1));
         } else if (inputs.containsKey(tp) || early.containsKey(tp)) {
             inputs.remove(tp);
             early.put(tp, ProduceResult.error(ErrorCode.INVALID_REQUEST, "partition " + tp + " appears twice in one request", -1, -1));

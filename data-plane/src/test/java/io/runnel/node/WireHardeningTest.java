@@ -355,6 +355,43 @@ class WireHardeningTest {
         }
     }
 
+    // ---------------------------------------------------------------- defect 8
+
+    @Test
+    void clientsCannotCreateOrDeleteInternalTopicsButABrokerCanCreateThem() {
+        var autoCreated = metadata().getMetadata(MetadataRequest.newBuilder().addTopics("__cluster_metadata")
+                .setAllowAutoTopicCreation(true).build()).getTopics(0);
+        assertThat(autoCreated.getError()).isEqualTo(ErrorCode.INVALID_REQUEST);
+        assertThat(exists("__cluster_metadata")).isFalse();
+        var created = admin().createTopics(CreateTopicsRequest.newBuilder().addTopics(CreatableTopic.newBuilder()
+                .setName("__consumer_offsets").setNumPartitions(1).setReplicationFactor(1)).build()).getTopics(0);
+        assertThat(created.getError()).isEqualTo(ErrorCode.INVALID_REQUEST);
+        assertThat(exists("__consumer_offsets")).isFalse();
+
+        // The internal path: a registered broker at its current epoch.
+        long brokerEpoch = admin().describeCluster(io.runnel.proto.DescribeClusterRequest.newBuilder().setIncludeQuorum(true)
+                .build()).getBrokerStatesList().stream().filter(b -> b.getId() == 1).findFirst().orElseThrow().getBrokerEpoch();
+        var internal = ControllerServiceGrpc.newBlockingStub(controllerChannel).withDeadlineAfter(30, TimeUnit.SECONDS)
+                .createInternalTopics(io.runnel.proto.CreateInternalTopicsRequest.newBuilder().setBrokerId(1)
+                        .setBrokerEpoch(brokerEpoch).setRequest(CreateTopicsRequest.newBuilder().addTopics(CreatableTopic
+                                .newBuilder().setName("__consumer_offsets").setNumPartitions(2).setReplicationFactor(1)))
+                        .build());
+        assertThat(internal.getResponse().getTopics(0).getError()).isEqualTo(ErrorCode.NONE);
+        cluster.node(1).awaitMetadata(internal.getMetadataOffset()).join();
+        var described = metadata().getMetadata(MetadataRequest.newBuilder().addTopics("__consumer_offsets").build()).getTopics(0);
+        assertThat(described.getError()).isEqualTo(ErrorCode.NONE);
+        assertThat(described.getIsInternal()).isTrue();
+
+        assertThat(admin().deleteTopics(DeleteTopicsRequest.newBuilder().addNames("__consumer_offsets").build())
+                .getTopics(0).getError()).isEqualTo(ErrorCode.INVALID_REQUEST);
+        assertThat(send("__consumer_offsets", batch("x")).getError()).isEqualTo(ErrorCode.INVALID_TOPIC_EXCEPTION);
+        var deleteRecords = admin().deleteRecords(io.runnel.proto.DeleteRecordsRequest.newBuilder().addTopics(
+                io.runnel.proto.DeleteRecordsTopic.newBuilder().setName("__consumer_offsets").addPartitions(
+                        io.runnel.proto.DeleteRecordsPartition.newBuilder().setPartition(0).setOffset(-1))).build());
+        assertThat(deleteRecords.getTopics(0).getPartitions(0).getError()).isEqualTo(ErrorCode.INVALID_TOPIC_EXCEPTION);
+        assertThat(exists("__consumer_offsets")).isTrue();
+    }
+
     // ---------------------------------------------------------------- defect 9
 
     @Test

@@ -22,6 +22,7 @@ import io.runnel.proto.ControllerCreateTopicsResponse;
 import io.runnel.proto.ControllerDeleteTopicsResponse;
 import io.runnel.proto.ControllerElectLeadersResponse;
 import io.runnel.proto.ControllerServiceGrpc;
+import io.runnel.proto.CreateInternalTopicsRequest;
 import io.runnel.proto.CreatePartitionsRequest;
 import io.runnel.proto.CreateTopicsRequest;
 import io.runnel.proto.DeleteTopicsRequest;
@@ -134,6 +135,11 @@ public final class ControllerChannel implements AutoCloseable {
 
     public ControllerCreateTopicsResponse createTopics(CreateTopicsRequest request, Duration timeout) {
         return call("CreateTopics", timeout, (stub) -> stub.createTopics(request));
+    }
+
+    /** Internal topics (names starting with "__") for a broker's own use; see ControllerService.CreateInternalTopics. */
+    public ControllerCreateTopicsResponse createInternalTopics(CreateInternalTopicsRequest request, Duration timeout) {
+        return call("CreateInternalTopics", timeout, (stub) -> stub.createInternalTopics(request));
     }
 
     public ControllerDeleteTopicsResponse deleteTopics(DeleteTopicsRequest request, Duration timeout) {

@@ -149,7 +149,7 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
         if (resource.getType() == ResourceType.TOPIC) {
             if (image.topics().getTopic(resource.getName()) == null) {
                 return result.setError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
-                        .setErrorMessage("topic '" + resource.getName() + "' does not exist").build();
+                        .setErrorMessage("topic " + ErrorText.quote(resource.getName()) + " does not exist").build();
             }
             topicConfigs.resolve(image, resource.getName()).forEach((key, resolved) -> {
                 if (resource.getKeysCount() == 0 || resource.getKeysList().contains(key)) {
@@ -161,7 +161,7 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
         }
         if (resource.getType() == ResourceType.BROKER) {
             if (!resource.getName().equals(String.valueOf(replicaManager.brokerId()))) {
-                return result.setError(ErrorCode.INVALID_REQUEST).setErrorMessage("broker " + resource.getName()
+                return result.setError(ErrorCode.INVALID_REQUEST).setErrorMessage("broker " + ErrorText.quote(resource.getName())
                         + " is not this broker (" + replicaManager.brokerId() + "); ask that broker").build();
             }
             new java.util.TreeMap<>(brokerConfigs).forEach((key, value) -> {

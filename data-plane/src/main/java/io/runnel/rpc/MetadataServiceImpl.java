@@ -3,6 +3,7 @@ package io.runnel.rpc;
 import io.grpc.stub.StreamObserver;
 import io.runnel.common.TopicNames;
 import io.runnel.common.errors.ApiException;
+import io.runnel.common.errors.ErrorText;
 import io.runnel.metadata.image.BrokerRegistration;
 import io.runnel.metadata.image.Endpoint;
 import io.runnel.metadata.image.MetadataImage;
@@ -130,7 +131,7 @@ public final class MetadataServiceImpl extends MetadataServiceGrpc.MetadataServi
         }
         TopicImage found = image.topics().getTopic(name);
         if (found == null) {
-            return topic.setError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION).setErrorMessage("topic '" + name + "' does not exist").build();
+            return topic.setError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION).setErrorMessage("topic " + ErrorText.quote(name) + " does not exist").build();
         }
         topic.setError(ErrorCode.NONE).setTopicId(found.id().toString()).setIsInternal(TopicNames.isInternal(name));
         new java.util.TreeMap<>(found.partitions()).forEach((id, registration) -> topic.addPartitions(partition(image, id, registration)));

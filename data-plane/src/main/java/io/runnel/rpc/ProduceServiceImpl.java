@@ -73,8 +73,8 @@ public final class ProduceServiceImpl extends ProduceServiceGrpc.ProduceServiceI
         if (data.getPartition() < 0) {
             invalid.add(TopicProduceResponse.newBuilder().setTopic(topic).addPartitions(PartitionProduceResponse.newBuilder()
                     .setPartition(data.getPartition()).setError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
-                    .setErrorMessage("partition " + data.getPartition() + " of '" + topic
-                            + "' does not exist: partitions are numbered from 0")
+                    .setErrorMessage("partition " + data.getPartition() + " of " + ErrorText.quote(topic)
+                            + " does not exist: partitions are numbered from 0")
                     .setBaseOffset(-1).setLogAppendTimeMs(-1).setLogStartOffset(-1)).build());
             return;
         }

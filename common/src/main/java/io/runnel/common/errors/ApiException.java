@@ -14,6 +14,9 @@ public class ApiException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 
+    /** Characters of a message at most; the rest is cut, with a note saying how long it was. */
+    public static final int MESSAGE_CHARS_MAX = 2_000;
+
     private final ErrorCode code;
     private final transient Map<String, String> metadata;
 
@@ -25,8 +28,13 @@ public class ApiException extends RuntimeException {
         this(code, message, cause, Map.of());
     }
 
+    /**
+     * The message is kept printable and bounded ({@link ErrorText#printable}, at most
+     * {@value #MESSAGE_CHARS_MAX} characters): it often quotes what a client sent, and it travels in
+     * responses, trailers and logs.
+     */
     public ApiException(ErrorCode code, String message, Throwable cause, Map<String, String> metadata) {
-        super(message, cause);
+        super(ErrorText.printable(message, MESSAGE_CHARS_MAX), cause);
         this.code = Objects.requireNonNull(code, "code");
         this.metadata = Map.copyOf(metadata);
     }

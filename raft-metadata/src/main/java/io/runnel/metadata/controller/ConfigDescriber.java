@@ -42,7 +42,7 @@ final class ConfigDescriber {
             if (resource.getType() == ResourceType.TOPIC) {
                 if (image.topics().getTopic(resource.getName()) == null) {
                     result.setError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
-                            .setErrorMessage("topic '" + resource.getName() + "' does not exist");
+                            .setErrorMessage("topic " + io.runnel.common.errors.ErrorText.quote(resource.getName()) + " does not exist");
                 } else {
                     result.addAllEntries(topicEntries(image, resource, clusterDefaults, request.getIncludeDocumentation()));
                 }
@@ -50,7 +50,7 @@ final class ConfigDescriber {
                 result.addAllEntries(brokerEntries(image, resource, clusterDefaults, request.getIncludeDocumentation()));
             } else {
                 result.setError(ErrorCode.INVALID_REQUEST).setErrorMessage("cannot describe " + resource.getType()
-                        + " '" + resource.getName() + "'");
+                        + " " + io.runnel.common.errors.ErrorText.quote(resource.getName()));
             }
             response.addResults(result);
         }

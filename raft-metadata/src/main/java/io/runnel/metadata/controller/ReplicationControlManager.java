@@ -5,6 +5,7 @@ import static io.runnel.metadata.image.PartitionRegistration.NO_LEADER;
 import io.runnel.common.TopicNames;
 import io.runnel.common.config.TopicConfig;
 import io.runnel.common.errors.ApiException;
+import io.runnel.common.errors.ErrorText;
 import io.runnel.metadata.image.BrokerRegistration;
 import io.runnel.metadata.image.ClusterImage;
 import io.runnel.metadata.image.MetadataImage;
@@ -298,10 +299,10 @@ final class ReplicationControlManager {
             TopicImage topic = image.topics().getTopic(name);
             if (occurrences.get(name) > 1) {
                 result.setError(ErrorCode.INVALID_REQUEST)
-                        .setErrorMessage("topic '" + name + "' appears more than once in the request");
+                        .setErrorMessage("topic " + ErrorText.quote(name) + " appears more than once in the request");
             } else if (topic == null) {
                 result.setError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
-                        .setErrorMessage("topic '" + name + "' does not exist");
+                        .setErrorMessage("topic " + ErrorText.quote(name) + " does not exist");
             } else if (TopicNames.isInternal(name)) {
                 result.setError(ErrorCode.INVALID_REQUEST)
                         .setErrorMessage("topic '" + name + "' is an internal topic; internal topics cannot be deleted");

@@ -4,6 +4,7 @@ import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.stub.StreamObserver;
 import io.runnel.common.TopicPartition;
 import io.runnel.common.errors.ApiException;
+import io.runnel.common.errors.ErrorText;
 import io.runnel.proto.EpochEndOffsetResult;
 import io.runnel.proto.ErrorCode;
 import io.runnel.proto.FetchPartition;
@@ -110,7 +111,7 @@ public final class FetchServiceImpl extends FetchServiceGrpc.FetchServiceImplBas
             FetchPartitionResponse.Builder partition = FetchPartitionResponse.newBuilder()
                     .setPartition(tp.partition())
                     .setError(result.error())
-                    .setErrorMessage(result.errorMessage())
+                    .setErrorMessage(ErrorText.printable(result.errorMessage(), ApiException.MESSAGE_CHARS_MAX))
                     .setHighWatermark(result.highWatermark())
                     .setLastStableOffset(result.highWatermark())
                     .setLogStartOffset(result.logStartOffset())

@@ -3,6 +3,7 @@ package io.runnel.rpc;
 import io.grpc.stub.StreamObserver;
 import io.runnel.common.TopicNames;
 import io.runnel.common.TopicPartition;
+import io.runnel.common.errors.ApiException;
 import io.runnel.common.errors.ErrorText;
 import io.runnel.proto.ErrorCode;
 import io.runnel.proto.PartitionProduceData;
@@ -87,7 +88,8 @@ public final class ProduceServiceImpl extends ProduceServiceGrpc.ProduceServiceI
                     + ErrorText.quote(topic), -1, -1));
         } else if (inputs.containsKey(tp) || early.containsKey(tp)) {
             inputs.remove(tp);
-            early.put(tp, ProduceResult.error(ErrorCode.INVALID_REQUEST, "partition " + tp + " appears twice in one request", -1, -1));
+            early.put(tp, ProduceResult.error(ErrorCode.INVALID_REQUEST, "partition " + tp.partition() + " of "
+                    + ErrorText.quote(tp.topic()) + " appears twice in one request", -1, -1));
         } else {
             // Read-only: the log copies it once before writing offsets into the batch headers.
             inputs.put(tp, new ProduceInput(data.getRecords().asReadOnlyByteBuffer(),
@@ -101,7 +103,7 @@ public final class ProduceServiceImpl extends ProduceServiceGrpc.ProduceServiceI
             PartitionProduceResponse.Builder partition = PartitionProduceResponse.newBuilder()
                     .setPartition(tp.partition())
                     .setError(result.error())
-                    .setErrorMessage(result.errorMessage())
+                    .setErrorMessage(ErrorText.printable(result.errorMessage(), ApiException.MESSAGE_CHARS_MAX))
                     .setBaseOffset(result.baseOffset())
                     .setLogAppendTimeMs(result.logAppendTimeMs())
                     .setLogStartOffset(result.logStartOffset());

@@ -242,7 +242,12 @@ final class Oracle {
                             + " answered base offset " + partition.getBaseOffset() + ", the log ended at " + end);
                 }
                 ByteString records = sent.getOrDefault(topic.getTopic(), Map.of()).get(partition.getPartition());
-                expected.put(topic.getTopic(), was.withAppended(partition.getPartition(), recordCount(records)));
+                long count = recordCount(records);
+                if (count == 0) {
+                    violations.accept(label + ": produce to " + topic.getTopic() + "-" + partition.getPartition()
+                            + " answered NONE for an entry without records");
+                }
+                expected.put(topic.getTopic(), was.withAppended(partition.getPartition(), count));
             }
         }
     }

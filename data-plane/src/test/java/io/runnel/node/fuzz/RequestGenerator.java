@@ -138,8 +138,10 @@ final class RequestGenerator {
             case "partition", "partition_id" -> pick(0, 0, 0, 1, 1, 2, 3, -1, Integer.MIN_VALUE, Integer.MAX_VALUE);
             case "num_partitions", "count" -> pick(-1, -1, 0, 1, 1, 2, 3, 10_001, Integer.MIN_VALUE, Integer.MAX_VALUE);
             case "replication_factor" -> pick(-1, -1, 1, 1, 0, 2, 3, Integer.MIN_VALUE, Integer.MAX_VALUE);
-            case "broker_ids", "broker_id", "replica_id", "leader_id", "subscriber_id" -> pick(-1, -1, 1, 1, 0, 2, 7,
+            case "broker_ids", "broker_id", "leader_id", "subscriber_id" -> pick(-1, -1, 1, 1, 0, 2, 7,
                     Integer.MIN_VALUE, Integer.MAX_VALUE);
+            // Mostly a consumer's -1, so that fetches get past the replica check to the partitions.
+            case "replica_id" -> pick(-1, -1, -1, -1, -1, -1, 0, 1, Integer.MIN_VALUE, Integer.MAX_VALUE);
             case "timeout_ms" -> pick(0, 0, 5_000, 30_000, 1, -1, 2_000_000_000, Integer.MIN_VALUE, Integer.MAX_VALUE);
             case "max_wait_ms" -> pick(0, 0, 0, 0, 0, 1, 5, 20, -1, Integer.MIN_VALUE, Integer.MAX_VALUE);
             case "min_bytes" -> pick(0, 0, 0, 1, 100, 1 << 20, -1, Integer.MIN_VALUE, Integer.MAX_VALUE);

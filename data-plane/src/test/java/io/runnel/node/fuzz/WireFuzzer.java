@@ -591,6 +591,7 @@ final class WireFuzzer {
             } catch (StatusRuntimeException e) {
                 failure = e;
                 count(answers, e.getStatus().getCode().name());
+                count(answers, e.getStatus().getCode().name() + " " + target.method() + " " + GrpcErrors.errorCode(e));
             }
             if (failure != null) {
                 Oracle.checkFailure(label, failure, expectInvalid, WireFuzzer.this::violation);
@@ -609,6 +610,9 @@ final class WireFuzzer {
             if (target.onController() && response != null) {
                 awaitBroker(response, label);
             }
+            node.brokerImage().orElseThrow().topics().topicsByName().keySet().stream()
+                    .filter(io.runnel.common.TopicNames::isInternal).findFirst()
+                    .ifPresent(internal -> violation(label + ": internal topic " + internal + " exists; no client may create it"));
             Map<String, TopicState> after = TopicState.of(node, pool);
             Map<String, TopicState> expected = Oracle.expectedAfter(label, target.method(), seen, response, before, after,
                     WireFuzzer.this::violation);

@@ -272,19 +272,15 @@ final class WireFuzzer {
         }
     }
 
-    /** Every batch of a partition from its log start, read through Fetch; CRCs and records are checked on the way. */
-    private ByteBuffer readAll(String topic, int partition, String label) {
+    /** Every batch of a partition from {@code logStartOffset}, read through Fetch; CRCs and records are checked on the way. */
+    private ByteBuffer readAll(String topic, int partition, long logStartOffset, String label) {
         java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
-        long offset = 0;
+        long offset = logStartOffset;
         for (int round = 0; round < 10_000; round++) {
             FetchPartitionResponse response = fetch().fetch(FetchRequest.newBuilder().setReplicaId(-1).setMaxBytes(1 << 20)
                     .addTopics(FetchTopic.newBuilder().setTopic(topic).addPartitions(FetchPartition.newBuilder()
                             .setPartition(partition).setFetchOffset(offset).setPartitionMaxBytes(1 << 20))).build())
                     .getTopics(0).getPartitions(0);
-            if (response.getError() == ErrorCode.OFFSET_OUT_OF_RANGE && offset < response.getLogStartOffset()) {
-                offset = response.getLogStartOffset();
-                continue;
-            }
             if (response.getError() != ErrorCode.NONE) {
                 violation(label + ": reading " + topic + "-" + partition + " at " + offset + " failed: "
                         + response.getError() + " " + response.getErrorMessage());
@@ -353,14 +349,14 @@ final class WireFuzzer {
         }
         Map<Integer, ByteBuffer> bytes = new LinkedHashMap<>();
         for (int partition = 0; partition < 2; partition++) {
-            bytes.put(partition, readAll(CANARY, partition, "canary setup"));
+            bytes.put(partition, readAll(CANARY, partition, 0, "canary setup"));
         }
         canaryBytes = bytes;
     }
 
     private void checkCanary(String label) {
         for (Map.Entry<Integer, ByteBuffer> expected : canaryBytes.entrySet()) {
-            ByteBuffer now = readAll(CANARY, expected.getKey(), label);
+            ByteBuffer now = readAll(CANARY, expected.getKey(), 0, label);
             if (!now.equals(expected.getValue())) {
                 violation(label + ": the canary's partition " + expected.getKey() + " no longer reads back byte for byte ("
                         + now.remaining() + " bytes, " + expected.getValue().remaining() + " expected)");
@@ -450,7 +446,7 @@ final class WireFuzzer {
         }
         Set<String> stored = new HashSet<>();
         for (int partition = 0; partition < 2; partition++) {
-            stored.addAll(values(readAll(BURST, partition, label)));
+            stored.addAll(values(readAll(BURST, partition, 0, label)));
         }
         if (!stored.containsAll(acknowledged)) {
             Set<String> lost = new HashSet<>(acknowledged);
@@ -726,7 +722,8 @@ final class WireFuzzer {
         private void checkPoolReadable() {
             TopicState.of(node, pool).forEach((topic, state) -> {
                 for (int partition = 0; state.exists() && partition < state.partitionCount(); partition++) {
-                    readAll(topic, partition, "worker " + id + " case " + done + " (seed " + settings.seed() + ")");
+                    readAll(topic, partition, state.logStartOffset(partition),
+                            "worker " + id + " case " + done + " (seed " + settings.seed() + ")");
                 }
             });
         }

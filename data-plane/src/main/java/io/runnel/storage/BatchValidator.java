@@ -33,10 +33,10 @@ import java.util.List;
  *       with a producer id; producer id -1 (none) or a real id ≥ 0; from a client, without a producer id,
  *       producer epoch and base sequence -1, and with one, both ≥ 0 → INVALID_RECORD. Sequence numbers
  *       themselves are the idempotent producer's to check;</li>
- *   <li>leader only: every record timestamp (baseTimestamp + timestampDelta) computed without overflow,
- *       and the largest of them not below baseTimestamp (the first record of a batch carries the base)
- *       → INVALID_TIMESTAMP; under CreateTime also within [now − message.timestamp.before.max.ms,
- *       now + message.timestamp.after.max.ms] → INVALID_TIMESTAMP;</li>
+ *   <li>leader, CreateTime: every record timestamp (baseTimestamp + timestampDelta) computed without
+ *       overflow, the largest of them not below baseTimestamp (the first record of a batch carries the
+ *       base), and each within [now − message.timestamp.before.max.ms, now + message.timestamp.after.max.ms]
+ *       → INVALID_TIMESTAMP (under LogAppendTime the broker's time replaces them all);</li>
  *   <li>follower only: offsets increase from batch to batch, starting at or after the log end offset
  *       → INVALID_RECORD.</li>
  * </ul>

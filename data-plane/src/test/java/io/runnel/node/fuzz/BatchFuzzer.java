@@ -35,20 +35,26 @@ final class BatchFuzzer {
         this.random = random;
     }
 
-    /** What the fuzzer sends as one partition's {@code records}. */
-    ByteBuffer records() {
+    /** Plausible {@code records}: one valid batch, sometimes two or three. */
+    ByteBuffer plausibleRecords() {
+        return random.nextInt(5) != 0 ? validBatch() : concat(validBatch(), validBatch(),
+                random.nextBoolean() ? validBatch() : ByteBuffer.allocate(0));
+    }
+
+    /** Odd {@code records}: mostly a mutated batch; sometimes nothing, random bytes, or a batch too large. */
+    ByteBuffer oddRecords() {
         int roll = random.nextInt(100);
-        if (roll < 8) {
+        if (roll < 10) {
             return ByteBuffer.allocate(0);
         }
-        if (roll < 55) {
-            return validBatch();
+        if (roll < 18) {
+            return ByteBuffer.wrap(bytes(random.nextInt(200)));
         }
-        if (roll < 65) {
-            return concat(validBatch(), validBatch(), random.nextBoolean() ? validBatch() : ByteBuffer.allocate(0));
-        }
-        if (roll < 66) {
+        if (roll < 21) {
             return bigBatch();
+        }
+        if (roll < 28) {
+            return concat(validBatch(), mutated(validBatch()));
         }
         return mutated(validBatch());
     }

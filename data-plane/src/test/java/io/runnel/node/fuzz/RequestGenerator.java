@@ -1,7 +1,6 @@
 package io.runnel.node.fuzz;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.EnumDescriptor;
 import com.google.protobuf.Descriptors.EnumValueDescriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
@@ -15,15 +14,18 @@ import java.util.Random;
 
 /**
  * Builds requests of any protobuf message type by walking its descriptor, so that a field added to a
- * request later is fuzzed without anyone writing code for it. Every scalar gets either a plausible value
- * or a boundary value of its type (0, ±1, the extremes, powers of two); every enum a defined or an
- * undefined number; every string a name from the worker's pool or an odd string (empty, 10,000
- * characters, control characters, outside the BMP); {@code records} gets batches from {@link BatchFuzzer}.
+ * request later is fuzzed without anyone writing code for it.
+ *
+ * <p>Each request draws a weirdness (2%, 10% or 35%): each field is then, with that probability,
+ * <em>odd</em> — a boundary value of its type (0, ±1, the extremes, powers of two), an enum number the
+ * enum does not define, an odd string (empty, 10,000 characters, control characters, outside the BMP),
+ * an odd number of elements, mutated record batches — and otherwise <em>plausible</em>. So most requests
+ * get far into the server with one or two odd fields, and some are odd throughout.
  *
  * <p>Field names steer the plausible values (a {@code partition} is small, a {@code topic} comes from the
- * pool, a {@code timeout_ms} is sometimes {@code Integer.MAX_VALUE}), and keep out values that are valid
- * but expensive for a single test node: partition counts between 4 and 10,000 (each partition is a
- * directory). Everything comes from the given {@link Random}. Not thread-safe.
+ * worker's pool, {@code acks} is -1, 0 or 1) and keep out values that are valid but expensive for a
+ * single test node: partition counts between 4 and 10,000 (each partition is a directory). Everything
+ * comes from the given {@link Random}. Not thread-safe.
  */
 final class RequestGenerator {
 
@@ -47,15 +49,19 @@ final class RequestGenerator {
     private static final long[] LONG_BOUNDARIES = {Long.MIN_VALUE, Long.MIN_VALUE + 1, -(1L << 32), -4, -3, -2, -1, 0,
             1, 2, 1L << 31, 1L << 32, Long.MAX_VALUE - 1, Long.MAX_VALUE};
     private static final int[] UNDEFINED_ENUM_NUMBERS = {-1, 3, 5, 7, 99, 1000, Integer.MIN_VALUE, Integer.MAX_VALUE};
+    private static final int[] WEIRDNESS_PERCENT = {2, 10, 35};
     private static final int DEPTH_MAX = 5;
 
     private final Random random;
     private final List<String> topicPool;
     private final BatchFuzzer batches;
     private final List<String> configKeys;
+    /** This request's chance, in percent, that a field is odd. */
+    private int weirdnessPercent;
     /** When true, some strings become {@link #INVALID_UTF8_MARKER}. */
     private boolean invalidUtf8;
 
+    /** {@code topicPool}: the worker's topic names; the first two exist most of the time. */
     RequestGenerator(Random random, List<String> topicPool) {
         this.random = random;
         this.topicPool = List.copyOf(topicPool);
@@ -68,20 +74,25 @@ final class RequestGenerator {
     /** A request of {@code prototype}'s type; with {@code invalidUtf8}, some of its strings are the marker. */
     Message generate(Message prototype, boolean invalidUtf8) {
         this.invalidUtf8 = invalidUtf8;
+        this.weirdnessPercent = WEIRDNESS_PERCENT[random.nextInt(WEIRDNESS_PERCENT.length)];
         return fill(prototype.newBuilderForType(), 0).build();
     }
 
+    private boolean odd() {
+        return random.nextInt(100) < weirdnessPercent;
+    }
+
     private Message.Builder fill(Message.Builder builder, int depth) {
-        Descriptor type = builder.getDescriptorForType();
-        for (FieldDescriptor field : type.getFields()) {
+        for (FieldDescriptor field : builder.getDescriptorForType().getFields()) {
             if (field.isMapField()) {
-                int entries = count(field);
+                // Config maps: a random key with a random value is mostly invalid, so plausibly none.
+                int entries = odd() ? count(field) : random.nextInt(4) == 0 ? 1 : 0;
                 for (int i = 0; i < entries; i++) {
                     Message.Builder entry = builder.newBuilderForField(field);
                     FieldDescriptor key = entry.getDescriptorForType().findFieldByName("key");
                     FieldDescriptor value = entry.getDescriptorForType().findFieldByName("value");
-                    entry.setField(key, mapKey(field, key));
-                    entry.setField(value, mapValue(field, value));
+                    entry.setField(key, key.getJavaType() == FieldDescriptor.JavaType.STRING ? configKey() : int32(key));
+                    entry.setField(value, value.getJavaType() == FieldDescriptor.JavaType.STRING ? configValue() : int32(value));
                     builder.addRepeatedField(field, entry.build());
                 }
             } else if (field.isRepeated()) {
@@ -90,15 +101,18 @@ final class RequestGenerator {
                     builder.addRepeatedField(field, value(builder, field, depth));
                 }
             } else if (field.getJavaType() == FieldDescriptor.JavaType.MESSAGE) {
-                if (depth < DEPTH_MAX && random.nextInt(10) < 8) {
+                if (depth < DEPTH_MAX && !odd()) {
                     builder.setField(field, value(builder, field, depth));
                 }
-            } else if (!field.hasPresence() || random.nextBoolean()) {
-                // proto3 scalars without presence are sometimes left at their default, as a client would.
-                if (field.hasPresence() || random.nextInt(10) < 8) {
+            } else if (field.hasPresence()) {
+                // An optional field (a leader epoch to check): plausibly absent, oddly present.
+                if (odd()) {
                     builder.setField(field, value(builder, field, depth));
                 }
+            } else if (!odd()) {
+                builder.setField(field, value(builder, field, depth));
             }
+            // else: left at proto3's default, as a client that does not set the field sends it
         }
         return builder;
     }
@@ -107,7 +121,7 @@ final class RequestGenerator {
         return switch (field.getJavaType()) {
             case INT -> int32(field);
             case LONG -> int64(field);
-            case BOOLEAN -> random.nextBoolean();
+            case BOOLEAN -> odd() ? random.nextBoolean() : random.nextInt(4) == 0; // validate_only, all_topics: mostly false
             case FLOAT -> (float) random.nextGaussian();
             case DOUBLE -> random.nextGaussian();
             case STRING -> string(field);
@@ -118,56 +132,50 @@ final class RequestGenerator {
     }
 
     private int count(FieldDescriptor field) {
-        String name = field.getName();
-        int roll = random.nextInt(100);
-        if (name.equals("records") || roll < 10) {
-            return 0;
-        }
-        if (name.equals("partitions") || name.equals("topics") || name.equals("resources")) {
-            return roll < 70 ? 1 : roll < 90 ? 2 : 3;
-        }
-        return roll < 60 ? 1 : roll < 85 ? 2 : roll < 97 ? 3 : 8;
-    }
-
-    private int int32(FieldDescriptor field) {
-        boolean boundary = random.nextInt(10) < 2;
-        if (boundary && !boundedCount(field.getName())) {
-            return INT_BOUNDARIES[random.nextInt(INT_BOUNDARIES.length)];
+        if (odd()) {
+            return pick(0, 0, 3, 8);
         }
         return switch (field.getName()) {
-            case "partition", "partition_id" -> pick(0, 0, 0, 1, 1, 2, 3, -1, Integer.MIN_VALUE, Integer.MAX_VALUE);
-            case "num_partitions", "count" -> pick(-1, -1, 0, 1, 1, 2, 3, 10_001, Integer.MIN_VALUE, Integer.MAX_VALUE);
-            case "replication_factor" -> pick(-1, -1, 1, 1, 0, 2, 3, Integer.MIN_VALUE, Integer.MAX_VALUE);
-            case "broker_ids", "broker_id", "leader_id", "subscriber_id" -> pick(-1, -1, 1, 1, 0, 2, 7,
-                    Integer.MIN_VALUE, Integer.MAX_VALUE);
-            // Mostly a consumer's -1, so that fetches get past the replica check to the partitions.
-            case "replica_id" -> pick(-1, -1, -1, -1, -1, -1, 0, 1, Integer.MIN_VALUE, Integer.MAX_VALUE);
-            case "timeout_ms" -> pick(0, 0, 5_000, 30_000, 1, -1, 2_000_000_000, Integer.MIN_VALUE, Integer.MAX_VALUE);
-            case "max_wait_ms" -> pick(0, 0, 0, 0, 0, 1, 5, 20, -1, Integer.MIN_VALUE, Integer.MAX_VALUE);
-            case "min_bytes" -> pick(0, 0, 0, 1, 100, 1 << 20, -1, Integer.MIN_VALUE, Integer.MAX_VALUE);
-            case "max_bytes", "partition_max_bytes" -> pick(1 << 20, 1 << 20, 100, 1, 0, -1, Integer.MIN_VALUE,
-                    Integer.MAX_VALUE);
-            case "acks" -> pick(-1, -1, 1, 0, 2, -2, Integer.MIN_VALUE, Integer.MAX_VALUE);
-            case "leader_epoch", "current_leader_epoch", "last_fetched_epoch" -> pick(0, 0, -1, 1, 5, Integer.MIN_VALUE,
-                    Integer.MAX_VALUE);
-            default -> boundary ? pick(-1, 0, 1, 2) : random.nextInt(100);
+            // What a request is about: one, now and then two (the same partition twice is refused as a whole).
+            case "topics", "partitions", "names", "resources" -> random.nextInt(8) == 0 ? 2 : 1;
+            // Optional lists (explicit assignments, config keys): plausibly none.
+            default -> random.nextInt(4) == 0 ? 1 : 0;
         };
     }
 
-    /** Counts that create a directory per unit: valid boundary values between 4 and 10,000 stay out. */
-    private static boolean boundedCount(String name) {
-        return name.equals("num_partitions") || name.equals("count");
+    private int int32(FieldDescriptor field) {
+        String name = field.getName();
+        if (odd()) {
+            return switch (name) {
+                // Valid counts in 4..10,000 would create thousands of directories: the odd ones stay invalid.
+                case "num_partitions", "count" -> pick(0, -2, 10_001, Integer.MIN_VALUE, Integer.MAX_VALUE);
+                default -> INT_BOUNDARIES[random.nextInt(INT_BOUNDARIES.length)];
+            };
+        }
+        return switch (name) {
+            case "partition", "partition_id" -> pick(0, 0, 0, 1);
+            case "num_partitions", "count" -> pick(-1, 1, 2, 3);
+            case "replication_factor" -> pick(-1, 1);
+            case "broker_ids", "broker_id", "leader_id", "subscriber_id" -> 1;
+            case "replica_id" -> -1;
+            case "timeout_ms" -> pick(0, 5_000, 30_000, 30_000, Integer.MAX_VALUE);
+            case "max_wait_ms" -> pick(0, 0, 0, 5, 20, 500);
+            case "min_bytes" -> pick(0, 0, 1, 100);
+            case "max_bytes", "partition_max_bytes" -> pick(1 << 20, 1 << 20, 100, 0);
+            case "acks" -> pick(-1, 1, 0);
+            case "leader_epoch", "current_leader_epoch", "last_fetched_epoch" -> pick(0, 0, -1, 1);
+            default -> random.nextInt(100);
+        };
     }
 
     private long int64(FieldDescriptor field) {
-        if (random.nextInt(10) < 2) {
+        if (odd()) {
             return LONG_BOUNDARIES[random.nextInt(LONG_BOUNDARIES.length)];
         }
         return switch (field.getName()) {
-            case "fetch_offset", "offset", "log_start_offset", "from_offset" -> pickLong(0, 0, 1, 2, 5, 100, -1, -2);
-            case "timestamp" -> pickLong(-1, -2, -3, -4, 0, System.currentTimeMillis(),
-                    System.currentTimeMillis() + 3_600_000L);
-            case "broker_epoch" -> pickLong(-1, 0, 1, 2, 10, 1000);
+            case "fetch_offset", "offset", "log_start_offset", "from_offset" -> pickLong(0, 0, 1, 2, 5, 100, -1);
+            case "timestamp" -> pickLong(-1, -2, -3, 0, System.currentTimeMillis());
+            case "broker_epoch" -> pickLong(0, 1, 2, 10);
             default -> random.nextInt(1000);
         };
     }
@@ -182,34 +190,26 @@ final class RequestGenerator {
             case "name" -> switch (container) {
                 case "AlterableConfig" -> configKey();
                 case "ConfigResource", "AlterConfigsResource" -> random.nextInt(4) == 0
-                        ? pickString("1", "", "0", "-1", "7", "x") : topicName();
+                        ? pickString("1", "", "0", "-1", "7") : topicName();
                 default -> topicName();
             };
             case "keys" -> configKey();
             case "value" -> configValue();
-            default -> random.nextInt(3) == 0 ? "" : odd();
+            default -> odd() ? oddString() : "";
         };
-    }
-
-    private Object mapKey(FieldDescriptor map, FieldDescriptor key) {
-        return key.getJavaType() == FieldDescriptor.JavaType.STRING ? configKey() : int32(key);
-    }
-
-    private Object mapValue(FieldDescriptor map, FieldDescriptor value) {
-        return value.getJavaType() == FieldDescriptor.JavaType.STRING ? configValue() : int32(value);
     }
 
     private ByteString bytes(FieldDescriptor field) {
         if (field.getName().equals("records")) {
-            return UnsafeByteOperations.unsafeWrap(batches.records());
+            return UnsafeByteOperations.unsafeWrap(odd() ? batches.oddRecords() : batches.plausibleRecords());
         }
-        byte[] bytes = new byte[random.nextInt(64)];
+        byte[] bytes = new byte[odd() ? random.nextInt(64) : 0];
         random.nextBytes(bytes);
         return ByteString.copyFrom(bytes);
     }
 
     private EnumValueDescriptor enumValue(EnumDescriptor type) {
-        if (random.nextInt(100) < 12) {
+        if (odd()) {
             int number = UNDEFINED_ENUM_NUMBERS[random.nextInt(UNDEFINED_ENUM_NUMBERS.length)];
             if (type.findValueByNumber(number) == null) {
                 return type.findValueByNumberCreatingIfUnknown(number);
@@ -219,19 +219,23 @@ final class RequestGenerator {
         return values.get(random.nextInt(values.size()));
     }
 
+    /** Mostly the two topics that exist after a pool reset, sometimes the rest of the pool, oddly anything. */
     private String topicName() {
-        return random.nextInt(10) < 8 ? topicPool.get(random.nextInt(topicPool.size())) : odd();
+        if (odd()) {
+            return oddString();
+        }
+        return random.nextInt(4) != 0 ? topicPool.get(random.nextInt(2)) : topicPool.get(random.nextInt(topicPool.size()));
     }
 
     private String configKey() {
-        return random.nextInt(10) < 8 ? configKeys.get(random.nextInt(configKeys.size())) : odd();
+        return odd() ? oddString() : configKeys.get(random.nextInt(configKeys.size()));
     }
 
     private String configValue() {
-        return random.nextInt(10) < 8 ? CONFIG_VALUES.get(random.nextInt(CONFIG_VALUES.size())) : odd();
+        return odd() ? oddString() : CONFIG_VALUES.get(random.nextInt(CONFIG_VALUES.size()));
     }
 
-    private String odd() {
+    private String oddString() {
         return ODD_STRINGS.get(random.nextInt(ODD_STRINGS.size()));
     }
 

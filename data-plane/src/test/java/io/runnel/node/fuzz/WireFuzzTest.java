@@ -24,6 +24,8 @@ import org.slf4j.LoggerFactory;
  *     -Dfuzz.seed=1234 [-Dfuzz.cases=20000] [-Dfuzz.workers=4]
  * </pre>
  * {@code -Dfuzz.workers=1} replays request for request; the {@code wire-fuzz-bench} Maven profile runs 10^6.
+ * {@code -Dfuzz.debugCode=INVALID_RECORD} prints the first answers holding that per-item error code (to see
+ * how deep the generated requests get).
  */
 class WireFuzzTest {
 
@@ -56,9 +58,10 @@ class WireFuzzTest {
                 long startNs = System.nanoTime();
                 List<String> violations = fuzzer.run();
                 long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
-                System.out.printf("WireFuzzTest: seed %d, %d cases in %.1f s (%.0f/s), %d targets%n  calls %s%n  answers %s%n",
-                        seed, fuzzer.cases(), elapsedMs / 1000.0, fuzzer.cases() * 1000.0 / Math.max(1, elapsedMs),
-                        fuzzer.targets().size(), fuzzer.callCounts(), fuzzer.answerCounts());
+                System.out.printf("WireFuzzTest: seed %d, %d cases in %.1f s (%.0f/s), %d targets%n  calls %s%n  answers %s%n"
+                                + "  per-item errors %s%n", seed, fuzzer.cases(), elapsedMs / 1000.0,
+                        fuzzer.cases() * 1000.0 / Math.max(1, elapsedMs), fuzzer.targets().size(), fuzzer.callCounts(),
+                        fuzzer.answerCounts(), fuzzer.itemCounts());
                 assertThat(violations).as("violations (replay with -Dfuzz.seed=%d), %d in all", seed, fuzzer.violationCount())
                         .isEmpty();
                 assertThat(fuzzer.cases()).isGreaterThanOrEqualTo(settings.cases() - settings.workers());

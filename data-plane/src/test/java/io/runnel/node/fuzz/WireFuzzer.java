@@ -105,19 +105,22 @@ final class WireFuzzer {
             "AlterPartition", "a partition leader's ISR change", "AllocateProducerIds", "a broker's producer id block",
             "CreateInternalTopics", "a broker creating its internal topics", "FetchMetadata", "a broker's metadata stream");
     /** Relative frequencies; a method not listed (added later) gets {@link #WEIGHT_DEFAULT}. */
-    static final Map<String, Integer> WEIGHTS = Map.ofEntries(Map.entry("Produce", 30), Map.entry("Fetch", 14),
-            Map.entry("ListOffsets", 6), Map.entry("OffsetForLeaderEpoch", 3), Map.entry("GetMetadata", 8),
-            Map.entry("DescribeConfigs", 4), Map.entry("AlterConfigs", 4), Map.entry("CreateTopics", 5),
-            Map.entry("DeleteTopics", 2), Map.entry("CreatePartitions", 2), Map.entry("DeleteRecords", 3),
-            Map.entry("DescribeCluster", 1), Map.entry("ElectLeaders", 1), Map.entry("DescribeQuorum", 1));
-    static final int WEIGHT_DEFAULT = 2;
+    static final Map<String, Integer> WEIGHTS = Map.ofEntries(Map.entry("Produce", 300), Map.entry("Fetch", 140),
+            Map.entry("ListOffsets", 60), Map.entry("OffsetForLeaderEpoch", 30), Map.entry("GetMetadata", 80),
+            Map.entry("DescribeConfigs", 40), Map.entry("AlterConfigs", 40), Map.entry("CreateTopics", 50),
+            Map.entry("DeleteTopics", 5), Map.entry("CreatePartitions", 20), Map.entry("DeleteRecords", 30),
+            Map.entry("DescribeCluster", 10), Map.entry("ElectLeaders", 10), Map.entry("DescribeQuorum", 10));
+    static final int WEIGHT_DEFAULT = 20;
     /** Of the weight of a method both services offer, the share sent to the controller directly. */
     static final int CONTROLLER_SHARE_PERCENT = 20;
     static final int VIOLATIONS_KEPT_MAX = 30;
+    /** A worker deletes and re-creates its topics this often (cases), so that most requests find them. */
+    static final int POOL_RESET_EVERY = 200;
     static final Duration CALL_DEADLINE = Duration.ofSeconds(60);
     /** Fetches that may long-poll run asynchronously, at most this many per worker at once. */
     static final int ASYNC_FETCHES_PER_WORKER_MAX = 8;
     static final String CANARY = "fuzz-canary";
+    static final boolean DEBUG_ITEMS = System.getProperty("fuzz.debugCode") != null;
     static final String BURST = "fuzz-burst";
 
     static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
@@ -147,6 +150,7 @@ final class WireFuzzer {
     private final AtomicLong violationCount = new AtomicLong();
     private final Map<String, AtomicLong> calls = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> answers = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> items = new ConcurrentHashMap<>();
     private final AtomicLong cases = new AtomicLong();
     /** Log lines already reported, so that each new one is blamed on the request that just ran. */
     private final AtomicLong logLinesReported = new AtomicLong();
@@ -230,6 +234,12 @@ final class WireFuzzer {
         return counts;
     }
 
+    Map<String, Long> itemCounts() {
+        Map<String, Long> counts = new TreeMap<>();
+        items.forEach((k, v) -> counts.put(k, v.get()));
+        return counts;
+    }
+
     long violationCount() {
         return violationCount.get();
     }
@@ -243,6 +253,29 @@ final class WireFuzzer {
 
     private boolean enoughViolations() {
         return violations.size() >= VIOLATIONS_KEPT_MAX;
+    }
+
+    /** Counts the per-item error codes of an answer ("Produce item CORRUPT_MESSAGE"), to see how deep requests get. */
+    private void tallyItemErrors(String method, Message message) {
+        for (FieldDescriptor field : message.getDescriptorForType().getFields()) {
+            if (field.getJavaType() == FieldDescriptor.JavaType.MESSAGE && !field.isRepeated() && !message.hasField(field)) {
+                continue;
+            }
+            Object fieldValue = message.getField(field); // an unset ErrorCode is NONE, proto3's default
+            List<?> values = field.isRepeated() ? (List<?>) fieldValue : List.of(fieldValue);
+            for (Object value : values) {
+                if (value instanceof Message nested) {
+                    tallyItemErrors(method, nested);
+                } else if (value instanceof com.google.protobuf.Descriptors.EnumValueDescriptor code
+                        && code.getType().equals(ErrorCode.getDescriptor())) {
+                    count(items, method + " item " + code.getName());
+                    if (DEBUG_ITEMS && code.getName().equals(System.getProperty("fuzz.debugCode"))
+                            && items.get(method + " item " + code.getName()).get() < 20) {
+                        System.out.println("DEBUG " + method + " " + Oracle.shortText(message));
+                    }
+                }
+            }
+        }
     }
 
     private void count(Map<String, AtomicLong> tally, String key) {
@@ -534,7 +567,7 @@ final class WireFuzzer {
                     if (done % 500 == 0) {
                         checkPoolReadable();
                     }
-                    if (done % 1000 == 0) {
+                    if (done % POOL_RESET_EVERY == 0) {
                         resetPool();
                     }
                 }
@@ -593,6 +626,7 @@ final class WireFuzzer {
                 Oracle.checkFailure(label, failure, expectInvalid, WireFuzzer.this::violation);
             } else {
                 Oracle.checkResponse(label, response, expectInvalid, WireFuzzer.this::violation);
+                tallyItemErrors(target.method(), response);
             }
             long logLines = logs.count();
             if (logLines > logLinesReported.get() && logLinesReported.getAndSet(logLines) < logLines) {

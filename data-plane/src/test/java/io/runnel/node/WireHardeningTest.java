@@ -244,6 +244,35 @@ class WireHardeningTest {
                 "resources[0].type has value 99");
     }
 
+    @Test
+    void serverReflectionStillDescribesTheGuardedServices() throws Exception {
+        java.util.concurrent.CompletableFuture<io.grpc.reflection.v1.ServerReflectionResponse> answer =
+                new java.util.concurrent.CompletableFuture<>();
+        io.grpc.stub.StreamObserver<io.grpc.reflection.v1.ServerReflectionRequest> requests =
+                io.grpc.reflection.v1.ServerReflectionGrpc.newStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+                        .serverReflectionInfo(new io.grpc.stub.StreamObserver<>() {
+                            @Override
+                            public void onNext(io.grpc.reflection.v1.ServerReflectionResponse value) {
+                                answer.complete(value);
+                            }
+
+                            @Override
+                            public void onError(Throwable t) {
+                                answer.completeExceptionally(t);
+                            }
+
+                            @Override
+                            public void onCompleted() {
+                            }
+                        });
+        requests.onNext(io.grpc.reflection.v1.ServerReflectionRequest.newBuilder().setListServices("").build());
+        var services = answer.get(30, TimeUnit.SECONDS).getListServicesResponse().getServiceList().stream()
+                .map(io.grpc.reflection.v1.ServiceResponse::getName).toList();
+        requests.onCompleted();
+        assertThat(services).contains("runnel.v1.ProduceService", "runnel.v1.FetchService", "runnel.v1.AdminService",
+                "runnel.v1.MetadataService", "grpc.health.v1.Health");
+    }
+
     // ---------------------------------------------------------------- defect 3
 
     @Test

@@ -122,6 +122,10 @@ final class WireFuzzer {
     static final String CANARY = "fuzz-canary";
     static final boolean DEBUG_ITEMS = System.getProperty("fuzz.debugCode") != null;
     static final String BURST = "fuzz-burst";
+    /** Topic whose config the barrier writes after a timed-out write change ({@code Worker.settle}). */
+    static final String BARRIER = "fuzz-barrier";
+    static final int BARRIER_ATTEMPTS_MAX = 5;
+    static final long BARRIER_VALUE_BASE = 1_000_000_000L;
 
     static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
         @Override
@@ -152,6 +156,7 @@ final class WireFuzzer {
     private final Map<String, AtomicLong> answers = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> items = new ConcurrentHashMap<>();
     private final AtomicLong cases = new AtomicLong();
+    private final AtomicLong barrierWrites = new AtomicLong();
     /** Log lines already reported, so that each new one is blamed on the request that just ran. */
     private final AtomicLong logLinesReported = new AtomicLong();
     private volatile Map<Integer, ByteBuffer> canaryBytes;
@@ -362,6 +367,7 @@ final class WireFuzzer {
         // Topic-level retention overrides: a fuzzed broker-wide retention.ms must not touch the canary.
         createTopic(CANARY, 2, Map.of("retention.ms", "-1", "retention.bytes", "-1"));
         createTopic(BURST, 2, Map.of("retention.ms", "-1", "retention.bytes", "-1"));
+        createTopic(BARRIER, 1, Map.of());
         Random random = new Random(settings.seed());
         for (int partition = 0; partition < 2; partition++) {
             for (CompressionType type : CompressionType.values()) {
@@ -711,20 +717,37 @@ final class WireFuzzer {
             }
         }
 
-        /** After a write whose outcome is unknown: waits until the broker has applied all the controller committed. */
+        /**
+         * After a write whose outcome is unknown: a barrier write, a config change on {@link #BARRIER} sent to
+         * the controller, which decides one write at a time on one thread and commits in submission order;
+         * once the broker has applied the barrier, the unknown write has either taken effect or never will.
+         */
         private void settle(String label) {
-            long[] last = {-1, 0};
-            try {
-                // Settled: the controller's applied offset stayed put for three polls and the broker has it too.
-                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> {
-                    long applied = node.controller().orElseThrow().currentImage().offset();
-                    last[1] = applied == last[0] ? last[1] + 1 : 0;
-                    last[0] = applied;
-                    return last[1] >= 3 && node.brokerImage().orElseThrow().offset() >= applied;
-                });
-            } catch (org.awaitility.core.ConditionTimeoutException e) {
-                violation(label + ": the broker did not catch up with the controller after a timed-out write");
+            for (int attempt = 0; attempt < BARRIER_ATTEMPTS_MAX; attempt++) {
+                String value = String.valueOf(BARRIER_VALUE_BASE + barrierWrites.incrementAndGet());
+                try {
+                    var answer = ControllerServiceGrpc.newBlockingStub(controller)
+                            .withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                            .alterConfigs(AlterConfigsRequest.newBuilder().addResources(AlterConfigsResource.newBuilder()
+                                    .setType(ResourceType.TOPIC).setName(BARRIER).addConfigs(AlterableConfig.newBuilder()
+                                            .setName("retention.ms").setOp(AlterConfigOp.SET).setValue(value))).build());
+                    if (answer.getResponse().getResults(0).getError() != ErrorCode.NONE) {
+                        violation(label + ": the barrier write failed: " + answer.getResponse().getResults(0));
+                        return;
+                    }
+                    node.awaitMetadata(answer.getMetadataOffset()).get(CALL_DEADLINE.toSeconds(), TimeUnit.SECONDS);
+                    return;
+                } catch (StatusRuntimeException e) {
+                    if (GrpcErrors.errorCode(e) != ErrorCode.REQUEST_TIMED_OUT) {
+                        violation(label + ": the barrier write failed: " + e);
+                        return;
+                    }
+                } catch (Exception e) {
+                    violation(label + ": the broker did not apply the barrier write: " + e);
+                    return;
+                }
             }
+            violation(label + ": " + BARRIER_ATTEMPTS_MAX + " barrier writes timed out after a timed-out write");
         }
 
         private void awaitBroker(Message response, String label) {

@@ -55,15 +55,22 @@ public final class ReplicaManager implements AutoCloseable {
     private final int brokerId;
     private final LogManager logManager;
     private final ConcurrentHashMap<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
-    private final DelayedOperationPurgatory<DelayedProduce> producePurgatory =
-            new DelayedOperationPurgatory<>("produce-purgatory", PURGE_INTERVAL_REQUESTS);
-    private final DelayedOperationPurgatory<DelayedFetch> fetchPurgatory =
-            new DelayedOperationPurgatory<>("fetch-purgatory", PURGE_INTERVAL_REQUESTS);
+    private final DelayedOperationPurgatory<DelayedProduce> producePurgatory;
+    private final DelayedOperationPurgatory<DelayedFetch> fetchPurgatory;
     private volatile MetadataImage image = MetadataImage.EMPTY;
 
     public ReplicaManager(int brokerId, LogManager logManager) {
+        this(brokerId, logManager, new DelayedOperationPurgatory<>("produce-purgatory", PURGE_INTERVAL_REQUESTS),
+                new DelayedOperationPurgatory<>("fetch-purgatory", PURGE_INTERVAL_REQUESTS));
+    }
+
+    /** With the given purgatories: tests pass ones whose clock they drive. */
+    ReplicaManager(int brokerId, LogManager logManager, DelayedOperationPurgatory<DelayedProduce> producePurgatory,
+                   DelayedOperationPurgatory<DelayedFetch> fetchPurgatory) {
         this.brokerId = brokerId;
         this.logManager = logManager;
+        this.producePurgatory = producePurgatory;
+        this.fetchPurgatory = fetchPurgatory;
     }
 
     public int brokerId() {

@@ -8,6 +8,7 @@ import io.runnel.common.record.Header;
 import io.runnel.common.record.RecordBatch;
 import io.runnel.common.record.RecordBatchBuilder;
 import io.runnel.common.record.Records;
+import io.runnel.common.time.MockTime;
 import io.runnel.common.time.Time;
 import io.runnel.metadata.image.MetadataDelta;
 import io.runnel.metadata.image.MetadataImage;
@@ -16,6 +17,8 @@ import io.runnel.proto.metadata.MetadataRecord;
 import io.runnel.proto.metadata.PartitionRecord;
 import io.runnel.proto.metadata.RemoveTopicRecord;
 import io.runnel.proto.metadata.TopicRecord;
+import io.runnel.purgatory.DelayedOperationPurgatory;
+import io.runnel.purgatory.ManualPurgatory;
 import io.runnel.storage.LogConfig;
 import io.runnel.storage.LogManager;
 import io.runnel.storage.LogManagerConfig;
@@ -38,7 +41,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The replica manager on real logs, driven by metadata records as the loader would deliver them. */
+/**
+ * The replica manager on real logs, driven by metadata records as the loader would deliver them. Its
+ * purgatories run on a {@link MockTime} that only the test moves, so waits and expiries are exact.
+ */
 class ReplicaManagerTest {
 
     private static final int BROKER = 1;
@@ -50,6 +56,9 @@ class ReplicaManagerTest {
     @TempDir
     Path dir;
 
+    private final MockTime purgatoryTime = new MockTime();
+    private final DelayedOperationPurgatory<DelayedProduce> producePurgatory = ManualPurgatory.create("produce", purgatoryTime);
+    private final DelayedOperationPurgatory<DelayedFetch> fetchPurgatory = ManualPurgatory.create("fetch", purgatoryTime);
     private ScheduledExecutorService scheduler;
     private LogManager logManager;
     private ReplicaManager replicaManager;
@@ -63,7 +72,7 @@ class ReplicaManagerTest {
         logManager = new LogManager(LogManagerConfig.fromProperties(Map.of("log.dirs", dir.toString())),
                 tp -> LogConfig.defaults(), scheduler, Time.SYSTEM);
         logManager.startup();
-        replicaManager = new ReplicaManager(BROKER, logManager);
+        replicaManager = new ReplicaManager(BROKER, logManager, producePurgatory, fetchPurgatory);
     }
 
     @AfterEach
@@ -123,6 +132,13 @@ class ReplicaManagerTest {
         return done;
     }
 
+    /** Moves the purgatories' clock and expires what is due, on this thread. */
+    private void advancePurgatoryClock(long ms) {
+        purgatoryTime.advance(ms);
+        ManualPurgatory.expireDue(producePurgatory);
+        ManualPurgatory.expireDue(fetchPurgatory);
+    }
+
     private static List<String> values(ByteBuffer records) {
         List<String> values = new ArrayList<>();
         for (RecordBatch batch : Records.wrap(records).batches()) {
@@ -159,9 +175,15 @@ class ReplicaManagerTest {
     @Test
     void longPollFetchExpiresEmptyAfterMaxWait() {
         createTopic(List.of(BROKER), List.of(BROKER), BROKER);
-        FetchResult result = fetch(0, 50, 1).orTimeout(5, java.util.concurrent.TimeUnit.SECONDS).join().get(TP);
+        CompletableFuture<LinkedHashMap<TopicPartition, FetchResult>> waiting = fetch(0, 500, 1);
+        advancePurgatoryClock(499);
+        assertThat(waiting).as("waiting 1 ms short of maxWaitMs").isNotDone();
+        advancePurgatoryClock(1);
+        assertThat(waiting).as("answered at maxWaitMs").isDone();
+        FetchResult result = waiting.join().get(TP);
         assertThat(result.error()).isEqualTo(ErrorCode.NONE);
         assertThat(result.sizeInBytes()).isZero();
+        assertThat(result.highWatermark()).isZero();
     }
 
     @Test
@@ -209,7 +231,11 @@ class ReplicaManagerTest {
         createTopic(List.of(BROKER, 2), List.of(BROKER, 2), BROKER);
         CompletableFuture<Map<TopicPartition, ProduceResult>> done = new CompletableFuture<>();
         replicaManager.appendRecords(-1, 100, Map.of(TP, new ProduceInput(batch("x"), OptionalInt.empty())), done::complete);
-        ProduceResult result = done.orTimeout(5, java.util.concurrent.TimeUnit.SECONDS).join().get(TP);
+        advancePurgatoryClock(99);
+        assertThat(done).as("waiting for the follower 1 ms short of the timeout").isNotDone();
+        advancePurgatoryClock(1);
+        assertThat(done).isDone();
+        ProduceResult result = done.join().get(TP);
         assertThat(result.error()).isEqualTo(ErrorCode.REQUEST_TIMED_OUT);
         // The batch is in the leader's log but not below the high watermark, so consumers do not see it.
         assertThat(fetch(0, 0, 0).join().get(TP).sizeInBytes()).isZero();

@@ -9,6 +9,7 @@ import io.runnel.cli.client.ProduceCommand;
 import io.runnel.cli.client.TopicsCommand;
 import io.runnel.common.errors.ApiException;
 import io.runnel.common.errors.GrpcErrors;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -29,19 +30,29 @@ public final class Main {
     boolean verbose;
 
     public static void main(String[] args) {
-        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+        System.exit(run(args, System.in, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 
-    /** Runs the command line and returns the exit code; used by tests with their own writers. */
-    public static int run(String[] args, PrintWriter out, PrintWriter err) {
-        CommandLine commandLine = commandLine();
+    /**
+     * Runs the command line as {@link #main} does, with the given standard streams, and returns the exit
+     * code instead of exiting: the one entry point of every {@code runnel} command, tests included.
+     */
+    public static int run(String[] args, InputStream in, PrintWriter out, PrintWriter err) {
+        CommandLine commandLine = commandLine(in);
         commandLine.setOut(out);
         commandLine.setErr(err);
         return commandLine.execute(args);
     }
 
-    static CommandLine commandLine() {
-        CommandLine commandLine = new CommandLine(new Main());
+    static CommandLine commandLine(InputStream in) {
+        CommandLine.IFactory factory = new CommandLine.IFactory() {
+            @Override
+            public <K> K create(Class<K> type) throws Exception {
+                // The one command that reads standard input reads the stream given to run().
+                return type == ProduceCommand.class ? type.cast(new ProduceCommand(in)) : CommandLine.defaultFactory().create(type);
+            }
+        };
+        CommandLine commandLine = new CommandLine(new Main(), factory);
         commandLine.setExecutionExceptionHandler((exception, cmd, parseResult) -> {
             boolean verbose = parseResult.hasMatchedOption("--verbose")
                     || parseResult.subcommands().stream().anyMatch(p -> p.hasMatchedOption("--verbose"));

@@ -3,8 +3,7 @@ package io.runnel.cli.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.ByteArrayInputStream;
-import java.nio.charset.StandardCharsets;
+import io.runnel.cli.CliRunner;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,12 +46,10 @@ class ClusterMultiProcessTest {
         assertThat(bootstrap).isEqualTo("127.0.0.1:" + (base + 6) + ",127.0.0.1:" + (base + 7));
 
         // Brokers register and are unfenced shortly after their ports open.
-        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(CliRunner.run(new TopicsCommand(),
-                "create", "spread", "--partitions", "2", "--replication-factor", "1",
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(CliRunner.run("topics", "create", "spread", "--partitions", "2", "--replication-factor", "1",
                 "--bootstrap-server", bootstrap).exitCode()).isZero());
-        ProduceCommand produce = new ProduceCommand();
-        produce.in = new ByteArrayInputStream("one\ntwo\nthree\n".getBytes(StandardCharsets.UTF_8));
-        CliRunner.Result produced = CliRunner.run(produce, "spread", "--acks", "1", "--bootstrap-server", bootstrap);
+        CliRunner.Result produced = CliRunner.runWithInput("one\ntwo\nthree\n", "produce", "spread", "--acks", "1",
+                "--bootstrap-server", bootstrap);
         assertThat(produced.exitCode()).as(produced.err()).isZero();
 
         assertThat(ScriptProcess.run(environment, 60, "kill", "101", "--dir", dir).exitCode()).isZero();
@@ -60,16 +57,16 @@ class ClusterMultiProcessTest {
                 .containsPattern("(?m)^101 broker 127\\.0\\.0\\.1:" + (base + 6) + " \\d+ dead$");
         String survivor = "127.0.0.1:" + (base + 7);
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(
-                CliRunner.run(new ClusterCommand(), "describe", "--bootstrap-server", survivor).out())
+                CliRunner.run("cluster", "describe", "--bootstrap-server", survivor).out())
                 .containsPattern("Broker: 101\\t.*\\tFenced: true"));
 
         ScriptProcess.Result restarted = ScriptProcess.run(environment, 300, "restart", "101", "--dir", dir);
         assertThat(restarted.exitCode()).as(restarted.err()).isZero();
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(
-                CliRunner.run(new ClusterCommand(), "describe", "--bootstrap-server", bootstrap).out())
+                CliRunner.run("cluster", "describe", "--bootstrap-server", bootstrap).out())
                 .containsPattern("Broker: 101\\t.*\\tFenced: false"));
 
-        CliRunner.Result consumed = CliRunner.run(new ConsumeCommand(), "spread", "--from-beginning",
+        CliRunner.Result consumed = CliRunner.run("consume", "spread", "--from-beginning",
                 "--max-messages", "3", "--timeout-ms", "30000", "--bootstrap-server", bootstrap);
         assertThat(consumed.out().lines()).containsExactlyInAnyOrder("one", "two", "three");
     }

@@ -43,6 +43,8 @@ import org.slf4j.LoggerFactory;
  * re-validated (see {@link #open}).
  *
  * <p><b>Thread safety.</b> Appends, truncation, rolls, retention and config changes take one lock.
+ * Flushes (from an appending thread, the background flush after a roll, the log manager's flush task)
+ * fsync without it and then move the recovery point under it, unless a truncation came in between.
  * Reads take no log lock: they read the published log end ({@link #logEndOffsetMetadata()}, volatile)
  * and never look past it, so they see whole batches only. Segments removed by retention or truncation are
  * renamed {@code .deleted} and their files closed only after {@code file.delete.delay.ms}, so a read that
@@ -72,6 +74,8 @@ public final class PartitionLog implements Closeable {
     private volatile long logStartOffset;
     private volatile long highWatermark;
     private volatile long recoveryPoint;
+    /** Truncations so far (under {@link #lock}), so a flush that raced one leaves the recovery point alone. */
+    private long truncations;
     private volatile long lastFlushMs;
     private volatile boolean closed;
     private volatile StorageException offlineCause;
@@ -285,7 +289,7 @@ public final class PartitionLog implements Closeable {
         return recoveryPoint;
     }
 
-    /** Wall-clock time of the last flush (or of opening), for the flush.ms scheduler. */
+    /** Wall-clock time of the last flush that left nothing unflushed (or of opening), for the flush.ms scheduler. */
     public long lastFlushMs() {
         return lastFlushMs;
     }
@@ -486,10 +490,19 @@ public final class PartitionLog implements Closeable {
      * when segments were created), then moves the recovery point to {@code offset}.
      */
     public void flushUpTo(long offset) {
-        long target = Math.min(offset, logEndOffset());
-        long from = recoveryPoint;
         if (closed) {
             return;
+        }
+        long target;
+        long from;
+        long truncationsBefore;
+        lock.lock();
+        try {
+            target = Math.min(offset, logEndOffset());
+            from = recoveryPoint;
+            truncationsBefore = truncations;
+        } finally {
+            lock.unlock();
         }
         syncMetadata();
         if (target <= from) {
@@ -514,10 +527,16 @@ public final class PartitionLog implements Closeable {
         }
         lock.lock();
         try {
-            if (target > recoveryPoint) {
+            // The fsyncs ran without the lock (appends go on meanwhile). A truncation in that time may have
+            // removed what was fsynced and the log grown again below the target with unflushed data, so
+            // the recovery point moves only if none happened; it never passes the log end.
+            if (truncations == truncationsBefore && target > recoveryPoint) {
                 recoveryPoint = target;
             }
-            lastFlushMs = time.milliseconds();
+            // flush.ms bounds the age of unflushed data: its clock restarts only when nothing is left unflushed.
+            if (recoveryPoint >= logEndOffset()) {
+                lastFlushMs = time.milliseconds();
+            }
         } finally {
             lock.unlock();
         }
@@ -674,6 +693,7 @@ public final class PartitionLog implements Closeable {
         nextOffsetMetadata = new LogOffsetMetadata(end, active.baseOffset(), active.sizeInBytes());
         deleteSegmentFiles(removed);
         leaderEpochCache.truncateFromEnd(end);
+        truncations++;
         recoveryPoint = Math.min(recoveryPoint, end);
         highWatermark = Math.min(highWatermark, end);
         logStartOffset = Math.min(logStartOffset, end);
@@ -695,6 +715,7 @@ public final class PartitionLog implements Closeable {
             nextOffsetMetadata = new LogOffsetMetadata(newOffset, newOffset, 0);
             logStartOffset = newOffset;
             highWatermark = newOffset;
+            truncations++;
             recoveryPoint = newOffset;
             leaderEpochCache.clearAndFlush();
         } catch (StorageException e) {

@@ -371,6 +371,64 @@ class PartitionLogTest {
         assertThat(log.recoveryPoint()).isEqualTo(7);
     }
 
+    /**
+     * The flush after a roll fsyncs only the rolled-out segments. Run late (after flush.ms has passed), it
+     * must not restart the flush.ms clock, or the flush task would skip the unflushed active segment.
+     */
+    @Test
+    void aPartialFlushAfterARollLeavesTheFlushClockRunning() {
+        PartitionLogProperties.DeferredScheduler scheduler = new PartitionLogProperties.DeferredScheduler();
+        try {
+            log = PartitionLog.builder(root.resolve("orders-0")).time(time).hadCleanShutdown(true).scheduler(scheduler)
+                    .config(LogConfig.defaults().with(TopicConfig.SEGMENT_BYTES, 1000).with(TopicConfig.FLUSH_MS, 500)).open();
+            long openedAtMs = log.lastFlushMs();
+            while (log.numberOfSegments() < 3) {
+                log.appendAsLeader(batch(2, 100, now()), 0);
+            }
+            long activeBase = log.activeSegment().baseOffset();
+            time.advance(1000);
+            scheduler.runFlushes();
+            assertThat(log.recoveryPoint()).as("flushed up to the active segment").isEqualTo(activeBase).isLessThan(log.logEndOffset());
+            assertThat(log.lastFlushMs()).as("flush.ms clock after a partial flush").isEqualTo(openedAtMs);
+            log.flush();
+            assertThat(log.recoveryPoint()).isEqualTo(log.logEndOffset());
+            assertThat(log.lastFlushMs()).isEqualTo(now());
+        } finally {
+            scheduler.shutdownNow();
+        }
+    }
+
+    /**
+     * Flushes fsync outside the log's lock while a follower truncates and appends again: the recovery point
+     * never passes the log end (a flush that raced a truncation leaves it alone).
+     */
+    @Test
+    void flushesRacingTruncationsNeverMoveTheRecoveryPointPastTheLogEnd() throws Exception {
+        open(LogConfig.defaults());
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread flusher = new Thread(() -> {
+            while (!done.get()) {
+                log.flush();
+            }
+        }, "test-flusher");
+        flusher.start();
+        try {
+            java.util.Random random = new java.util.Random(7);
+            for (int i = 0; i < 3000; i++) {
+                log.appendAsLeader(batch(1 + random.nextInt(5), 50, now()), 0);
+                if (i % 3 == 2) {
+                    log.truncateTo(random.nextInt((int) log.logEndOffset() + 1));
+                }
+                // Only this thread moves the log end, so reading the recovery point first is safe.
+                long recoveryPoint = log.recoveryPoint();
+                assertThat(recoveryPoint).as("recovery point after step %d", i).isLessThanOrEqualTo(log.logEndOffset());
+            }
+        } finally {
+            done.set(true);
+            flusher.join(30_000);
+        }
+    }
+
     @Test
     void topicIdIsStoredInPartitionMetadata() throws Exception {
         UUID id = UUID.randomUUID();

@@ -1,5 +1,9 @@
 package io.runnel.replication;
 
+import static io.runnel.common.ListOffsetsTimestamps.EARLIEST_TIMESTAMP;
+import static io.runnel.common.ListOffsetsTimestamps.LATEST_TIMESTAMP;
+import static io.runnel.common.ListOffsetsTimestamps.MAX_TIMESTAMP;
+
 import io.runnel.common.TopicPartition;
 import io.runnel.common.errors.ApiException;
 import io.runnel.metadata.image.LocalReplicaChanges;
@@ -46,11 +50,6 @@ public final class ReplicaManager implements AutoCloseable {
     private static final int PARALLEL_TRANSITIONS_MIN = 16;
     /** Threads that create logs and change leadership in parallel for large metadata changes. */
     private static final java.util.concurrent.ForkJoinPool TRANSITION_POOL = new java.util.concurrent.ForkJoinPool(8);
-
-    /** ListOffsets special timestamps, as in Kafka. */
-    public static final long LATEST_TIMESTAMP = -1L;
-    public static final long EARLIEST_TIMESTAMP = -2L;
-    public static final long MAX_TIMESTAMP = -3L;
 
     private final int brokerId;
     private final LogManager logManager;

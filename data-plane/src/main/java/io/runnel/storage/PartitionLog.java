@@ -1,5 +1,9 @@
 package io.runnel.storage;
 
+import static io.runnel.common.ListOffsetsTimestamps.EARLIEST_TIMESTAMP;
+import static io.runnel.common.ListOffsetsTimestamps.LATEST_TIMESTAMP;
+import static io.runnel.common.ListOffsetsTimestamps.MAX_TIMESTAMP;
+
 import io.runnel.common.TopicPartition;
 import io.runnel.common.errors.ApiException;
 import io.runnel.common.record.RecordBatch;
@@ -51,13 +55,6 @@ import org.slf4j.LoggerFactory;
  * already holds one finishes.
  */
 public final class PartitionLog implements Closeable {
-
-    /** fetchOffsetByTimestamp: the log start offset. */
-    public static final long EARLIEST_TIMESTAMP = -2L;
-    /** fetchOffsetByTimestamp: the log end offset. */
-    public static final long LATEST_TIMESTAMP = -1L;
-    /** fetchOffsetByTimestamp: the record with the largest timestamp. */
-    public static final long MAX_TIMESTAMP = -3L;
 
     private static final Logger LOG = LoggerFactory.getLogger(PartitionLog.class);
 
@@ -607,8 +604,8 @@ public final class PartitionLog implements Closeable {
 
     /**
      * Kafka's ListOffsets: the first record whose timestamp is at or above {@code timestampMs}, with its
-     * batch's leader epoch; empty when there is none. {@link #EARLIEST_TIMESTAMP}, {@link #LATEST_TIMESTAMP}
-     * and {@link #MAX_TIMESTAMP} ask for the log start, the log end and the largest timestamp.
+     * batch's leader epoch; empty when there is none. The special timestamps of
+     * {@link io.runnel.common.ListOffsetsTimestamps} ask for the log start, the log end and the largest timestamp.
      */
     public Optional<TimestampAndOffset> fetchOffsetByTimestamp(long timestampMs) {
         if (timestampMs == EARLIEST_TIMESTAMP) {

@@ -3,6 +3,7 @@ package io.runnel.replication;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.runnel.common.ListOffsetsTimestamps;
 import io.runnel.common.TopicPartition;
 import io.runnel.common.record.Header;
 import io.runnel.common.record.RecordBatch;
@@ -255,13 +256,13 @@ class ReplicaManagerTest {
     void listOffsetsAndDeleteRecords() {
         createTopic(List.of(BROKER), List.of(BROKER), BROKER);
         produce(1, batch("a", "b", "c"), OptionalInt.empty());
-        assertThat(replicaManager.listOffset(TP, ReplicaManager.EARLIEST_TIMESTAMP, OptionalInt.empty()).offset()).isZero();
-        assertThat(replicaManager.listOffset(TP, ReplicaManager.LATEST_TIMESTAMP, OptionalInt.empty()).offset()).isEqualTo(3);
+        assertThat(replicaManager.listOffset(TP, ListOffsetsTimestamps.EARLIEST_TIMESTAMP, OptionalInt.empty()).offset()).isZero();
+        assertThat(replicaManager.listOffset(TP, ListOffsetsTimestamps.LATEST_TIMESTAMP, OptionalInt.empty()).offset()).isEqualTo(3);
         assertThat(replicaManager.listOffset(TP, NOW_MS, OptionalInt.empty()).offset()).isZero();
         assertThat(replicaManager.listOffset(TP, NOW_MS + 1, OptionalInt.empty()).offset()).isEqualTo(-1);
 
         assertThat(replicaManager.deleteRecords(TP, 2)).isEqualTo(2);
-        assertThat(replicaManager.listOffset(TP, ReplicaManager.EARLIEST_TIMESTAMP, OptionalInt.empty()).offset()).isEqualTo(2);
+        assertThat(replicaManager.listOffset(TP, ListOffsetsTimestamps.EARLIEST_TIMESTAMP, OptionalInt.empty()).offset()).isEqualTo(2);
         assertThat(fetch(0, 0, 0).join().get(TP).error()).isEqualTo(ErrorCode.OFFSET_OUT_OF_RANGE);
     }
 

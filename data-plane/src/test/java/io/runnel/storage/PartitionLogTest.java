@@ -5,6 +5,7 @@ import static io.runnel.storage.TestBatches.concat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.runnel.common.ListOffsetsTimestamps;
 import io.runnel.common.config.TopicConfig;
 import io.runnel.common.errors.ApiException;
 import io.runnel.common.record.CompressionType;
@@ -233,9 +234,9 @@ class PartitionLogTest {
         assertThat(log.fetchOffsetByTimestamp(base + 53)).hasValueSatisfying(t -> assertThat(t.offset()).isEqualTo(18));
         assertThat(log.fetchOffsetByTimestamp(0)).hasValueSatisfying(t -> assertThat(t.offset()).isZero());
         assertThat(log.fetchOffsetByTimestamp(base + 1000)).isEmpty();
-        assertThat(log.fetchOffsetByTimestamp(PartitionLog.LATEST_TIMESTAMP)).hasValueSatisfying(t -> assertThat(t.offset()).isEqualTo(60));
-        assertThat(log.fetchOffsetByTimestamp(PartitionLog.EARLIEST_TIMESTAMP)).hasValueSatisfying(t -> assertThat(t.offset()).isZero());
-        assertThat(log.fetchOffsetByTimestamp(PartitionLog.MAX_TIMESTAMP)).hasValueSatisfying(t -> assertThat(t.offset()).isEqualTo(59));
+        assertThat(log.fetchOffsetByTimestamp(ListOffsetsTimestamps.LATEST_TIMESTAMP)).hasValueSatisfying(t -> assertThat(t.offset()).isEqualTo(60));
+        assertThat(log.fetchOffsetByTimestamp(ListOffsetsTimestamps.EARLIEST_TIMESTAMP)).hasValueSatisfying(t -> assertThat(t.offset()).isZero());
+        assertThat(log.fetchOffsetByTimestamp(ListOffsetsTimestamps.MAX_TIMESTAMP)).hasValueSatisfying(t -> assertThat(t.offset()).isEqualTo(59));
     }
 
     @Test

@@ -67,7 +67,7 @@ final class BatchValidator {
                 batch.setMaxTimestamp(TimestampType.CREATE_TIME, computedMaxTimestamps[i]);
             }
             infos.add(new ValidatedBatches.BatchInfo(position, batch.sizeInBytes(), offset, batch.lastOffset(),
-                    batch.maxTimestamp(), leaderEpoch));
+                    batch.maxTimestamp(), leaderEpoch, batch.recordCount()));
             if (batch.maxTimestamp() > maxTimestamp) {
                 maxTimestamp = batch.maxTimestamp();
                 offsetOfMaxTimestamp = batch.lastOffset();
@@ -99,7 +99,7 @@ final class BatchValidator {
                         + " is below the next expected offset " + expectedAtLeast + " (offsets must increase)");
             }
             infos.add(new ValidatedBatches.BatchInfo(position, batch.sizeInBytes(), batch.baseOffset(), batch.lastOffset(),
-                    batch.maxTimestamp(), batch.partitionLeaderEpoch()));
+                    batch.maxTimestamp(), batch.partitionLeaderEpoch(), batch.recordCount()));
             if (batch.maxTimestamp() > maxTimestamp) {
                 maxTimestamp = batch.maxTimestamp();
                 offsetOfMaxTimestamp = batch.lastOffset();

@@ -384,18 +384,17 @@ public final class PartitionLog implements Closeable {
         return copy;
     }
 
-    /** Rejects a request no segment could hold. */
+    /**
+     * Rejects a request with a batch no segment could hold (a batch is never split across segments). A
+     * request of several batches that together exceed a segment is fine: {@link #append} rolls between them.
+     */
     private void checkFits(ValidatedBatches validated) {
-        if (validated.isEmpty()) {
-            return;
-        }
-        if (validated.sizeInBytes() > config.segmentBytes()) {
-            throw new ApiException(ErrorCode.RECORD_LIST_TOO_LARGE, "append of " + validated.sizeInBytes()
-                    + " bytes to " + topicPartition + " exceeds segment.bytes " + config.segmentBytes());
-        }
-        if (validated.lastOffset() - validated.firstOffset() > Integer.MAX_VALUE) {
-            throw new ApiException(ErrorCode.INVALID_RECORD, "append spans offsets " + validated.firstOffset() + ".."
-                    + validated.lastOffset() + ", more than one segment can address");
+        for (ValidatedBatches.BatchInfo batch : validated.batches()) {
+            if (batch.sizeInBytes() > config.segmentBytes()) {
+                throw new ApiException(ErrorCode.RECORD_LIST_TOO_LARGE, "record batch of " + batch.sizeInBytes()
+                        + " bytes at offset " + batch.baseOffset() + " of " + topicPartition + " exceeds segment.bytes "
+                        + config.segmentBytes());
+            }
         }
     }
 
@@ -407,9 +406,12 @@ public final class PartitionLog implements Closeable {
         checkFits(validated);
         long next = validated.lastOffset() + 1;
         try {
-            LogSegment segment = maybeRoll(validated);
-            segment.append(validated);
-            nextOffsetMetadata = new LogOffsetMetadata(next, segment.baseOffset(), segment.sizeInBytes());
+            // Each run fits one segment; the log end is published after each, so readers see whole runs.
+            for (ValidatedBatches run : validated.segmentRuns(config.segmentBytes())) {
+                LogSegment segment = maybeRoll(run);
+                segment.append(run);
+                nextOffsetMetadata = new LogOffsetMetadata(run.lastOffset() + 1, segment.baseOffset(), segment.sizeInBytes());
+            }
         } catch (StorageException e) {
             // A write that failed half-way leaves bytes past the published end: fence the log.
             throw markOffline(e);

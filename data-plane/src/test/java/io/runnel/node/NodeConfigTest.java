@@ -44,8 +44,8 @@ class NodeConfigTest {
 
     @Test
     void topicDefaultsAreValidatedWithTheTopicKeysRules() {
-        NodeConfig config = new NodeConfig(Map.of("log.retention.ms", "1000", "log.segment.bytes", "2048"));
-        assertThat(config.topicDefaults()).containsEntry("retention.ms", "1000").containsEntry("segment.bytes", "2048");
+        NodeConfig config = new NodeConfig(Map.of("log.retention.ms", "1000", "log.segment.bytes", "2097152"));
+        assertThat(config.topicDefaults()).containsEntry("retention.ms", "1000").containsEntry("segment.bytes", "2097152");
         assertThatThrownBy(() -> new NodeConfig(Map.of("log.segment.bytes", "-5")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("segment.bytes");
     }

@@ -160,10 +160,12 @@ class BadInputTest {
     }
 
     @Test
-    void requestLargerThanSegment() {
-        log.updateConfig(log.config().with(TopicConfig.SEGMENT_BYTES, 500));
-        ByteBuffer b = concat(batch(2, 200, now()), batch(2, 200, now()));
-        assertThat(rejectedAsLeader(b, ErrorCode.RECORD_LIST_TOO_LARGE)).hasMessageContaining("segment.bytes 500");
+    void batchLargerThanASegment() {
+        log.updateConfig(log.config().with(LogConfig.INTERNAL_SEGMENT_BYTES, 500));
+        // A small batch first: the whole request is refused, the small batch with it.
+        ByteBuffer b = concat(batch(1, 10, now()), batch(3, 200, now()));
+        assertThat(rejectedAsLeader(b, ErrorCode.RECORD_LIST_TOO_LARGE)).hasMessageContaining("segment.bytes 500")
+                .hasMessageContaining("record batch of ");
     }
 
     @Test

@@ -35,7 +35,7 @@ class ConcurrentReadTest {
     @Test
     void readersSeeOnlyWholeBatchesWhileTheLogGrowsAndRolls() throws Exception {
         PartitionLog log = PartitionLog.builder(root.resolve("c-0")).hadCleanShutdown(true)
-                .config(LogConfig.defaults().with(TopicConfig.SEGMENT_BYTES, 20_000).with(TopicConfig.INDEX_INTERVAL_BYTES, 500))
+                .config(LogConfig.defaults().with(LogConfig.INTERNAL_SEGMENT_BYTES, 20_000).with(TopicConfig.INDEX_INTERVAL_BYTES, 500))
                 .open();
         AtomicBoolean done = new AtomicBoolean();
         AtomicLong passesStarted = new AtomicLong();

@@ -29,7 +29,7 @@ class LogManagerTest {
     final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
     final TopicPartition tp = new TopicPartition("orders", 0);
     final UUID topicId = UUID.randomUUID();
-    final LogConfig config = LogConfig.defaults().with(TopicConfig.SEGMENT_BYTES, 2000);
+    final LogConfig config = LogConfig.defaults().with(LogConfig.INTERNAL_SEGMENT_BYTES, 2000);
     LogManager manager;
 
     LogManager start(Path... dirs) {

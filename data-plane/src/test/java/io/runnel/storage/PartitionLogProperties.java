@@ -162,7 +162,7 @@ class PartitionLogProperties {
             this.dir = dir;
             this.random = random;
             this.config = LogConfig.defaults()
-                    .with(TopicConfig.SEGMENT_BYTES, 2700 + random.nextInt(4000))
+                    .with(LogConfig.INTERNAL_SEGMENT_BYTES, 2700 + random.nextInt(4000))
                     .with(TopicConfig.INDEX_INTERVAL_BYTES, random.nextInt(600))
                     .with(TopicConfig.SEGMENT_INDEX_BYTES, 48 + random.nextInt(200));
             this.log = open(true, 0);

@@ -116,7 +116,7 @@ class PartitionLogTest {
 
     @Test
     void rollsOnSegmentBytes() {
-        open(LogConfig.defaults().with(TopicConfig.SEGMENT_BYTES, 1000));
+        open(LogConfig.defaults().with(LogConfig.INTERNAL_SEGMENT_BYTES, 1000));
         for (int i = 0; i < 10; i++) {
             log.appendAsLeader(batch(1, 300, now()), 0);
         }
@@ -203,7 +203,7 @@ class PartitionLogTest {
 
     @Test
     void readCrossesSegments() {
-        open(LogConfig.defaults().with(TopicConfig.SEGMENT_BYTES, 1000));
+        open(LogConfig.defaults().with(LogConfig.INTERNAL_SEGMENT_BYTES, 1000));
         for (int i = 0; i < 10; i++) {
             log.appendAsLeader(batch(2, 100, now()), 0);
         }
@@ -221,7 +221,7 @@ class PartitionLogTest {
 
     @Test
     void fetchOffsetByTimestampFindsFirstRecordAtOrAfter() {
-        open(LogConfig.defaults().with(TopicConfig.SEGMENT_BYTES, 2000).with(TopicConfig.INDEX_INTERVAL_BYTES, 100));
+        open(LogConfig.defaults().with(LogConfig.INTERNAL_SEGMENT_BYTES, 2000).with(TopicConfig.INDEX_INTERVAL_BYTES, 100));
         long base = now() - 100_000;
         for (int i = 0; i < 20; i++) {
             log.appendAsLeader(batch(3, 100, base + i * 10L), 4); // record timestamps base+10i .. base+10i+2
@@ -241,7 +241,7 @@ class PartitionLogTest {
 
     @Test
     void truncateToRemovesWholeBatchesAndLaterSegments() {
-        open(LogConfig.defaults().with(TopicConfig.SEGMENT_BYTES, 1000));
+        open(LogConfig.defaults().with(LogConfig.INTERNAL_SEGMENT_BYTES, 1000));
         for (int i = 0; i < 10; i++) {
             log.appendAsLeader(batch(2, 100, now()), i);
         }
@@ -277,7 +277,7 @@ class PartitionLogTest {
 
     @Test
     void retentionByTimeNeverDeletesDataAboveHighWatermark() {
-        open(LogConfig.defaults().with(TopicConfig.SEGMENT_BYTES, 1000).with(TopicConfig.RETENTION_MS, 10_000));
+        open(LogConfig.defaults().with(LogConfig.INTERNAL_SEGMENT_BYTES, 1000).with(TopicConfig.RETENTION_MS, 10_000));
         for (int i = 0; i < 6; i++) {
             log.appendAsLeader(batch(2, 100, now()), 0);
             time.advance(1000);
@@ -296,7 +296,7 @@ class PartitionLogTest {
 
     @Test
     void retentionByTimeKeepsYoungSegments() {
-        open(LogConfig.defaults().with(TopicConfig.SEGMENT_BYTES, 1000).with(TopicConfig.RETENTION_MS, 10_000));
+        open(LogConfig.defaults().with(LogConfig.INTERNAL_SEGMENT_BYTES, 1000).with(TopicConfig.RETENTION_MS, 10_000));
         log.appendAsLeader(batch(2, 300, now()), 0);
         log.appendAsLeader(batch(2, 300, now()), 0);
         time.advance(20_000);
@@ -310,7 +310,7 @@ class PartitionLogTest {
     @Test
     void retentionBySize() {
         int size = batch(2, 300, now()).remaining();
-        open(LogConfig.defaults().with(TopicConfig.SEGMENT_BYTES, size).with(TopicConfig.RETENTION_BYTES, 3L * size));
+        open(LogConfig.defaults().with(LogConfig.INTERNAL_SEGMENT_BYTES, size).with(TopicConfig.RETENTION_BYTES, 3L * size));
         for (int i = 0; i < 6; i++) {
             log.appendAsLeader(batch(2, 300, now()), 0);
         }
@@ -322,7 +322,7 @@ class PartitionLogTest {
 
     @Test
     void retentionByLogStartOffset() {
-        open(LogConfig.defaults().with(TopicConfig.SEGMENT_BYTES, 1000));
+        open(LogConfig.defaults().with(LogConfig.INTERNAL_SEGMENT_BYTES, 1000));
         for (int i = 0; i < 6; i++) {
             log.appendAsLeader(batch(2, 300, now()), 0);
         }
@@ -343,7 +343,7 @@ class PartitionLogTest {
         var scheduler = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
         try {
             log = PartitionLog.builder(root.resolve("orders-0")).time(time).hadCleanShutdown(true).scheduler(scheduler)
-                    .config(LogConfig.defaults().with(TopicConfig.SEGMENT_BYTES, 1000).with(TopicConfig.FILE_DELETE_DELAY_MS, 200))
+                    .config(LogConfig.defaults().with(LogConfig.INTERNAL_SEGMENT_BYTES, 1000).with(TopicConfig.FILE_DELETE_DELAY_MS, 200))
                     .open();
             for (int i = 0; i < 4; i++) {
                 log.appendAsLeader(batch(2, 300, now()), 0);
@@ -381,7 +381,7 @@ class PartitionLogTest {
         PartitionLogProperties.DeferredScheduler scheduler = new PartitionLogProperties.DeferredScheduler();
         try {
             log = PartitionLog.builder(root.resolve("orders-0")).time(time).hadCleanShutdown(true).scheduler(scheduler)
-                    .config(LogConfig.defaults().with(TopicConfig.SEGMENT_BYTES, 1000).with(TopicConfig.FLUSH_MS, 500)).open();
+                    .config(LogConfig.defaults().with(LogConfig.INTERNAL_SEGMENT_BYTES, 1000).with(TopicConfig.FLUSH_MS, 500)).open();
             long openedAtMs = log.lastFlushMs();
             while (log.numberOfSegments() < 3) {
                 log.appendAsLeader(batch(2, 100, now()), 0);
@@ -427,6 +427,47 @@ class PartitionLogTest {
         } finally {
             done.set(true);
             flusher.join(30_000);
+        }
+    }
+
+    /**
+     * A request of several batches that together exceed a segment (a producer sends all its ready batches
+     * of a partition at once) is appended whole, rolling between batches; each segment stays within
+     * segment.bytes and every batch reads back in order.
+     */
+    @Test
+    void anAppendOfSeveralBatchesLargerThanASegmentRollsBetweenThem() {
+        open(LogConfig.defaults().with(LogConfig.INTERNAL_SEGMENT_BYTES, 1000));
+        ByteBuffer[] batches = new ByteBuffer[7];
+        for (int i = 0; i < batches.length; i++) {
+            batches[i] = batch(2, 150, now());
+        }
+        ByteBuffer request = concat(batches);
+        int batchBytes = batches[0].remaining();
+        assertThat(request.remaining()).isGreaterThan(2 * 1000);
+
+        LogAppendInfo info = log.appendAsLeader(request, 0);
+
+        assertThat(info.firstOffset()).isZero();
+        assertThat(info.lastOffset()).isEqualTo(13);
+        assertThat(log.logEndOffset()).isEqualTo(14);
+        int batchesPerSegment = 1000 / batchBytes;
+        assertThat(log.numberOfSegments()).isEqualTo((batches.length + batchesPerSegment - 1) / batchesPerSegment);
+        assertThat(log.segments()).allSatisfy(segment -> assertThat(segment.sizeInBytes()).isLessThanOrEqualTo(1000));
+        assertThat(log.segments().get(1).baseOffset()).isEqualTo(2L * batchesPerSegment);
+        List<RecordBatch> read = TestBatches.batches(ByteBuffer.wrap(TestBatches.allBytes(log)));
+        assertThat(read).extracting(RecordBatch::baseOffset).containsExactly(0L, 2L, 4L, 6L, 8L, 10L, 12L);
+
+        // A follower appending the leader's batches rolls the same way.
+        PartitionLog follower = PartitionLog.builder(root.resolve("orders-1")).config(log.config()).time(time)
+                .hadCleanShutdown(true).open();
+        try {
+            follower.appendAsFollower(ByteBuffer.wrap(TestBatches.allBytes(log)));
+            assertThat(follower.logEndOffset()).isEqualTo(14);
+            assertThat(follower.segments()).extracting(LogSegment::baseOffset)
+                    .isEqualTo(log.segments().stream().map(LogSegment::baseOffset).toList());
+        } finally {
+            follower.close();
         }
     }
 
@@ -492,7 +533,7 @@ class PartitionLogTest {
 
     @Test
     void largestTimestampSurvivesRestartSoRetentionStillJudgesByIt() {
-        open(LogConfig.defaults().with(TopicConfig.SEGMENT_BYTES, 1000).with(TopicConfig.RETENTION_MS, 60_000)
+        open(LogConfig.defaults().with(LogConfig.INTERNAL_SEGMENT_BYTES, 1000).with(TopicConfig.RETENTION_MS, 60_000)
                 .with(TopicConfig.INDEX_INTERVAL_BYTES, 100000));
         long old = now() - 3_000_000L;
         log.updateConfig(log.config().with(TopicConfig.MESSAGE_TIMESTAMP_BEFORE_MAX_MS, Long.MAX_VALUE));

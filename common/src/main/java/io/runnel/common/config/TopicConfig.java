@@ -52,8 +52,12 @@ public final class TopicConfig {
     public static final String TIMESTAMP_TYPE_CREATE_TIME = "CreateTime";
     public static final String TIMESTAMP_TYPE_LOG_APPEND_TIME = "LogAppendTime";
 
-    /** Smallest segment.bytes accepted: one minimal batch must fit (Kafka 3.x uses the same floor). */
-    public static final int SEGMENT_BYTES_MIN = 14;
+    /**
+     * Smallest segment.bytes (and log.segment.bytes) accepted: 1 MiB, Kafka 4's floor (KIP-1030), so a
+     * misconfigured topic cannot make a segment (six files and a roll) of every few batches. Tests that
+     * need small segments set the storage-internal {@code internal.segment.bytes} instead (see LogConfig).
+     */
+    public static final int SEGMENT_BYTES_MIN = 1024 * 1024;
 
     public static final ConfigDef DEFINITION = new ConfigDef()
             .define(CLEANUP_POLICY, LIST, CLEANUP_POLICY_DELETE, ValidList.in(CLEANUP_POLICY_DELETE, CLEANUP_POLICY_COMPACT),

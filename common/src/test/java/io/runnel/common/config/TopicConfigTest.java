@@ -35,8 +35,12 @@ class TopicConfigTest {
                 .isInstanceOf(ConfigException.class).hasMessageContaining("unknown configuration 'retention.mss'");
         assertThatThrownBy(() -> TopicConfig.validate(Map.of("segment.bytes", "lots")))
                 .hasMessageContaining("'lots'").hasMessageContaining("segment.bytes").hasMessageContaining("32-bit integer");
-        assertThatThrownBy(() -> TopicConfig.validate(Map.of("segment.bytes", "13")))
-                .hasMessageContaining("must be at least 14");
+        // Kafka 4's floor (KIP-1030): 1 MiB.
+        assertThatThrownBy(() -> TopicConfig.validate(Map.of("segment.bytes", "1048575")))
+                .hasMessageContaining("segment.bytes").hasMessageContaining("must be at least 1048576");
+        assertThat(TopicConfig.validate(Map.of("segment.bytes", "1048576"))).containsEntry("segment.bytes", 1_048_576);
+        assertThatThrownBy(() -> TopicConfig.validate(Map.of("internal.segment.bytes", "1000")))
+                .as("not a topic key").hasMessageContaining("unknown configuration 'internal.segment.bytes'");
         assertThatThrownBy(() -> TopicConfig.validate(Map.of("cleanup.policy", "forever")))
                 .hasMessageContaining("'forever' is not one of [delete, compact]");
         assertThatThrownBy(() -> TopicConfig.validate(Map.of("message.timestamp.type", "createtime")))

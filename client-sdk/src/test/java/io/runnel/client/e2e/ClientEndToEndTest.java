@@ -114,39 +114,6 @@ class ClientEndToEndTest {
         }
     }
 
-    /**
-     * The producer sends all the batches of a partition it has ready in one request; with many small
-     * records that request is larger than a segment (1 MiB, the smallest segment.bytes). The log rolls
-     * between the batches: every record is acknowledged in order and reads back.
-     */
-    @Test
-    void aRequestOfManyBatchesLargerThanASegmentIsAppendedWhole() throws Exception {
-        String topic = "small-segments";
-        admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1, Map.of("segment.bytes", "1048576"))))
-                .all().get(30, TimeUnit.SECONDS);
-        int count = 20_000;
-        String padding = "x".repeat(90);
-        List<Future<RecordMetadata>> sent = new ArrayList<>();
-        // Everything lingers until flush(), which drains the partition's ~2.3 MB of batches in one request.
-        try (RunnelProducer<String, String> producer = producer(Map.of("acks", "1", "linger.ms", "60000", "delivery.timeout.ms", "120000",
-                "batch.size", String.valueOf(600 * 1024), "max.request.size", String.valueOf(4 * 1024 * 1024)))) {
-            for (int i = 0; i < count; i++) {
-                sent.add(producer.send(new ProducerRecord<>(topic, 0, null, String.format("%05d", i) + padding)));
-            }
-            producer.flush();
-        }
-        for (int i = 0; i < count; i++) {
-            assertThat(sent.get(i).get(10, TimeUnit.SECONDS).offset()).as("offset of record %d", i).isEqualTo(i);
-        }
-        Path partitionDir = cluster.node(1).config().logDirs().get(0).resolve(topic + "-0");
-        try (var files = java.nio.file.Files.list(partitionDir)) {
-            assertThat(files.filter(f -> f.getFileName().toString().endsWith(".log"))).as("segments").hasSizeGreaterThanOrEqualTo(3);
-        }
-        List<ConsumerRecord<String, String>> records = consume(topic, 1, count);
-        assertThat(records).hasSize(count);
-        assertThat(records.get(count - 1).value()).startsWith(String.format("%05d", count - 1));
-    }
-
     @Test
     void producerAutoCreatesATopicWithClusterDefaults() throws Exception {
         try (RunnelProducer<String, String> producer = producer(Map.of("acks", "1"))) {

@@ -185,7 +185,7 @@ public final class AdminConnection implements AutoCloseable {
      * UNAVAILABLE; any other failure becomes an ApiException carrying the server's message.
      */
     <T> T call(Function<ManagedChannel, T> rpc) {
-        StatusRuntimeException lastUnavailable = null;
+        ApiException lastUnavailable = null;
         for (int attempt = 0; attempt < addresses.size(); attempt++) {
             int index = (current + attempt) % addresses.size();
             try {
@@ -193,13 +193,16 @@ public final class AdminConnection implements AutoCloseable {
                 current = index;
                 return result;
             } catch (StatusRuntimeException e) {
+                HostPort address = addresses.get(index);
+                ApiException error = GrpcErrors.toApiException(e, "request to broker " + address.host() + ":" + address.port(),
+                        "default.api.timeout.ms (" + timeoutMs + " ms)");
                 if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
-                    throw GrpcErrors.toApiException(e);
+                    throw error;
                 }
-                lastUnavailable = e;
+                lastUnavailable = error;
             }
         }
-        String reason = lastUnavailable == null ? "" : ": " + lastUnavailable.getStatus().getDescription();
+        String reason = lastUnavailable == null ? "" : " (" + lastUnavailable.getMessage() + ")";
         throw new ApiException(ErrorCode.NETWORK_EXCEPTION,
                 "cannot reach any broker at " + joined(addresses) + reason, lastUnavailable);
     }

@@ -221,6 +221,31 @@ class RunnelProducerTest {
         assertThat(values(broker.batches(P0))).contains("v");
     }
 
+    /**
+     * A broker that never answers in time: the failure names the partition, the broker and both settings
+     * that ran out, in Runnel's words; gRPC's description of the deadline stays in the cause chain.
+     */
+    @Test
+    void aTimedOutProduceIsDescribedInRunnelsTerms() {
+        RunnelProducer<String, String> producer = producer("request.timeout.ms", 1000, "delivery.timeout.ms", 2500);
+        int leader = producer.partitionsFor("orders").stream().filter(p -> p.partition() == 0).findFirst().orElseThrow()
+                .leader().id();
+        broker.setProduceDelayMs(4000);
+        ApiException error = failure(producer.send(new ProducerRecord<>("orders", 0, "k", "v")));
+        broker.setProduceDelayMs(0);
+
+        assertThat(error.code()).isEqualTo(ErrorCode.REQUEST_TIMED_OUT);
+        assertThat(error.getMessage()).contains("delivery.timeout.ms (2500 ms) elapsed for orders-0")
+                .contains("produce request to broker " + leader + " at 127.0.0.1:")
+                .contains("no answer within request.timeout.ms (1000 ms)")
+                .doesNotContain("CallOptions", "remote_addr", "Name resolution", "deadline exceeded after");
+        Throwable transport = error;
+        while (transport.getCause() != null) {
+            transport = transport.getCause();
+        }
+        assertThat(transport).as("the transport detail, for --verbose").isInstanceOf(io.grpc.StatusRuntimeException.class);
+    }
+
     @Test
     void recordsOfAPartitionKeepTheirOrderAcrossRetries() throws Exception {
         RunnelProducer<String, String> producer = producer("batch.size", 300, "linger.ms", 1);

@@ -54,8 +54,7 @@ public final class Main {
         };
         CommandLine commandLine = new CommandLine(new Main(), factory);
         commandLine.setExecutionExceptionHandler((exception, cmd, parseResult) -> {
-            boolean verbose = parseResult.hasMatchedOption("--verbose")
-                    || parseResult.subcommands().stream().anyMatch(p -> p.hasMatchedOption("--verbose"));
+            boolean verbose = verbose(parseResult);
             PrintWriter err = cmd.getErr();
             err.println("Error: " + describe(exception));
             if (verbose) {
@@ -72,6 +71,16 @@ public final class Main {
             return 2;
         });
         return commandLine;
+    }
+
+    /** Whether --verbose was given at any level of the command line ({@code runnel topics list --verbose} too). */
+    private static boolean verbose(CommandLine.ParseResult parseResult) {
+        for (CommandLine.ParseResult level = parseResult; level != null; level = level.subcommand()) {
+            if (level.hasMatchedOption("--verbose")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** One line saying what went wrong, without exception class names where a message says it. */

@@ -79,4 +79,29 @@ class OptionsTest {
         assertThat(result.err().lines()).hasSize(1);
         assertThat(List.of(result.out())).containsExactly("");
     }
+
+    /**
+     * A broker that accepts connections but never answers: the error names the broker and the setting
+     * that ran out; gRPC's own words (CallOptions, deadline arithmetic, socket lists) appear only with --verbose.
+     */
+    @Test
+    void aSilentBrokerTimesOutNamingTheSettingAndVerboseShowsTheTransport(@TempDir Path dir) throws Exception {
+        Path config = dir.resolve("client.properties");
+        Files.writeString(config, "default.api.timeout.ms=1000\n");
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            String address = "127.0.0.1:" + silent.getLocalPort();
+
+            CliRunner.Result result = CliRunner.run("topics", "list", "--bootstrap-server", address,
+                    "--command-config", config.toString());
+            assertThat(result.exitCode()).isEqualTo(1);
+            assertThat(result.err().lines()).containsExactly(
+                    "Error: request to broker " + address + ": no answer within default.api.timeout.ms (1000 ms)");
+
+            CliRunner.Result verbose = CliRunner.run("topics", "list", "--verbose", "--bootstrap-server", address,
+                    "--command-config", config.toString());
+            assertThat(verbose.exitCode()).isEqualTo(1);
+            assertThat(verbose.err()).startsWith("Error: request to broker " + address + ": no answer within")
+                    .contains("io.grpc.StatusRuntimeException: DEADLINE_EXCEEDED");
+        }
+    }
 }

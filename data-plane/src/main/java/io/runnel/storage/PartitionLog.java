@@ -286,7 +286,10 @@ public final class PartitionLog implements Closeable {
         return recoveryPoint;
     }
 
-    /** Wall-clock time of the last flush that left nothing unflushed (or of opening), for the flush.ms scheduler. */
+    /**
+     * Wall-clock time when the last flush of everything then appended began (or of opening): no record
+     * older than this is unflushed. For the flush.ms scheduler.
+     */
     public long lastFlushMs() {
         return lastFlushMs;
     }
@@ -495,11 +498,15 @@ public final class PartitionLog implements Closeable {
         long target;
         long from;
         long truncationsBefore;
+        boolean toTheLogEnd;
+        long startedMs;
         lock.lock();
         try {
             target = Math.min(offset, logEndOffset());
             from = recoveryPoint;
             truncationsBefore = truncations;
+            toTheLogEnd = target == logEndOffset();
+            startedMs = time.milliseconds();
         } finally {
             lock.unlock();
         }
@@ -529,12 +536,14 @@ public final class PartitionLog implements Closeable {
             // The fsyncs ran without the lock (appends go on meanwhile). A truncation in that time may have
             // removed what was fsynced and the log grown again below the target with unflushed data, so
             // the recovery point moves only if none happened; it never passes the log end.
-            if (truncations == truncationsBefore && target > recoveryPoint) {
-                recoveryPoint = target;
-            }
-            // flush.ms bounds the age of unflushed data: its clock restarts only when nothing is left unflushed.
-            if (recoveryPoint >= logEndOffset()) {
-                lastFlushMs = time.milliseconds();
+            if (truncations == truncationsBefore) {
+                recoveryPoint = Math.max(recoveryPoint, target);
+                // flush.ms bounds the age of unflushed data. A flush of everything appended when it began
+                // leaves only younger data unflushed, so the clock restarts at that moment; a flush of
+                // less (the rolled-out segments after a roll) leaves older data, so the clock runs on.
+                if (toTheLogEnd) {
+                    lastFlushMs = Math.max(lastFlushMs, startedMs);
+                }
             }
         } finally {
             lock.unlock();

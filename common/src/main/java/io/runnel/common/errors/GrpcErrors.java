@@ -126,7 +126,7 @@ public final class GrpcErrors {
                     : status.getCause() instanceof java.net.UnknownHostException ? "unknown host"
                     : "cannot connect, or the connection was lost";
             case CANCELLED -> "cancelled before an answer came";
-            default -> "the connection failed (" + status.getCode() + ")";
+            default -> "no answer Runnel understands (gRPC status " + status.getCode() + ")";
         };
     }
 

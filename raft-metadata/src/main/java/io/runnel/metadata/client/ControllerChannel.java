@@ -235,7 +235,8 @@ public final class ControllerChannel implements AutoCloseable {
                 }
                 return result;
             } catch (StatusRuntimeException e) {
-                ApiException error = GrpcErrors.toApiException(e);
+                ApiException error = GrpcErrors.toApiException(e, apiName + " to controller " + target,
+                        "the " + timeout.toMillis() + " ms the call was given");
                 last = error;
                 Optional<Integer> hint = leaderHint(e);
                 if (error.code() == ErrorCode.NOT_CONTROLLER && hint.isPresent() && hint.get() != target) {

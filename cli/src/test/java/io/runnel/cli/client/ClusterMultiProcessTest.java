@@ -57,8 +57,8 @@ class ClusterMultiProcessTest {
         assertThat(bootstrap).isEqualTo("127.0.0.1:" + (base + 6) + ",127.0.0.1:" + (base + 7));
 
         // Brokers register and are unfenced shortly after their ports open.
-        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(CliRunner.run("topics", "create", "spread", "--partitions", "2", "--replication-factor", "1",
-                "--bootstrap-server", bootstrap).exitCode()).isZero());
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(CliRunner.run("topics", "create", "spread",
+                "--partitions", "2", "--replication-factor", "1", "--bootstrap-server", bootstrap).exitCode()).isZero());
         CliRunner.Result produced = CliRunner.runWithInput("one\ntwo\nthree\n", "produce", "spread", "--acks", "1",
                 "--bootstrap-server", bootstrap);
         assertThat(produced.exitCode()).as(produced.err()).isZero();

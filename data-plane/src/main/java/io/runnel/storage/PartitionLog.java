@@ -63,6 +63,14 @@ public final class PartitionLog implements Closeable {
     private final Time time;
     private final ScheduledExecutorService scheduler;
     private final ReentrantLock lock = new ReentrantLock();
+    /**
+     * Held by a cleaner's segment swap ({@link #replaceSegments}) from its commit (the {@code .swap}
+     * renames) to its end, and by every operation that removes segments (truncation, retention), always
+     * before {@link #lock}. While a {@code .swap} is on disk nothing else may change the segments it
+     * replaces, or recovery would complete the swap over them. Appends never take it, so a swap's
+     * renames and directory fsyncs do not hold producers up.
+     */
+    private final ReentrantLock swapLock = new ReentrantLock();
     private final ConcurrentSkipListMap<Long, LogSegment> segments = new ConcurrentSkipListMap<>();
     private final LeaderEpochFileCache leaderEpochCache;
     private volatile Path dir;
@@ -74,6 +82,8 @@ public final class PartitionLog implements Closeable {
     private volatile long recoveryPoint;
     private volatile long lastFlushMs;
     private volatile boolean closed;
+    /** Truncations since the log was opened; a cleaning that saw another count has its swap refused. */
+    private volatile long truncationCount;
     private volatile StorageException offlineCause;
     private volatile boolean directoryDirty;
     /** partition.metadata (and a new log's directory entry) were written without fsync; see {@link #syncMetadata()}. */
@@ -340,7 +350,8 @@ public final class PartitionLog implements Closeable {
         try {
             checkOpen();
             long nowMs = time.milliseconds();
-            ValidatedBatches validated = BatchValidator.validateAsLeader(buffer, logEndOffset(), leaderEpoch, config, nowMs, origin);
+            ValidatedBatches validated = BatchValidator.validateAsLeader(topicPartition, buffer, logEndOffset(), leaderEpoch,
+                    config, nowMs, origin);
             if (!validated.isEmpty() && leaderEpoch >= 0
                     && leaderEpochCache.latestEpoch().map(latest -> leaderEpoch > latest).orElse(true)) {
                 checkFits(validated);
@@ -646,6 +657,7 @@ public final class PartitionLog implements Closeable {
         if (offset < 0) {
             throw new IllegalArgumentException("cannot truncate " + topicPartition + " to negative offset " + offset);
         }
+        swapLock.lock();
         lock.lock();
         try {
             checkOpen();
@@ -661,10 +673,12 @@ public final class PartitionLog implements Closeable {
             throw markOffline(e);
         } finally {
             lock.unlock();
+            swapLock.unlock();
         }
     }
 
     private void truncateLocked(long offset) {
+        truncationCount++;
         List<LogSegment> removed = new ArrayList<>(segments.tailMap(offset, false).values());
         removed.forEach(s -> segments.remove(s.baseOffset()));
         LogSegment active = activeSegment();
@@ -684,9 +698,11 @@ public final class PartitionLog implements Closeable {
         if (newOffset < 0) {
             throw new IllegalArgumentException("cannot start " + topicPartition + " at negative offset " + newOffset);
         }
+        swapLock.lock();
         lock.lock();
         try {
             checkOpen();
+            truncationCount++;
             List<LogSegment> removed = new ArrayList<>(segments.values());
             segments.clear();
             deleteSegmentFiles(removed);
@@ -701,6 +717,7 @@ public final class PartitionLog implements Closeable {
             throw markOffline(e);
         } finally {
             lock.unlock();
+            swapLock.unlock();
         }
     }
 
@@ -733,6 +750,7 @@ public final class PartitionLog implements Closeable {
      * active segment itself is due, so an empty active segment remains. Returns the number deleted.
      */
     public int deleteOldSegments() {
+        swapLock.lock();
         lock.lock();
         try {
             if (closed || offlineCause != null) {
@@ -767,6 +785,7 @@ public final class PartitionLog implements Closeable {
             throw markOffline(e);
         } finally {
             lock.unlock();
+            swapLock.unlock();
         }
     }
 
@@ -778,6 +797,11 @@ public final class PartitionLog implements Closeable {
         for (LogSegment segment : removed) {
             segment.addSuffix(LogFileNames.DELETED_SUFFIX);
         }
+        scheduleFileDeletion(removed);
+    }
+
+    /** Closes and removes segments already renamed {@code .deleted}, after file.delete.delay.ms. */
+    private void scheduleFileDeletion(List<LogSegment> removed) {
         long delayMs = config.fileDeleteDelayMs();
         List<LogSegment> toDelete = List.copyOf(removed);
         if (scheduler == null || delayMs == 0) {
@@ -793,6 +817,91 @@ public final class PartitionLog implements Closeable {
                     }
                 }
             }, delayMs, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    // ---- compaction --------------------------------------------------------------------------------
+
+    /** Truncations since the log was opened (a cleaning compares the count at its start and at its swap). */
+    long truncationCount() {
+        return truncationCount;
+    }
+
+    /**
+     * Swaps a segment the cleaner wrote ({@code cleaned}, files named {@code .cleaned}, flushed) in for the
+     * consecutive segments it was cleaned from, in a way a crash cannot turn into a mix of both:
+     * <ol>
+     *   <li>under the log lock, check that the log was not truncated since the cleaning began
+     *       ({@code truncationCountAtStart}) and that every one of {@code oldSegments} is still in the
+     *       log; otherwise delete the cleaned files and return false;</li>
+     *   <li>rename the cleaned files {@code .cleaned} → {@code .swap} and fsync the directory: the commit
+     *       point. Before it, recovery deletes the {@code .cleaned} files (the old segments stay); after it,
+     *       recovery finishes the swap (see {@link LogLoader});</li>
+     *   <li>under the log lock, put the new segment in the segment map and take the old ones out (readers
+     *       that already hold an old segment finish on it);</li>
+     *   <li>rename the old segments {@code .deleted} (their files are removed after file.delete.delay.ms),
+     *       then the new segment's files from {@code .swap} to their final names, and fsync the directory.</li>
+     * </ol>
+     * From step 2 to the end {@link #swapLock} keeps truncation and retention away, so the segments a
+     * {@code .swap} replaces cannot change while it is on disk. An I/O failure takes the log offline (the
+     * next start recovers the directory). Called by the cleaner thread of this log.
+     *
+     * @return true when swapped in; false when the log changed (or was closed or taken offline) and the
+     *         cleaned segment's files were deleted
+     */
+    boolean replaceSegments(LogSegment cleaned, List<LogSegment> oldSegments, long truncationCountAtStart,
+                            FailurePoints faults) {
+        swapLock.lock();
+        try {
+            if (!stillReplaceable(oldSegments, truncationCountAtStart)) {
+                cleaned.deleteFiles();
+                return false;
+            }
+            cleaned.changeFileSuffixes(LogFileNames.CLEANED_SUFFIX, LogFileNames.SWAP_SUFFIX,
+                    () -> faults.reached(FailurePoints.Point.SWAP_FILE_RENAMED));
+            CheckpointFile.fsyncDirectory(dir);
+            faults.reached(FailurePoints.Point.SWAPPED);
+            lock.lock();
+            try {
+                segments.put(cleaned.baseOffset(), cleaned);
+                for (LogSegment old : oldSegments) {
+                    if (old.baseOffset() != cleaned.baseOffset()) {
+                        segments.remove(old.baseOffset());
+                    }
+                }
+            } finally {
+                lock.unlock();
+            }
+            for (LogSegment old : oldSegments) {
+                old.addSuffix(LogFileNames.DELETED_SUFFIX);
+                faults.reached(FailurePoints.Point.OLD_SEGMENT_DELETED);
+            }
+            scheduleFileDeletion(oldSegments);
+            cleaned.changeFileSuffixes(LogFileNames.SWAP_SUFFIX, "", () -> faults.reached(FailurePoints.Point.SWAP_SUFFIX_REMOVED));
+            CheckpointFile.fsyncDirectory(dir);
+            return true;
+        } catch (StorageException e) {
+            throw markOffline(e);
+        } finally {
+            swapLock.unlock();
+        }
+    }
+
+    private boolean stillReplaceable(List<LogSegment> oldSegments, long truncationCountAtStart) {
+        lock.lock();
+        try {
+            if (closed || offlineCause != null || truncationCount != truncationCountAtStart) {
+                return false;
+            }
+            LogSegment active = activeSegment();
+            for (LogSegment old : oldSegments) {
+                if (old == active || segments.get(old.baseOffset()) != old) {
+                    return false;
+                }
+            }
+            return true;
+        } finally {
+            lock.unlock();
         }
     }
 

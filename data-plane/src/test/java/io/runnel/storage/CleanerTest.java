@@ -326,4 +326,39 @@ class CleanerTest {
         assertThat(result.stats().invalidRecordsRead()).isEqualTo(1);
         assertThat(readAll(log)).containsExactly(new Rec(1, "k", "v"));
     }
+
+    @Test
+    void anAbortedCleaningStopsAtTheNextBatchLeavesNoCleanedFilesAndKeepsItsCheckpoint() throws Exception {
+        PartitionLog log = open(compactConfig(300));
+        appendUpdates(log, 3, 30);
+        log.roll();
+        LogCleaner[] cleaner = new LogCleaner[1];
+        Thread[] aborter = new Thread[1];
+        FailurePoints abortAfterFirstGroup = point -> {
+            if (point == FailurePoints.Point.CLEANED_WRITTEN && aborter[0] == null) {
+                aborter[0] = new Thread(() -> cleaner[0].abortCleaning(log.topicPartition()));
+                aborter[0].start();
+                // abortCleaning flags the cleaning at once, then waits for this thread to let go.
+                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                        .until(() -> aborter[0].getState() == Thread.State.TIMED_WAITING);
+            }
+        };
+        cleaner[0] = new LogCleaner(CleanerConfig.defaults().withEnable(false).withDedupeBufferBytes(4L << 20), List.of(root),
+                () -> logs, time, abortAfterFirstGroup);
+        cleaner[0].startup();
+
+        assertThat(cleaner[0].cleanOnce()).isFalse();
+
+        aborter[0].join(10_000);
+        assertThat(aborter[0].isAlive()).isFalse();
+        assertThat(cleaner[0].cleanerCheckpoints()).doesNotContainKey(log.topicPartition());
+        assertThat(cleaner[0].uncleanablePartitionsCount()).isZero();
+        try (Stream<Path> files = Files.list(log.dir())) {
+            assertThat(files.map(p -> p.getFileName().toString())).noneMatch(name -> name.endsWith(".cleaned"));
+        }
+        // The swap under way when the abort came completed; the next group's reading stopped.
+        assertThat(readAll(log).size()).isLessThan(90).isGreaterThan(3);
+        assertThat(cleaner[0].cleanOnce()).as("the log is cleaned again later").isTrue();
+        assertThat(readAll(log)).hasSize(3);
+    }
 }

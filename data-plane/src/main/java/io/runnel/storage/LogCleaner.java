@@ -114,6 +114,11 @@ public final class LogCleaner {
         return stats.isPresent();
     }
 
+    /** What the last {@link #cleanOnce()} that cleaned a log did. */
+    public CleanerStats lastCleanOnceStats() {
+        return manualStats;
+    }
+
     private Cleaner newCleaner() {
         OffsetMap map = new OffsetMap(config.dedupeBytesPerThread(), config.dedupeBufferLoadFactor());
         return new Cleaner(map, config.ioBufferBytesPerThread(), throttler, time, faults);

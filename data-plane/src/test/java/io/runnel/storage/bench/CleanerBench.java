@@ -28,7 +28,7 @@ import org.HdrHistogram.Histogram;
  *       record count (so about 10% of the records are live after cleaning), in 128 MiB segments, then runs
  *       one cleaning with the broker's default cleaner settings (128 MiB key map) and reports MB/s read
  *       (the key-map pass plus the rewrite pass) and written.</li>
- *   <li><b>Producer latency.</b> Appends a second dirty section of half that size, then appends 16 KiB
+ *   <li><b>Producer latency.</b> Appends a second dirty section of that size, then appends 16 KiB
  *       batches to the same log at a fixed rate ({@code ratePerSec}) from one thread, first for
  *       {@code baselineSecs} with no cleaning, then while a cleaning runs on another thread. Latency is
  *       measured from each append's scheduled start (so a stall is not hidden by the producer falling
@@ -78,7 +78,7 @@ public final class CleanerBench {
             CleanerStats stats = cleaner.lastCleanOnceStats();
             report("throughput", stats, before, log.sizeInBytes());
 
-            appendDirty(log, random, records / 2, keySpace);
+            appendDirty(log, random, records, keySpace);
             measureLatency(log, cleaner, random, ratePerSec, baselineSecs);
         } finally {
             try (Stream<Path> walk = Files.walk(root)) {
@@ -145,7 +145,7 @@ public final class CleanerBench {
             }
         }, Long.MAX_VALUE);
         cleanerThread.join();
-        report("during production", cleaner.lastCleanOnceStats(), before, log.sizeInBytes());
+        report("while producing", cleaner.lastCleanOnceStats(), before, log.sizeInBytes());
         System.out.printf("append latency at %d batches/s (%.1f MB/s), from each append's scheduled start:%n", ratePerSec,
                 ratePerSec * batches[0].remaining() / 1e6);
         print("  no cleaning ", baseline);

@@ -8,7 +8,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -123,8 +128,8 @@ final class LogLoader {
      * so its next offset is theirs and the range covers exactly the replaced segments.
      */
     private void finishInterruptedSwaps() throws IOException {
-        java.util.Map<Long, List<Path>> swaps = new java.util.TreeMap<>();
-        java.util.Set<Long> cleanedBases = new java.util.HashSet<>();
+        Map<Long, List<Path>> swaps = new TreeMap<>();
+        Set<Long> cleanedBases = new HashSet<>();
         List<Path> cleanedFiles = new ArrayList<>();
         for (Path file : listFiles()) {
             String name = file.getFileName().toString();
@@ -132,7 +137,7 @@ final class LogLoader {
                 cleanedFiles.add(file);
                 segmentBaseOffset(name, LogFileNames.CLEANED_SUFFIX).ifPresent(cleanedBases::add);
             } else if (name.endsWith(LogFileNames.SWAP_SUFFIX)) {
-                java.util.OptionalLong base = segmentBaseOffset(name, LogFileNames.SWAP_SUFFIX);
+                OptionalLong base = segmentBaseOffset(name, LogFileNames.SWAP_SUFFIX);
                 if (base.isPresent()) {
                     swaps.computeIfAbsent(base.getAsLong(), b -> new ArrayList<>()).add(file);
                 } else {
@@ -146,7 +151,7 @@ final class LogLoader {
             LOG.info("{}: deleting {} of a cleaning that did not swap in", topicPartition, file.getFileName());
             Files.deleteIfExists(file);
         }
-        for (java.util.Map.Entry<Long, List<Path>> swap : swaps.entrySet()) {
+        for (Map.Entry<Long, List<Path>> swap : swaps.entrySet()) {
             long base = swap.getKey();
             changed = true;
             if (cleanedBases.contains(base)) {
@@ -175,15 +180,15 @@ final class LogLoader {
     }
 
     /** The base offset of {@code <20 digits>.log|.index|.timeindex<suffix>}, or empty. */
-    private static java.util.OptionalLong segmentBaseOffset(String name, String suffix) {
+    private static OptionalLong segmentBaseOffset(String name, String suffix) {
         String stripped = name.substring(0, name.length() - suffix.length());
         for (String kind : List.of(LogFileNames.LOG_SUFFIX, LogFileNames.INDEX_SUFFIX, LogFileNames.TIME_INDEX_SUFFIX)) {
-            java.util.OptionalLong base = LogFileNames.baseOffsetOf(stripped, kind);
+            OptionalLong base = LogFileNames.baseOffsetOf(stripped, kind);
             if (base.isPresent()) {
                 return base;
             }
         }
-        return java.util.OptionalLong.empty();
+        return OptionalLong.empty();
     }
 
     private static Path withSuffix(Path file, String suffix) {
@@ -212,7 +217,7 @@ final class LogLoader {
     private void deleteSegmentFilesIn(long from, long to) throws IOException {
         for (Path file : listFiles()) {
             String name = file.getFileName().toString();
-            java.util.OptionalLong base = segmentBaseOffset(name, "");
+            OptionalLong base = segmentBaseOffset(name, "");
             if (base.isPresent() && base.getAsLong() >= from && base.getAsLong() < to) {
                 LOG.info("{}: deleting {}, replaced by a cleaned segment", topicPartition, name);
                 Files.deleteIfExists(file);

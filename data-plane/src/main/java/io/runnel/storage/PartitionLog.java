@@ -44,9 +44,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Thread safety.</b> Appends, truncation, rolls, retention and config changes take one lock.
  * Reads take no log lock: they read the published log end ({@link #logEndOffsetMetadata()}, volatile)
- * and never look past it, so they see whole batches only. Segments removed by retention or truncation are
- * renamed {@code .deleted} and their files closed only after {@code file.delete.delay.ms}, so a read that
- * already holds one finishes.
+ * and never look past it, so they see whole batches only. Segments removed by retention, truncation or
+ * a cleaner swap are renamed {@code .deleted} and their files closed only after
+ * {@code file.delete.delay.ms}, so a read that already holds one finishes. A cleaner thread swaps cleaned
+ * segments in with {@link #replaceSegments}, under a second lock that truncation and retention take
+ * first and appends never take.
  */
 public final class PartitionLog implements Closeable {
 
@@ -169,8 +171,9 @@ public final class PartitionLog implements Closeable {
     }
 
     /**
-     * Opens a partition directory. Stray {@code .cleaned}, {@code .swap}, {@code .deleted} and
-     * {@code .tmp} files and index files without a log file are deleted. After a clean shutdown, segment
+     * Opens a partition directory. Stray {@code .deleted} and {@code .tmp} files and index files without a
+     * log file are deleted, and a cleaner swap a crash interrupted is finished or undone ({@link LogLoader}).
+     * After a clean shutdown, segment
      * indexes are only sanity-checked (a corrupt or missing index is rebuilt from its segment). Otherwise
      * every segment from the one holding the recovery point is re-read: each batch's framing, magic,
      * CRC-32C and offset order is checked, both indexes are rebuilt, the file is cut at the first bad or

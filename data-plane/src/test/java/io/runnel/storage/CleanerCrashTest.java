@@ -37,7 +37,7 @@ class CleanerCrashTest {
     Path root;
 
     private final MockTime time = new MockTime();
-    private final LogConfig config = compactConfig(700);
+    private final LogConfig config = compactConfig(700).with(io.runnel.common.config.TopicConfig.SEGMENT_INDEX_BYTES, 4096);
 
     /** A crash: an Error, so the cleaner's exception handling (which tidies up on failures) does not run. */
     static final class SimulatedCrash extends Error {
@@ -68,10 +68,10 @@ class CleanerCrashTest {
         Path dir = root.resolve("original").resolve("compacted-0");
         PartitionLog log = PartitionLog.builder(dir).config(config).time(time).hadCleanShutdown(true).open();
         Random random = new Random(11);
-        append(log, random, 60);
+        append(log, random, 24);
         // A first cleaning shrinks the segments, so the cleaning under test merges several into a group.
         clean(log, FailurePoints.NONE);
-        append(log, random, 40);
+        append(log, random, 12);
         log.close();
         return dir;
     }

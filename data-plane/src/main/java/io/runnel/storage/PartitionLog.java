@@ -947,6 +947,8 @@ public final class PartitionLog implements Closeable {
     /** Closes the segments (trimming their indexes) without flushing; see {@link LogManager#shutdown()}. */
     @Override
     public void close() {
+        // A swap under way finishes first: its files are renamed whole, never half.
+        swapLock.lock();
         lock.lock();
         try {
             if (closed) {
@@ -963,6 +965,7 @@ public final class PartitionLog implements Closeable {
             }
         } finally {
             lock.unlock();
+            swapLock.unlock();
         }
     }
 

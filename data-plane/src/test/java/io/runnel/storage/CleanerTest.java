@@ -361,4 +361,49 @@ class CleanerTest {
         assertThat(cleaner[0].cleanOnce()).as("the log is cleaned again later").isTrue();
         assertThat(readAll(log)).hasSize(3);
     }
+
+    @Test
+    void aFollowerAppendsACleanedLogsBatchesGapsAndEmptyBatchesIncluded() {
+        PartitionLog leader = open(compactConfig(100));
+        leader.appendAsLeader(keyed(time.milliseconds(), "a", "1"), 1);
+        leader.appendAsLeader(keyed(time.milliseconds(), "b", "1", "c", "1"), 1);
+        leader.appendAsLeader(keyed(time.milliseconds(), "b", "2", "a", "2"), 2);
+        leader.roll();
+        leader.updateHighWatermark(leader.logEndOffset());
+        cleanToActive(leader, new OffsetMap(1 << 20, 0.9));
+        PartitionLog follower = PartitionLog.builder(root.resolve("compacted-1")).config(compactConfig(100)).time(time)
+                .hadCleanShutdown(true).open();
+        logs.add(follower);
+
+        for (RecordBatch batch : readBatches(leader)) {
+            follower.appendAsFollower(batch.buffer());
+        }
+
+        assertThat(readAll(follower)).isEqualTo(readAll(leader)).containsExactly(new Rec(2, "c", "1"), new Rec(3, "b", "2"),
+                new Rec(4, "a", "2"));
+        assertThat(follower.logEndOffset()).isEqualTo(leader.logEndOffset());
+        assertThat(follower.leaderEpochCache().latestEpoch()).contains(2);
+    }
+
+    @Test
+    void compactAndDeleteAppliesBothCompactionAndRetention() {
+        PartitionLog log = open(compactConfig(300).with(TopicConfig.CLEANUP_POLICY, "compact,delete")
+                .with(TopicConfig.RETENTION_MS, 60_000));
+        appendUpdates(log, 3, 10);
+        log.roll();
+        time.advance(30_000);
+        appendUpdates(log, 3, 10);
+        log.roll();
+        long oldEnd = 30;
+        cleanToActive(log, new OffsetMap(1 << 20, 0.9));
+        assertThat(readAll(log)).hasSize(3).allSatisfy(r -> assertThat(r.offset()).isGreaterThanOrEqualTo(oldEnd));
+
+        time.advance(45_000); // the first 30 updates (all cleaned away) and then the rest age past retention.ms
+        log.deleteOldSegments();
+        time.advance(30_000);
+        log.deleteOldSegments();
+
+        assertThat(readAll(log)).isEmpty();
+        assertThat(log.logStartOffset()).isEqualTo(log.logEndOffset());
+    }
 }

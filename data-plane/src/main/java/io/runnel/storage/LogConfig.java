@@ -154,6 +154,37 @@ public final class LogConfig {
         return cleanupPolicy().contains(TopicConfig.CLEANUP_POLICY_DELETE);
     }
 
+    /** True when the log cleaner compacts the log (cleanup.policy contains compact). */
+    public boolean compact() {
+        return cleanupPolicy().contains(TopicConfig.CLEANUP_POLICY_COMPACT);
+    }
+
+    /** How long a tombstone stays readable after the cleaning that first kept it (delete.retention.ms). */
+    public long deleteRetentionMs() {
+        return (Long) values.get(TopicConfig.DELETE_RETENTION_MS);
+    }
+
+    public double minCleanableDirtyRatio() {
+        return (Double) values.get(TopicConfig.MIN_CLEANABLE_DIRTY_RATIO);
+    }
+
+    public long minCompactionLagMs() {
+        return (Long) values.get(TopicConfig.MIN_COMPACTION_LAG_MS);
+    }
+
+    public long maxCompactionLagMs() {
+        return (Long) values.get(TopicConfig.MAX_COMPACTION_LAG_MS);
+    }
+
+    /**
+     * The age at which the active segment rolls: segment.ms, or for a compacted log the smaller of
+     * segment.ms and max.compaction.lag.ms, as in Kafka, since the cleaner never touches the active
+     * segment and a record must become cleanable within max.compaction.lag.ms.
+     */
+    public long maxSegmentMs() {
+        return compact() ? Math.min(segmentMs(), maxCompactionLagMs()) : segmentMs();
+    }
+
     /** Largest offset-index entry count: segment.index.bytes / 8. */
     public int maxIndexEntries() {
         return segmentIndexBytes() / OffsetIndex.ENTRY_SIZE;

@@ -50,9 +50,11 @@ import org.slf4j.LoggerFactory;
  * Flushes (from an appending thread, the background flush after a roll, the log manager's flush task)
  * fsync without it and then move the recovery point under it, unless a truncation came in between.
  * Reads take no log lock: they read the published log end ({@link #logEndOffsetMetadata()}, volatile)
- * and never look past it, so they see whole batches only. Segments removed by retention or truncation are
- * renamed {@code .deleted} and their files closed only after {@code file.delete.delay.ms}, so a read that
- * already holds one finishes.
+ * and never look past it, so they see whole batches only. Segments removed by retention, truncation or
+ * a cleaner swap are renamed {@code .deleted} and their files closed only after
+ * {@code file.delete.delay.ms}, so a read that already holds one finishes. A cleaner thread swaps cleaned
+ * segments in with {@link #replaceSegments}, under a second lock that truncation and retention take
+ * first and appends never take.
  */
 public final class PartitionLog implements Closeable {
 
@@ -62,6 +64,14 @@ public final class PartitionLog implements Closeable {
     private final Time time;
     private final ScheduledExecutorService scheduler;
     private final ReentrantLock lock = new ReentrantLock();
+    /**
+     * Held by a cleaner's segment swap ({@link #replaceSegments}) from its commit (the {@code .swap}
+     * renames) to its end, and by every operation that removes segments (truncation, retention), always
+     * before {@link #lock}. While a {@code .swap} is on disk nothing else may change the segments it
+     * replaces, or recovery would complete the swap over them. Appends never take it, so a swap's
+     * renames and directory fsyncs do not hold producers up.
+     */
+    private final ReentrantLock swapLock = new ReentrantLock();
     private final ConcurrentSkipListMap<Long, LogSegment> segments = new ConcurrentSkipListMap<>();
     private final LeaderEpochFileCache leaderEpochCache;
     private volatile Path dir;
@@ -75,6 +85,8 @@ public final class PartitionLog implements Closeable {
     private long truncations;
     private volatile long lastFlushMs;
     private volatile boolean closed;
+    /** Truncations since the log was opened; a cleaning that saw another count has its swap refused. */
+    private volatile long truncationCount;
     private volatile StorageException offlineCause;
     private volatile boolean directoryDirty;
     /** partition.metadata (and a new log's directory entry) were written without fsync; see {@link #syncMetadata()}. */
@@ -160,8 +172,9 @@ public final class PartitionLog implements Closeable {
     }
 
     /**
-     * Opens a partition directory. Stray {@code .cleaned}, {@code .swap}, {@code .deleted} and
-     * {@code .tmp} files and index files without a log file are deleted. After a clean shutdown, segment
+     * Opens a partition directory. Stray {@code .deleted} and {@code .tmp} files and index files without a
+     * log file are deleted, and a cleaner swap a crash interrupted is finished or undone ({@link LogLoader}).
+     * After a clean shutdown, segment
      * indexes are only sanity-checked (a corrupt or missing index is rebuilt from its segment). Otherwise
      * every segment from the one holding the recovery point is re-read: each batch's framing, magic,
      * CRC-32C and offset order is checked, both indexes are rebuilt, the file is cut at the first bad or
@@ -344,7 +357,8 @@ public final class PartitionLog implements Closeable {
         try {
             checkOpen();
             long nowMs = time.milliseconds();
-            ValidatedBatches validated = BatchValidator.validateAsLeader(buffer, logEndOffset(), leaderEpoch, config, nowMs, origin);
+            ValidatedBatches validated = BatchValidator.validateAsLeader(topicPartition, buffer, logEndOffset(), leaderEpoch,
+                    config, nowMs, origin);
             if (!validated.isEmpty() && leaderEpoch >= 0
                     && leaderEpochCache.latestEpoch().map(latest -> leaderEpoch > latest).orElse(true)) {
                 checkFits(validated);
@@ -673,6 +687,7 @@ public final class PartitionLog implements Closeable {
         if (offset < 0) {
             throw new IllegalArgumentException("cannot truncate " + topicPartition + " to negative offset " + offset);
         }
+        swapLock.lock();
         lock.lock();
         try {
             checkOpen();
@@ -688,10 +703,12 @@ public final class PartitionLog implements Closeable {
             throw markOffline(e);
         } finally {
             lock.unlock();
+            swapLock.unlock();
         }
     }
 
     private void truncateLocked(long offset) {
+        truncationCount++;
         List<LogSegment> removed = new ArrayList<>(segments.tailMap(offset, false).values());
         removed.forEach(s -> segments.remove(s.baseOffset()));
         LogSegment active = activeSegment();
@@ -712,9 +729,11 @@ public final class PartitionLog implements Closeable {
         if (newOffset < 0) {
             throw new IllegalArgumentException("cannot start " + topicPartition + " at negative offset " + newOffset);
         }
+        swapLock.lock();
         lock.lock();
         try {
             checkOpen();
+            truncationCount++;
             List<LogSegment> removed = new ArrayList<>(segments.values());
             segments.clear();
             deleteSegmentFiles(removed);
@@ -730,6 +749,7 @@ public final class PartitionLog implements Closeable {
             throw markOffline(e);
         } finally {
             lock.unlock();
+            swapLock.unlock();
         }
     }
 
@@ -762,6 +782,7 @@ public final class PartitionLog implements Closeable {
      * active segment itself is due, so an empty active segment remains. Returns the number deleted.
      */
     public int deleteOldSegments() {
+        swapLock.lock();
         lock.lock();
         try {
             if (closed || offlineCause != null) {
@@ -796,6 +817,7 @@ public final class PartitionLog implements Closeable {
             throw markOffline(e);
         } finally {
             lock.unlock();
+            swapLock.unlock();
         }
     }
 
@@ -807,6 +829,11 @@ public final class PartitionLog implements Closeable {
         for (LogSegment segment : removed) {
             segment.addSuffix(LogFileNames.DELETED_SUFFIX);
         }
+        scheduleFileDeletion(removed);
+    }
+
+    /** Closes and removes segments already renamed {@code .deleted}, after file.delete.delay.ms. */
+    private void scheduleFileDeletion(List<LogSegment> removed) {
         long delayMs = config.fileDeleteDelayMs();
         List<LogSegment> toDelete = List.copyOf(removed);
         if (scheduler == null || delayMs == 0) {
@@ -822,6 +849,91 @@ public final class PartitionLog implements Closeable {
                     }
                 }
             }, delayMs, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    // ---- compaction --------------------------------------------------------------------------------
+
+    /** Truncations since the log was opened (a cleaning compares the count at its start and at its swap). */
+    long truncationCount() {
+        return truncationCount;
+    }
+
+    /**
+     * Swaps a segment the cleaner wrote ({@code cleaned}, files named {@code .cleaned}, flushed) in for the
+     * consecutive segments it was cleaned from, in a way a crash cannot turn into a mix of both:
+     * <ol>
+     *   <li>under the log lock, check that the log was not truncated since the cleaning began
+     *       ({@code truncationCountAtStart}) and that every one of {@code oldSegments} is still in the
+     *       log; otherwise delete the cleaned files and return false;</li>
+     *   <li>rename the cleaned files {@code .cleaned} → {@code .swap} and fsync the directory: the commit
+     *       point. Before it, recovery deletes the {@code .cleaned} files (the old segments stay); after it,
+     *       recovery finishes the swap (see {@link LogLoader});</li>
+     *   <li>under the log lock, put the new segment in the segment map and take the old ones out (readers
+     *       that already hold an old segment finish on it);</li>
+     *   <li>rename the old segments {@code .deleted} (their files are removed after file.delete.delay.ms),
+     *       then the new segment's files from {@code .swap} to their final names, and fsync the directory.</li>
+     * </ol>
+     * From step 2 to the end {@link #swapLock} keeps truncation and retention away, so the segments a
+     * {@code .swap} replaces cannot change while it is on disk. An I/O failure takes the log offline (the
+     * next start recovers the directory). Called by the cleaner thread of this log.
+     *
+     * @return true when swapped in; false when the log changed (or was closed or taken offline) and the
+     *         cleaned segment's files were deleted
+     */
+    boolean replaceSegments(LogSegment cleaned, List<LogSegment> oldSegments, long truncationCountAtStart,
+                            FailurePoints faults) {
+        swapLock.lock();
+        try {
+            if (!stillReplaceable(oldSegments, truncationCountAtStart)) {
+                cleaned.deleteFiles();
+                return false;
+            }
+            cleaned.changeFileSuffixes(LogFileNames.CLEANED_SUFFIX, LogFileNames.SWAP_SUFFIX,
+                    () -> faults.reached(FailurePoints.Point.SWAP_FILE_RENAMED));
+            CheckpointFile.fsyncDirectory(dir);
+            faults.reached(FailurePoints.Point.SWAPPED);
+            lock.lock();
+            try {
+                segments.put(cleaned.baseOffset(), cleaned);
+                for (LogSegment old : oldSegments) {
+                    if (old.baseOffset() != cleaned.baseOffset()) {
+                        segments.remove(old.baseOffset());
+                    }
+                }
+            } finally {
+                lock.unlock();
+            }
+            for (LogSegment old : oldSegments) {
+                old.addSuffix(LogFileNames.DELETED_SUFFIX);
+                faults.reached(FailurePoints.Point.OLD_SEGMENT_DELETED);
+            }
+            scheduleFileDeletion(oldSegments);
+            cleaned.changeFileSuffixes(LogFileNames.SWAP_SUFFIX, "", () -> faults.reached(FailurePoints.Point.SWAP_SUFFIX_REMOVED));
+            CheckpointFile.fsyncDirectory(dir);
+            return true;
+        } catch (StorageException e) {
+            throw markOffline(e);
+        } finally {
+            swapLock.unlock();
+        }
+    }
+
+    private boolean stillReplaceable(List<LogSegment> oldSegments, long truncationCountAtStart) {
+        lock.lock();
+        try {
+            if (closed || offlineCause != null || truncationCount != truncationCountAtStart) {
+                return false;
+            }
+            LogSegment active = activeSegment();
+            for (LogSegment old : oldSegments) {
+                if (old == active || segments.get(old.baseOffset()) != old) {
+                    return false;
+                }
+            }
+            return true;
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -864,6 +976,8 @@ public final class PartitionLog implements Closeable {
     /** Closes the segments (trimming their indexes) without flushing; see {@link LogManager#shutdown()}. */
     @Override
     public void close() {
+        // A swap under way finishes first: its files are renamed whole, never half.
+        swapLock.lock();
         lock.lock();
         try {
             if (closed) {
@@ -880,6 +994,7 @@ public final class PartitionLog implements Closeable {
             }
         } finally {
             lock.unlock();
+            swapLock.unlock();
         }
     }
 

@@ -51,6 +51,24 @@ class NodeConfigTest {
     }
 
     @Test
+    void logCleanerSettingsReachTheLogManagerAndBadOnesNameTheirKey() {
+        NodeConfig config = new NodeConfig(Map.of("log.cleaner.threads", "2", "log.cleaner.dedupe.buffer.size", "8388608",
+                "log.cleaner.io.max.bytes.per.second", "1048576", "log.cleaner.enable", "false"));
+        io.runnel.storage.CleanerConfig cleaner = io.runnel.storage.LogManagerConfig.fromProperties(config.logManagerProperties()).cleaner();
+        assertThat(cleaner.threads()).isEqualTo(2);
+        assertThat(cleaner.dedupeBufferBytes()).isEqualTo(8_388_608L);
+        assertThat(cleaner.ioMaxBytesPerSecond()).isEqualTo(1_048_576.0);
+        assertThat(cleaner.enable()).isFalse();
+        assertThat(io.runnel.storage.LogManagerConfig.fromProperties(new NodeConfig(Map.of()).logManagerProperties()).cleaner())
+                .isEqualTo(io.runnel.storage.CleanerConfig.defaults());
+        assertThatThrownBy(() -> new NodeConfig(Map.of("log.cleaner.threads", "0")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("log.cleaner.threads");
+        assertThatThrownBy(() -> io.runnel.storage.LogManagerConfig.fromProperties(new NodeConfig(Map.of(
+                "log.cleaner.threads", "16", "log.cleaner.dedupe.buffer.size", "1048576")).logManagerProperties()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("log.cleaner.dedupe.buffer.size");
+    }
+
+    @Test
     void malformedListenersAreRejectedWithTheEntry() {
         assertThatThrownBy(() -> new NodeConfig(Map.of("listeners", "PLAINTEXT//localhost:9092,CONTROLLER://localhost:9093")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("PLAINTEXT//localhost:9092");

@@ -75,6 +75,18 @@ class BadInputTest {
     }
 
     @Test
+    void aRecordWithoutAKeyOnACompactedTopicIsInvalidRecordNamingTheTopic() {
+        log.updateConfig(log.config().with(TopicConfig.CLEANUP_POLICY, TopicConfig.CLEANUP_POLICY_COMPACT));
+        RecordBatchBuilder builder = RecordBatchBuilder.spec().newBuilder();
+        builder.append(now(), "key".getBytes(), "keyed".getBytes(), null);
+        builder.append(now(), (byte[]) null, "no key".getBytes(), null);
+
+        ApiException e = rejectedAsLeader(concat(batch(2, 10, now()), builder.build()), ErrorCode.INVALID_RECORD);
+
+        assertThat(e.getMessage()).contains("topic t", "compact", "record 1");
+    }
+
+    @Test
     void badMagic() {
         ByteBuffer b = batch(2, 10, now());
         b.put(RecordBatch.MAGIC_OFFSET, (byte) 1);

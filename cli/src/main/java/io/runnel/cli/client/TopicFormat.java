@@ -20,17 +20,21 @@ public final class TopicFormat {
     }
 
     /**
-     * {@code Topic: orders<TAB>TopicId: …<TAB>PartitionCount: 3<TAB>ReplicationFactor: 1<TAB>Configs: k=v,…};
-     * {@code configs} are the topic's non-default entries.
+     * {@code Topic: orders<TAB>TopicId: …<TAB>PartitionCount: 3<TAB>ReplicationFactor: 1<TAB>CleanupPolicy: delete<TAB>Configs: k=v,…}:
+     * Kafka's header plus the effective {@code cleanup.policy} (whether the topic is compacted, whatever set
+     * it); {@code entries} are all of the topic's config entries, of which Configs shows the topic's own.
      */
-    public static String header(TopicMetadata topic, List<ConfigEntry> configs) {
+    public static String header(TopicMetadata topic, List<ConfigEntry> entries) {
         List<PartitionMetadata> partitions = sorted(topic);
         int replicationFactor = partitions.isEmpty() ? 0 : partitions.get(0).getReplicasCount();
+        String cleanupPolicy = entries.stream().filter(entry -> entry.getName().equals("cleanup.policy"))
+                .map(TopicFormat::displayValue).findFirst().orElse("unknown");
         return "Topic: " + topic.getName()
                 + "\tTopicId: " + topic.getTopicId()
                 + "\tPartitionCount: " + partitions.size()
                 + "\tReplicationFactor: " + replicationFactor
-                + "\tConfigs: " + configs.stream()
+                + "\tCleanupPolicy: " + cleanupPolicy
+                + "\tConfigs: " + topicOverrides(entries).stream()
                         .map(entry -> entry.getName() + "=" + displayValue(entry))
                         .collect(Collectors.joining(","));
     }
@@ -48,10 +52,10 @@ public final class TopicFormat {
         return line;
     }
 
-    /** The header line and the partition lines of one topic. */
-    public static List<String> describe(TopicMetadata topic, List<ConfigEntry> configs) {
+    /** The header line and the partition lines of one topic; {@code entries}: all its config entries. */
+    public static List<String> describe(TopicMetadata topic, List<ConfigEntry> entries) {
         List<String> lines = new ArrayList<>();
-        lines.add(header(topic, configs));
+        lines.add(header(topic, entries));
         for (PartitionMetadata partition : sorted(topic)) {
             lines.add(partitionLine(topic.getName(), partition));
         }

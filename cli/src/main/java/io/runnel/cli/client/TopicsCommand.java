@@ -120,8 +120,7 @@ public final class TopicsCommand implements Callable<Integer> {
                     if (underReplicated || unavailable) {
                         TopicFormat.unhealthyPartitionLines(topic, underReplicated, unavailable).forEach(out()::println);
                     } else {
-                        var overrides = TopicFormat.topicOverrides(configs.get(topic.getName()).getEntriesList());
-                        TopicFormat.describe(topic, overrides).forEach(out()::println);
+                        TopicFormat.describe(topic, configs.get(topic.getName()).getEntriesList()).forEach(out()::println);
                     }
                 }
             }

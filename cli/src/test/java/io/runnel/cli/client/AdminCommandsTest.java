@@ -59,7 +59,7 @@ class AdminCommandsTest {
         CliRunner.Result described = topics("describe", "orders");
         assertThat(described.out().lines()).hasSize(3);
         assertThat(described.out().lines().findFirst().orElseThrow())
-                .startsWith("Topic: orders\tTopicId: ").endsWith("\tPartitionCount: 2\tReplicationFactor: 1\tConfigs: retention.ms=1000");
+                .startsWith("Topic: orders\tTopicId: ").endsWith("\tPartitionCount: 2\tReplicationFactor: 1\tCleanupPolicy: delete\tConfigs: retention.ms=1000");
         assertThat(described.out()).contains("\tTopic: orders\tPartition: 1\tLeader: 1\tReplicas: 1\tIsr: 1");
         assertThat(topics("describe").out().lines()).hasSize(5);
         CliRunner.Result healthy = topics("describe", "--under-replicated-partitions", "--unavailable-partitions");

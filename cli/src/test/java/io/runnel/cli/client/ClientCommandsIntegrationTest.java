@@ -76,7 +76,7 @@ class ClientCommandsIntegrationTest {
         List<String> lines = described.out().lines().toList();
         assertThat(lines).hasSize(3);
         assertThat(lines.get(0)).startsWith("Topic: lifecycle\tTopicId: ")
-                .contains("\tPartitionCount: 2\tReplicationFactor: 1\tConfigs: ").contains("retention.ms=3600000");
+                .contains("\tPartitionCount: 2\tReplicationFactor: 1\tCleanupPolicy: delete\tConfigs: ").contains("retention.ms=3600000");
         assertThat(lines.get(1)).matches("\tTopic: lifecycle\tPartition: 0\tLeader: \\d+\tReplicas: \\d+\tIsr: \\d+");
 
         assertSucceeded(topics("alter", "lifecycle", "--partitions", "3"));
@@ -87,6 +87,7 @@ class ClientCommandsIntegrationTest {
         CliRunner.Result configs = CliRunner.run(withServer("configs", "describe", "--topic", "lifecycle"));
         assertSucceeded(configs);
         assertThat(configs.out().lines()).contains("cleanup.policy=compact\tsource=DYNAMIC_TOPIC_CONFIG");
+        assertThat(topics("describe", "lifecycle").out()).contains("\tCleanupPolicy: compact\t");
         assertThat(configs.out().lines()).noneMatch(line -> line.startsWith("retention.ms=3600000"));
 
         assertSucceeded(topics("delete", "lifecycle"));

@@ -32,11 +32,11 @@ class TopicFormatTest {
                 ConfigEntry.newBuilder().setName("segment.bytes").setValue("1073741824").setSource(ConfigSource.DEFAULT_CONFIG).build(),
                 ConfigEntry.newBuilder().setName("cleanup.policy").setValue("compact").setSource(ConfigSource.DYNAMIC_TOPIC_CONFIG).build());
 
-        List<String> lines = TopicFormat.describe(ORDERS, TopicFormat.topicOverrides(entries));
+        List<String> lines = TopicFormat.describe(ORDERS, entries);
 
         assertThat(lines).containsExactly(
                 "Topic: orders\tTopicId: b6c2a9c4-0000-4000-8000-000000000001\tPartitionCount: 2\tReplicationFactor: 2"
-                        + "\tConfigs: retention.ms=1000,cleanup.policy=compact",
+                        + "\tCleanupPolicy: compact\tConfigs: retention.ms=1000,cleanup.policy=compact",
                 "\tTopic: orders\tPartition: 0\tLeader: 1\tReplicas: 1,2\tIsr: 1,2",
                 "\tTopic: orders\tPartition: 1\tLeader: 2\tReplicas: 2,1\tIsr: 2");
     }

@@ -69,6 +69,8 @@ public final class RecordBatchBuilder {
     private OutputStream codecStream;
     private int numRecords;
     private long lastOffset;
+    /** The lastOffset the header declares when it must stay above the last record's (compaction); else -1. */
+    private long lastOffsetOverride = -1;
     private long baseTimestamp;
     private long maxTimestamp = RecordBatch.NO_TIMESTAMP;
     private long uncompressedRecordsBytes;
@@ -142,6 +144,22 @@ public final class RecordBatchBuilder {
      */
     private long appendControlRecord(long timestamp, ControlRecordType type, ByteBuffer value) {
         return appendRecord(lastOffset + 1, timestamp, type.keyBytes(), value, null, true);
+    }
+
+    /**
+     * Makes the header declare {@code offset} as the batch's last offset although the last record appended
+     * is below it. Log compaction uses this to keep a rewritten batch's offset range (and so its producer's
+     * last sequence) when it drops the batch's last records, as Kafka does. Call after the last append.
+     */
+    public void overrideLastOffset(long offset) {
+        if (built != null || aborted) {
+            throw new IllegalStateException("the batch was already " + (aborted ? "aborted" : "built"));
+        }
+        if (offset < lastOffset || offset - baseOffset > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("last offset " + offset + " must be at least the last appended offset "
+                    + lastOffset + " and within Integer.MAX_VALUE of baseOffset " + baseOffset);
+        }
+        this.lastOffsetOverride = offset;
     }
 
     /**
@@ -436,7 +454,8 @@ public final class RecordBatchBuilder {
         buffer.putInt(RecordBatch.PARTITION_LEADER_EPOCH_OFFSET, partitionLeaderEpoch);
         buffer.put(RecordBatch.MAGIC_OFFSET, RecordBatch.MAGIC_V2);
         buffer.putShort(RecordBatch.ATTRIBUTES_OFFSET, attributes());
-        buffer.putInt(RecordBatch.LAST_OFFSET_DELTA_OFFSET, (int) (lastOffset - baseOffset));
+        long declaredLastOffset = Math.max(lastOffset, lastOffsetOverride);
+        buffer.putInt(RecordBatch.LAST_OFFSET_DELTA_OFFSET, (int) (declaredLastOffset - baseOffset));
         buffer.putLong(RecordBatch.BASE_TIMESTAMP_OFFSET, baseTimestamp);
         buffer.putLong(RecordBatch.MAX_TIMESTAMP_OFFSET, stampAppendTime ? logAppendTimeMs : maxTimestamp);
         buffer.putLong(RecordBatch.PRODUCER_ID_OFFSET, producerId);

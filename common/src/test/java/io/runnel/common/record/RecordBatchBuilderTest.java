@@ -187,6 +187,22 @@ class RecordBatchBuilderTest {
     }
 
     @Test
+    void anOverriddenLastOffsetKeepsTheBatchRangeAboveItsLastRecord() {
+        RecordBatchBuilder builder = RecordBatchBuilder.spec().baseOffset(100).newBuilder();
+        builder.appendWithOffset(102, 1_000L, java.nio.ByteBuffer.wrap(TestRecord.utf8("k")), java.nio.ByteBuffer.wrap(TestRecord.utf8("v")), null);
+        builder.overrideLastOffset(109);
+        RecordBatch batch = RecordBatch.readFrom(builder.build());
+        batch.ensureValid();
+        assertThat(batch.lastOffset()).isEqualTo(109);
+        assertThat(batch.recordCount()).isEqualTo(1);
+        assertThat(TestRecord.readAll(batch)).extracting(Record::offset).containsExactly(102L);
+        RecordBatchBuilder below = RecordBatchBuilder.spec().baseOffset(100).newBuilder();
+        below.appendWithOffset(105, 1_000L, java.nio.ByteBuffer.wrap(TestRecord.utf8("k")), java.nio.ByteBuffer.wrap(TestRecord.utf8("v")), null);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> below.overrideLastOffset(104))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("104");
+    }
+
+    @Test
     void appendingReadRecordsRecompressesThemUnchanged() {
         List<TestRecord> inputs = TestRecord.sample();
         RecordBatch gzip = RecordBatch.readFrom(TestRecord.build(RecordBatchBuilder.spec()

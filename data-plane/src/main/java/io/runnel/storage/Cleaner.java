@@ -487,7 +487,7 @@ final class Cleaner {
             writeBuffer.put(batchBytes.duplicate());
             RecordBatch batch = RecordBatch.readFrom(writeBuffer.duplicate().position(position).limit(position + size));
             infos.add(new ValidatedBatches.BatchInfo(position, size, batch.baseOffset(), batch.lastOffset(),
-                    batch.maxTimestamp(), batch.partitionLeaderEpoch()));
+                    batch.maxTimestamp(), batch.partitionLeaderEpoch(), batch.recordCount()));
             if (batch.maxTimestamp() > maxTimestamp) {
                 maxTimestamp = batch.maxTimestamp();
                 offsetOfMaxTimestamp = batch.lastOffset();

@@ -20,12 +20,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import io.runnel.common.testing.Gen;
+import io.runnel.common.testing.PropertyCheck;
+import org.junit.jupiter.api.Test;
 
 /**
  * The cleaner against a model: random keyed records and tombstones appended across many segments,
@@ -61,43 +58,38 @@ class CleanerProperties {
     record Reopen(boolean crash) implements Op {
     }
 
-    @Provide
-    Arbitrary<List<Op>> runs() {
-        Arbitrary<Op> append = Combinators.combine(Arbitraries.integers().between(1, 5), Arbitraries.integers().between(2, 12),
-                Arbitraries.of(true, false)).as(Append::new);
-        Arbitrary<Op> op = Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(12, append),
-                net.jqwik.api.Tuple.of(2, Arbitraries.just(new Roll())),
-                net.jqwik.api.Tuple.of(2, Arbitraries.integers().between(0, 120_000).map(Advance::new)),
+    /** 40-100 operations, weighted towards appends, with cleanings and restarts interleaved at random. */
+    private static List<Op> runs(Gen gen) {
+        return gen.listOf(40, 100, () -> gen.<Op>frequency(
+                Gen.weighted(12, () -> new Append(gen.intBetween(1, 5), gen.intBetween(2, 12), gen.bool())),
+                Gen.weighted(2, Roll::new),
+                Gen.weighted(2, () -> new Advance(gen.intBetween(0, 120_000))),
                 // Mostly near the log end, so that cleanings have whole segments below the high watermark.
-                net.jqwik.api.Tuple.of(3, Arbitraries.doubles().between(0, 1).map(f -> new MoveHighWatermark(Math.sqrt(f)))),
-                net.jqwik.api.Tuple.of(4, Arbitraries.just(new Clean())),
-                net.jqwik.api.Tuple.of(1, Arbitraries.of(true, false).map(Reopen::new)));
-        return op.list().ofMinSize(40).ofMaxSize(100);
+                Gen.weighted(3, () -> new MoveHighWatermark(Math.sqrt(gen.fraction()))),
+                Gen.weighted(4, Clean::new),
+                Gen.weighted(1, () -> new Reopen(gen.bool()))));
     }
 
-    @Provide
-    Arbitrary<Long> seeds() {
-        return Arbitraries.longs();
-    }
-
-    @Property(tries = 30)
-    void cleanedLogMatchesTheModel(@ForAll("runs") List<Op> ops, @ForAll("seeds") long seed) throws IOException {
-        Path dir = Files.createTempDirectory("runnel-clean-prop");
-        Harness h = new Harness(dir, new Random(seed));
-        try {
-            for (Op op : ops) {
-                h.apply(op);
+    @Test
+    void cleanedLogMatchesTheModel() {
+        PropertyCheck.forAll(30, gen -> {
+            List<Op> ops = runs(gen);
+            Path dir = Files.createTempDirectory("runnel-clean-prop");
+            Harness h = new Harness(dir, new Random(gen.anyLong()));
+            try {
+                for (Op op : ops) {
+                    h.apply(op);
+                    h.check();
+                }
+                h.apply(new MoveHighWatermark(1));
+                h.apply(new Roll());
+                h.apply(new Clean());
                 h.check();
+            } finally {
+                h.log.close();
+                PartitionLog.deleteDirectory(dir);
             }
-            h.apply(new MoveHighWatermark(1));
-            h.apply(new Roll());
-            h.apply(new Clean());
-            h.check();
-        } finally {
-            h.log.close();
-            PartitionLog.deleteDirectory(dir);
-        }
+        });
     }
 
     /** A record the model says the log holds. */

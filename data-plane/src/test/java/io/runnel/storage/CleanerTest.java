@@ -156,7 +156,7 @@ class CleanerTest {
             builder.append(time.milliseconds(), bytes("y"), bytes("old"), null);
             log.appendAsLeader(builder.build(), 5);
         }
-        RecordBatchBuilder appendTime = RecordBatchBuilder.spec().timestampType(TimestampType.LOG_APPEND_TIME).newBuilder();
+        RecordBatchBuilder appendTime = RecordBatchBuilder.spec().logAppendTimeMs(time.milliseconds()).newBuilder();
         appendTime.append(time.milliseconds(), bytes("x"), bytes("new"), null);
         appendTime.append(time.milliseconds(), bytes("y"), bytes("new"), null);
         log.appendAsLeader(appendTime.build(), 6);

@@ -28,7 +28,7 @@ final class CompactionFixtures {
     static LogConfig compactConfig(int segmentBytes) {
         return LogConfig.defaults()
                 .with(TopicConfig.CLEANUP_POLICY, TopicConfig.CLEANUP_POLICY_COMPACT)
-                .with(TopicConfig.SEGMENT_BYTES, segmentBytes)
+                .with(LogConfig.INTERNAL_SEGMENT_BYTES, segmentBytes)
                 .with(TopicConfig.MIN_CLEANABLE_DIRTY_RATIO, 0.0)
                 .with(TopicConfig.INDEX_INTERVAL_BYTES, 128)
                 .with(TopicConfig.FILE_DELETE_DELAY_MS, 0);

@@ -49,9 +49,8 @@ import java.util.function.Function;
  * The Admin RPC on a broker. Writes (topics, partitions, configs, elections, reassignments) and
  * ListPartitionReassignments go to the active controller; the answer waits until this broker has
  * applied the resulting metadata, so a client that creates a topic and then describes it through the
- * same broker sees it. Reads
- * (DescribeConfigs, DescribeCluster) come from this broker's image; DeleteRecords runs on the
- * partitions this broker leads. Thread-safe; one instance per listener.
+ * same broker sees it. Reads (DescribeConfigs, DescribeCluster) come from this broker's image;
+ * DeleteRecords runs on the partitions this broker leads. Thread-safe; one instance per listener.
  */
 public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBase {
 

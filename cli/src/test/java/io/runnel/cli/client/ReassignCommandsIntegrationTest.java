@@ -3,15 +3,22 @@ package io.runnel.cli.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
 import io.runnel.cli.Main;
 import io.runnel.client.admin.AlterConfigOp;
 import io.runnel.client.admin.ConfigResource;
 import io.runnel.client.admin.NewTopic;
 import io.runnel.client.admin.RunnelAdmin;
+import io.runnel.common.TopicPartition;
 import io.runnel.metadata.image.MetadataImage;
 import io.runnel.metadata.image.PartitionRegistration;
 import io.runnel.metadata.image.ReplicationThrottles;
 import io.runnel.node.testing.LocalCluster;
+import io.runnel.proto.AdminServiceGrpc;
+import io.runnel.proto.ConfigSource;
+import io.runnel.proto.DescribeConfigsRequest;
+import io.runnel.proto.ResourceType;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -19,8 +26,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -80,7 +89,7 @@ class ReassignCommandsIntegrationTest {
     }
 
     private static void createTopic(String name, List<List<Integer>> assignment, Map<String, String> configs) throws Exception {
-        Map<Integer, List<Integer>> replicas = new java.util.HashMap<>();
+        Map<Integer, List<Integer>> replicas = new HashMap<>();
         for (int p = 0; p < assignment.size(); p++) {
             replicas.put(p, assignment.get(p));
         }
@@ -131,6 +140,22 @@ class ReassignCommandsIntegrationTest {
             assertThat(throttles.leaderRateBytesPerSecond(105)).isEqualTo(1_000_000);
             assertThat(throttles.followerRateBytesPerSecond(101)).isEqualTo(1_000_000);
         });
+
+        // A broker describes its own rates, set dynamically.
+        ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1",
+                cluster.node(101).port("PLAINTEXT").orElseThrow()).usePlaintext().build();
+        try {
+            var described = AdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+                    .describeConfigs(DescribeConfigsRequest.newBuilder().addResources(
+                            io.runnel.proto.ConfigResource.newBuilder().setType(ResourceType.BROKER)
+                                    .setName("101").addKeys("leader.replication.throttled.rate")).build()).getResults(0);
+            assertThat(described.getEntriesList()).singleElement().satisfies(entry -> {
+                assertThat(entry.getValue()).isEqualTo("1000000");
+                assertThat(entry.getSource()).isEqualTo(ConfigSource.DYNAMIC_BROKER_CONFIG);
+            });
+        } finally {
+            channel.shutdownNow();
+        }
 
         assertThat(succeeded(runnel("partitions", "reassign", "--list")).out()).isEqualTo(
                 "Current partition reassignments:\norders-0: replicas: 102,103,105,101. adding: 105. removing: 101.\n");
@@ -226,8 +251,8 @@ class ReassignCommandsIntegrationTest {
     void electLeadersPrintsEachPartitionsOutcome() throws Exception {
         createTopic("el", List.of(List.of(101, 102), List.of(101, 102)), Map.of());
         // A reorder makes 102 the preferred replica of el-0 while 101 keeps leading.
-        admin.alterPartitionReassignments(Map.of(new io.runnel.common.TopicPartition("el", 0),
-                java.util.Optional.of(List.of(102, 101)))).all().get(30, TimeUnit.SECONDS);
+        admin.alterPartitionReassignments(Map.of(new TopicPartition("el", 0),
+                Optional.of(List.of(102, 101)))).all().get(30, TimeUnit.SECONDS);
         await().atMost(PATIENCE).until(() -> partition("el", 0).preferredLeader() == 102);
 
         Result elected = succeeded(runnel("cluster", "elect-leaders", "--topic", "el"));

@@ -16,7 +16,8 @@ import java.util.function.IntPredicate;
  * <pre>
  *   state                         event                                   next state
  *   idle (adding = removing = []) start(target)                           moving: replicas = target ++ (current - target),
- *                                                                           adding = target - current, removing = current - target
+ *                                                                           adding = target - (current - adding),
+ *                                                                           removing = current - target
  *   moving                        start(target') (a replacement)          moving toward target', computed from the current replicas;
  *                                                                           replicas the old move was adding stay "adding" if kept
  *   moving                        any change whose ISR holds the target   idle: replicas = target, ISR = ISR ∩ target, a leader

@@ -69,6 +69,7 @@ public final class NodeConfig {
     public static final String METRICS_PORT = "metrics.port";
     public static final String AUTO_LEADER_REBALANCE_ENABLE = "auto.leader.rebalance.enable";
     public static final String LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS = "leader.imbalance.check.interval.seconds";
+    public static final String LEADER_IMBALANCE_PER_BROKER_PERCENTAGE = "leader.imbalance.per.broker.percentage";
 
     public static final String ROLE_BROKER = "broker";
     public static final String ROLE_CONTROLLER = "controller";
@@ -119,6 +120,9 @@ public final class NodeConfig {
                     "the active controller moves leadership back to each partition's preferred replica")
             .define(LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS, LONG, 300L, Range.atLeast(1), MEDIUM,
                     "period of the preferred-leader check")
+            .define(LEADER_IMBALANCE_PER_BROKER_PERCENTAGE, INT, 10, Range.between(0, 100), MEDIUM,
+                    "share (percent) of the partitions a broker is the preferred replica of that it may not lead "
+                            + "before the preferred-leader check moves them back")
             .define(METRICS_PORT, INT, -1, Range.between(-1, 65_535), LOW, "HTTP port of the Prometheus endpoint; -1: off, 0: ephemeral")
             .define(CleanerConfig.ENABLE, BOOLEAN, true, MEDIUM, "run the log cleaner, which compacts topics with cleanup.policy=compact")
             .define(CleanerConfig.THREADS, INT, 1, Range.between(1, CleanerConfig.THREADS_MAX), MEDIUM, "log cleaner threads")

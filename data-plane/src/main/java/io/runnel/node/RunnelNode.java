@@ -182,6 +182,8 @@ public final class RunnelNode implements AutoCloseable {
         defaults.put(NodeConfig.AUTO_LEADER_REBALANCE_ENABLE, String.valueOf(config.get(NodeConfig.AUTO_LEADER_REBALANCE_ENABLE)));
         defaults.put(NodeConfig.LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS,
                 String.valueOf(config.get(NodeConfig.LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS)));
+        defaults.put(NodeConfig.LEADER_IMBALANCE_PER_BROKER_PERCENTAGE,
+                String.valueOf(config.get(NodeConfig.LEADER_IMBALANCE_PER_BROKER_PERCENTAGE)));
         // Topic defaults travel under their server keys (log.retention.ms for retention.ms), as the controller expects.
         config.topicDefaults().forEach((topicKey, value) ->
                 io.runnel.common.config.TopicConfig.serverDefaultKey(topicKey).ifPresent(serverKey -> defaults.put(serverKey, value)));

@@ -108,6 +108,11 @@ class NodeConfigTest {
                 .containsEntry("default.replication.factor", "1")
                 .containsEntry("auto.leader.rebalance.enable", "false")
                 .containsEntry("leader.imbalance.check.interval.seconds", "300")
+                .containsEntry("leader.imbalance.per.broker.percentage", "10")
                 .doesNotContainKey("retention.ms");
+        assertThat(RunnelNode.clusterDefaults(new NodeConfig(Map.of("leader.imbalance.per.broker.percentage", "25"))))
+                .containsEntry("leader.imbalance.per.broker.percentage", "25");
+        assertThatThrownBy(() -> new NodeConfig(Map.of("leader.imbalance.per.broker.percentage", "101")))
+                .hasMessageContaining("leader.imbalance.per.broker.percentage").hasMessageContaining("at most 100");
     }
 }

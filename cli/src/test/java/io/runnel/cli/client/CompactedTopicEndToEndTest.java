@@ -2,9 +2,8 @@ package io.runnel.cli.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.runnel.cli.CliRunner;
 import io.runnel.node.testing.LocalCluster;
-import java.io.ByteArrayInputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,11 +35,11 @@ class CompactedTopicEndToEndTest {
             String bootstrap = cluster.bootstrapServers();
             // Small segments; max.compaction.lag.ms also rolls the active segment (Kafka's rule), so the
             // updates become cleanable once a later record arrives.
-            CliRunner.Result created = CliRunner.run(new TopicsCommand(), "create", "table", "--partitions", "1",
+            CliRunner.Result created = CliRunner.run("topics", "create", "table", "--partitions", "1",
                     "--config", "cleanup.policy=compact", "--config", "segment.bytes=1048576",
                     "--config", "max.compaction.lag.ms=1000", "--bootstrap-server", bootstrap);
             assertThat(created.exitCode()).as(created.err()).isZero();
-            CliRunner.Result described = CliRunner.run(new TopicsCommand(), "describe", "table", "--bootstrap-server", bootstrap);
+            CliRunner.Result described = CliRunner.run("topics", "describe", "table", "--bootstrap-server", bootstrap);
             assertThat(described.out()).contains("\tCleanupPolicy: compact\t");
 
             StringBuilder input = new StringBuilder();
@@ -71,14 +70,12 @@ class CompactedTopicEndToEndTest {
     }
 
     private static CliRunner.Result produce(String bootstrap, String lines) {
-        ProduceCommand command = new ProduceCommand();
-        command.in = new ByteArrayInputStream(lines.getBytes(StandardCharsets.UTF_8));
-        return CliRunner.run(command, "table", "--key-separator", ":", "--bootstrap-server", bootstrap);
+        return CliRunner.runWithInput(lines, "produce", "table", "--key-separator", ":", "--bootstrap-server", bootstrap);
     }
 
     /** Every record of the topic from the beginning, as (key, value). */
     private static List<String[]> consumeAll(String bootstrap) {
-        CliRunner.Result consumed = CliRunner.run(new ConsumeCommand(), "table", "--from-beginning", "--timeout-ms", "3000",
+        CliRunner.Result consumed = CliRunner.run("consume", "table", "--from-beginning", "--timeout-ms", "3000",
                 "--print-key", "--bootstrap-server", bootstrap);
         assertThat(consumed.exitCode()).as(consumed.err()).isZero();
         List<String[]> records = new ArrayList<>();

@@ -434,6 +434,12 @@ class WireHardeningTest {
             String described = metadata().getMetadata(MetadataRequest.newBuilder().addTopics(name)
                     .setAllowAutoTopicCreation(true).build()).getTopics(0).getErrorMessage();
             assertThat(described.chars().allMatch(c -> c >= 0x20 && c < 0x7f)).as(described).isTrue();
+            // Found by the fuzzer when reassignments were merged: their errors echoed the name raw.
+            String listed = admin().listPartitionReassignments(io.runnel.proto.ListPartitionReassignmentsRequest.newBuilder()
+                    .addTopics(io.runnel.proto.ListPartitionReassignmentsTopic.newBuilder().setName(name)).build())
+                    .getErrorMessage();
+            assertThat(listed).isNotEmpty().hasSizeLessThan(2_100);
+            assertThat(listed.chars().allMatch(c -> c >= 0x20 && c < 0x7f)).as(listed).isTrue();
         }
     }
 }

@@ -36,9 +36,9 @@ import java.util.List;
  *       themselves are the idempotent producer's to check;</li>
  *   <li>leader, compacted topic (cleanup.policy contains compact): every record of a data batch has a
  *       key → INVALID_RECORD naming the topic;</li>
- *   <li>leader, CreateTime: every record timestamp (baseTimestamp + timestampDelta) computed without
- *       overflow, the largest of them not below baseTimestamp (the first record of a batch carries the
- *       base), and each within [now − message.timestamp.before.max.ms, now + message.timestamp.after.max.ms]
+ *   <li>leader, CreateTime: in a batch that says CreateTime, every record timestamp (baseTimestamp +
+ *       timestampDelta) computed without overflow and the largest of them not below baseTimestamp (the
+ *       first record of a batch carries the base); every record timestamp within [now − message.timestamp.before.max.ms, now + message.timestamp.after.max.ms]
  *       → INVALID_TIMESTAMP (under LogAppendTime the broker's time replaces them all);</li>
  *   <li>follower only: offsets increase from batch to batch, starting at or after the log end offset
  *       → INVALID_RECORD.</li>
@@ -186,6 +186,9 @@ final class BatchValidator {
         }
         validateHeader(batch, origin);
         long baseTimestamp = batch.baseTimestamp();
+        // A batch that says LogAppendTime itself reads every record at its maxTimestamp (as Kafka's reader
+        // does), so base + delta is not what its records carry: only a CreateTime batch is checked for it.
+        boolean deltasApply = !logAppendTime && batch.timestampType() == TimestampType.CREATE_TIME;
         long maxTimestamp = Long.MIN_VALUE;
         int expectedDelta = 0;
         boolean compacted = config.compact() && !batch.isControlBatch();
@@ -201,15 +204,17 @@ final class BatchValidator {
                             + "topic " + topicPartition.topic() + " is compacted (cleanup.policy=compact), so every record needs one");
                 }
                 long timestamp = record.timestamp();
-                if (!logAppendTime) {
+                if (deltasApply) {
                     checkTimestampArithmetic(baseTimestamp, timestamp, expectedDelta);
+                }
+                if (!logAppendTime) {
                     checkTimestamp(timestamp, expectedDelta, config, nowMs);
                 }
                 maxTimestamp = Math.max(maxTimestamp, timestamp);
                 expectedDelta++;
             }
         }
-        if (!logAppendTime && maxTimestamp < baseTimestamp) {
+        if (deltasApply && maxTimestamp < baseTimestamp) {
             throw new ApiException(ErrorCode.INVALID_TIMESTAMP, "record batch has baseTimestamp " + baseTimestamp
                     + " but its largest record timestamp is " + maxTimestamp + "; the base must not exceed the maximum");
         }

@@ -10,6 +10,7 @@ import io.runnel.common.time.Time;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,7 +37,10 @@ import org.slf4j.LoggerFactory;
  * attribute bit of KIP-534, so the tombstone stays readable that long and a later cleaning drops it.
  * A batch that loses every record is dropped, except a group's last batch, which stays as an empty batch
  * (Kafka writes the same): the cleaned segment then ends where the group did, which is how crash recovery
- * knows which segments a {@code .swap} replaces. Control batches are kept as they are.
+ * knows which segments a {@code .swap} replaces. So does the last batch of each producer the log still
+ * knows (Kafka's rule): its header carries the producer's epoch and last sequence, which a restarted or
+ * new leader rebuilds the producer's state from, so the producer's next batch is not refused as out of
+ * order. Control batches are kept as they are.
  *
  * <p><b>Integrity.</b> Every batch read is CRC-checked first; a corrupt one stops the cleaning with an
  * error (the log is then left alone by the cleaner) rather than being rewritten with a fresh, valid CRC.
@@ -92,6 +96,8 @@ final class Cleaner {
         long nowMs = time.milliseconds();
         LogConfig config = log.config();
         List<LogSegment> segments = log.segments();
+        // Taken once: a producer that appends during the cleaning writes above the cleaned range anyway.
+        Map<Long, Long> lastBatchOfProducer = log.lastDataOffsetsOfProducers();
         try {
             buildOffsetMap(segments, firstDirtyOffset, firstUncleanableOffset, config, stats, checkDone);
             stats.mapDone();
@@ -108,7 +114,7 @@ final class Cleaner {
             TombstoneDue due = new TombstoneDue();
             for (List<Integer> group : CleaningPolicy.groupBySize(infos, config.segmentBytes(), config.segmentIndexBytes(), endOffset)) {
                 List<LogSegment> oldSegments = group.stream().map(cleanable::get).toList();
-                if (!cleanGroup(log, oldSegments, truncations, config, nowMs, stats, due, checkDone)) {
+                if (!cleanGroup(log, oldSegments, truncations, config, nowMs, stats, due, lastBatchOfProducer, checkDone)) {
                     LOG.info("{}: cleaning stopped: the log changed (truncation or retention) under it", log.topicPartition());
                     stats.allDone();
                     return new Result(firstDirtyOffset, stats, due.earliestMs, false);
@@ -211,14 +217,16 @@ final class Cleaner {
 
     /** Cleans one group into a new segment and swaps it in; false when the swap was refused. */
     private boolean cleanGroup(PartitionLog log, List<LogSegment> oldSegments, long truncations, LogConfig config,
-                               long nowMs, CleanerStats stats, TombstoneDue due, Runnable checkDone) {
+                               long nowMs, CleanerStats stats, TombstoneDue due, Map<Long, Long> lastBatchOfProducer,
+                               Runnable checkDone) {
         LogSegment cleaned = LogSegment.createCleaned(log.dir(), oldSegments.get(0).baseOffset(), config, time.milliseconds());
         try {
             Output output = new Output(cleaned, stats, checkDone);
             boolean changed = oldSegments.size() > 1;
             for (int i = 0; i < oldSegments.size(); i++) {
                 boolean lastOfGroup = i == oldSegments.size() - 1;
-                changed |= cleanSegment(oldSegments.get(i), output, lastOfGroup, config, nowMs, stats, due, checkDone);
+                changed |= cleanSegment(oldSegments.get(i), output, lastOfGroup, config, nowMs, stats, due, lastBatchOfProducer,
+                        checkDone);
             }
             output.flush();
             if (!changed) {
@@ -244,11 +252,14 @@ final class Cleaner {
 
     /** Copies what stays of one segment into the output; returns true when anything was dropped or rewritten. */
     private boolean cleanSegment(LogSegment source, Output output, boolean lastOfGroup, LogConfig config, long nowMs,
-                                 CleanerStats stats, TombstoneDue due, Runnable checkDone) {
+                                 CleanerStats stats, TombstoneDue due, Map<Long, Long> lastBatchOfProducer,
+                                 Runnable checkDone) {
         boolean[] changed = {false};
         forEachBatch(source, 0, config, stats, checkDone, (batch, lastInSegment) -> {
             stats.bytesRead += batch.sizeInBytes();
-            Kept kept = filter(batch, lastOfGroup && lastInSegment, config, nowMs, stats, due);
+            boolean lastOfProducer = batch.producerId() != RecordBatch.NO_PRODUCER_ID
+                    && lastBatchOfProducer.getOrDefault(batch.producerId(), -1L) == batch.lastOffset();
+            Kept kept = filter(batch, (lastOfGroup && lastInSegment) || lastOfProducer, config, nowMs, stats, due);
             changed[0] |= kept == null || kept.rewritten();
             if (kept != null) {
                 output.add(kept.bytes());

@@ -269,7 +269,8 @@ public final class FileRecords implements Closeable {
      * whole batch.
      */
     public record BatchHeader(int position, long baseOffset, int sizeInBytes, int partitionLeaderEpoch, byte magic,
-                              int lastOffsetDelta, long maxTimestamp, int recordCount) {
+                              short attributes, int lastOffsetDelta, long maxTimestamp, long producerId,
+                              short producerEpoch, int baseSequence, int recordCount) {
 
         static BatchHeader parse(ByteBuffer header, int position) {
             return new BatchHeader(position,
@@ -277,8 +278,12 @@ public final class FileRecords implements Closeable {
                     RecordBatch.LOG_OVERHEAD + header.getInt(RecordBatch.LENGTH_OFFSET),
                     header.getInt(RecordBatch.PARTITION_LEADER_EPOCH_OFFSET),
                     header.get(RecordBatch.MAGIC_OFFSET),
+                    header.getShort(RecordBatch.ATTRIBUTES_OFFSET),
                     header.getInt(RecordBatch.LAST_OFFSET_DELTA_OFFSET),
                     header.getLong(RecordBatch.MAX_TIMESTAMP_OFFSET),
+                    header.getLong(RecordBatch.PRODUCER_ID_OFFSET),
+                    header.getShort(RecordBatch.PRODUCER_EPOCH_OFFSET),
+                    header.getInt(RecordBatch.BASE_SEQUENCE_OFFSET),
                     header.getInt(RecordBatch.RECORDS_COUNT_OFFSET));
         }
 

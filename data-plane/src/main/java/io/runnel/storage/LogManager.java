@@ -29,6 +29,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,7 +54,8 @@ import org.slf4j.LoggerFactory;
  * {@code log.retention.check.interval.ms}, the {@code flush.ms} check every
  * {@code log.flush.scheduler.interval.ms}, recovery-point and high-watermark checkpoints every
  * {@code log.flush.offset.checkpoint.interval.ms} and log-start-offset checkpoints every
- * {@code log.flush.start.offset.checkpoint.interval.ms}; plus delayed segment file deletion. The
+ * {@code log.flush.start.offset.checkpoint.interval.ms}, and the expiry of idle idempotent producers every
+ * {@code producer.id.expiration.check.interval.ms}; plus delayed segment file deletion. The
  * {@link LogCleaner} compacts the logs with {@code cleanup.policy=compact} on its own threads, keeping its
  * checkpoints in each directory's {@code cleaner-offset-checkpoint}.
  *
@@ -71,6 +73,7 @@ public final class LogManager implements Closeable {
     private final Function<TopicPartition, LogConfig> configLookup;
     private final ScheduledExecutorService scheduler;
     private final Time time;
+    private final LongSupplier producerIdsIssuedEnd;
     private final Map<TopicPartition, PartitionLog> logs = new ConcurrentHashMap<>();
     private final LogCleaner cleaner;
     private final Map<Path, FileChannel> dirLocks = new LinkedHashMap<>();
@@ -91,10 +94,21 @@ public final class LogManager implements Closeable {
 
     public LogManager(LogManagerConfig config, Function<TopicPartition, LogConfig> configLookup,
                       ScheduledExecutorService scheduler, Time time) {
+        this(config, configLookup, scheduler, time, () -> Long.MAX_VALUE);
+    }
+
+    /**
+     * @param producerIdsIssuedEnd the first producer id the cluster has not handed out yet (the metadata
+     *                             image's next producer id): leaders refuse batches of unknown producers
+     *                             with higher ids (see {@link PartitionLog.Builder#producerIdsIssuedEnd})
+     */
+    public LogManager(LogManagerConfig config, Function<TopicPartition, LogConfig> configLookup,
+                      ScheduledExecutorService scheduler, Time time, LongSupplier producerIdsIssuedEnd) {
         this.config = config;
         this.configLookup = configLookup;
         this.scheduler = scheduler;
         this.time = time;
+        this.producerIdsIssuedEnd = producerIdsIssuedEnd;
         this.cleaner = new LogCleaner(config.cleaner(), config.logDirs(), this::allLogs, time);
     }
 
@@ -197,6 +211,8 @@ public final class LogManager implements Closeable {
                     .hadCleanShutdown(clean)
                     .scheduler(scheduler)
                     .time(time)
+                    .producerStateConfig(config.producerState())
+                    .producerIdsIssuedEnd(producerIdsIssuedEnd)
                     .open()));
         }
         return new DirLoad(dir, marker, pool, futures);
@@ -253,6 +269,7 @@ public final class LogManager implements Closeable {
         schedule(this::flushTask, config.flushSchedulerIntervalMs());
         schedule(this::checkpointRecoveryPointsAndHighWatermarks, config.recoveryPointCheckpointIntervalMs());
         schedule(this::checkpointLogStartOffsets, config.logStartOffsetCheckpointIntervalMs());
+        schedule(this::producerExpirationTask, config.producerState().producerIdExpirationCheckIntervalMs());
     }
 
     private void schedule(Runnable task, long intervalMs) {
@@ -282,6 +299,15 @@ public final class LogManager implements Closeable {
             }
         }
         return deleted;
+    }
+
+    /** Forgets, in every log, the producers idle for producer.id.expiration.ms; returns how many. */
+    public int producerExpirationTask() {
+        int expired = 0;
+        for (PartitionLog log : logs.values()) {
+            expired += log.removeExpiredProducers();
+        }
+        return expired;
     }
 
     /** Flushes every log whose last flush is at least flush.ms ago. */
@@ -321,6 +347,8 @@ public final class LogManager implements Closeable {
                     .hadCleanShutdown(true)
                     .scheduler(scheduler)
                     .time(time)
+                    .producerStateConfig(config.producerState())
+                    .producerIdsIssuedEnd(producerIdsIssuedEnd)
                     .open();
             // The new directory's entry in its parent is fsynced with the log's first flush or close.
             logs.put(tp, log);
@@ -390,7 +418,7 @@ public final class LogManager implements Closeable {
             // The cleaner lets go of the log first: it must not write into a directory being removed.
             cleaner.abortCleaning(tp);
             logs.remove(tp);
-            log.close();
+            log.closeForDeletion();
             Path parent = log.dir().getParent();
             cleaner.removeLog(tp, parent);
             Path target = parent.resolve(deleteDirName(tp));

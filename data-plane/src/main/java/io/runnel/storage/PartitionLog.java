@@ -7,6 +7,7 @@ import static io.runnel.common.ListOffsetsTimestamps.MAX_TIMESTAMP;
 import io.runnel.common.TopicPartition;
 import io.runnel.common.errors.ApiException;
 import io.runnel.common.record.RecordBatch;
+import io.runnel.common.record.TimestampType;
 import io.runnel.common.time.Time;
 import io.runnel.proto.ErrorCode;
 import java.io.Closeable;
@@ -26,6 +27,8 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +58,14 @@ import org.slf4j.LoggerFactory;
  * {@code file.delete.delay.ms}, so a read that already holds one finishes. A cleaner thread swaps cleaned
  * segments in with {@link #replaceSegments}, under a second lock that truncation and retention take
  * first and appends never take.
+ *
+ * <p><b>Producer state.</b> A {@link ProducerStateManager} keeps what the partition knows of each
+ * idempotent producer (epoch, last five batches) under the log lock: a leader append is checked against
+ * it before anything is written (a retried batch is answered with its original offsets and nothing is
+ * appended; see {@link ProducerAppendCheck} for the errors), a follower append is recorded as it is, and
+ * truncation, retention and expiry keep it in step with the log. It survives restarts through
+ * {@code <offset>.snapshot} files in Kafka's format, written on every roll and on close, and is rebuilt
+ * from the newest snapshot and the log after it when the log opens.
  */
 public final class PartitionLog implements Closeable {
 
@@ -74,6 +85,11 @@ public final class PartitionLog implements Closeable {
     private final ReentrantLock swapLock = new ReentrantLock();
     private final ConcurrentSkipListMap<Long, LogSegment> segments = new ConcurrentSkipListMap<>();
     private final LeaderEpochFileCache leaderEpochCache;
+    private final ProducerStateConfig producerStateConfig;
+    /** The first producer id the cluster has not handed out (a leader refuses ids at or above it). */
+    private final LongSupplier producerIdsIssuedEnd;
+    /** Under {@link #lock}. */
+    private ProducerStateManager producerState;
     private volatile Path dir;
     private volatile UUID topicId;
     private volatile LogConfig config;
@@ -101,9 +117,14 @@ public final class PartitionLog implements Closeable {
         this.lastFlushMs = time.milliseconds();
         this.leaderEpochCache = new LeaderEpochFileCache(builder.dir, this::logEndOffset);
         this.nextOffsetMetadata = LogOffsetMetadata.offsetOnly(0);
+        this.producerStateConfig = builder.producerStateConfig;
+        this.producerIdsIssuedEnd = builder.producerIdsIssuedEnd;
     }
 
-    /** Options for {@link #open}; defaults: recovery point 0, log start 0, HW 0, unclean (recover), system time. */
+    /**
+     * Options for {@link #open}; defaults: recovery point 0, log start 0, HW 0, unclean (recover), system time,
+     * Kafka's producer-state settings, and every producer id taken as issued.
+     */
     public static Builder builder(Path dir) {
         return new Builder(dir);
     }
@@ -119,6 +140,8 @@ public final class PartitionLog implements Closeable {
         private boolean hadCleanShutdown;
         private ScheduledExecutorService scheduler;
         private Time time = Time.SYSTEM;
+        private ProducerStateConfig producerStateConfig = ProducerStateConfig.defaults();
+        private LongSupplier producerIdsIssuedEnd = () -> Long.MAX_VALUE;
 
         private Builder(Path dir) {
             this.dir = dir;
@@ -162,6 +185,21 @@ public final class PartitionLog implements Closeable {
 
         public Builder time(Time t) {
             this.time = t;
+            return this;
+        }
+
+        public Builder producerStateConfig(ProducerStateConfig c) {
+            this.producerStateConfig = c;
+            return this;
+        }
+
+        /**
+         * Where the first producer id the cluster has not handed out is read (the metadata image's next
+         * producer id block); a client's batch from a producer this partition does not know with an id at or
+         * above it is refused with UNKNOWN_PRODUCER_ID.
+         */
+        public Builder producerIdsIssuedEnd(LongSupplier end) {
+            this.producerIdsIssuedEnd = end;
             return this;
         }
 
@@ -216,6 +254,9 @@ public final class PartitionLog implements Closeable {
         // After a clean shutdown everything was flushed; after recovery the recovered segments were fsynced.
         recoveryPoint = loaded.logEndOffset();
         highWatermark = Math.min(Math.max(builder.highWatermark, logStartOffset), loaded.logEndOffset());
+        producerState = new ProducerStateManager(topicPartition, dir, producerStateConfig);
+        producerState.load(logStartOffset, loaded.logEndOffset(), List.copyOf(segments.keySet()), this::forEachBatchHeader,
+                time.milliseconds());
     }
 
     private LogSegment newSegment(long baseOffset) {
@@ -357,6 +398,64 @@ public final class PartitionLog implements Closeable {
         return segments.lastEntry().getValue();
     }
 
+    // ---- producer state ----------------------------------------------------------------------------
+
+    /** What the partition knows of {@code producerId}, empty when nothing. */
+    public Optional<ProducerStateEntry> producerStateEntry(long producerId) {
+        lock.lock();
+        try {
+            return Optional.ofNullable(producerState.entry(producerId));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Every producer the partition knows of, by id (a copy). */
+    public Map<Long, ProducerStateEntry> activeProducers() {
+        lock.lock();
+        try {
+            return producerState.activeProducers();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Each known producer's last data offset: the batches the cleaner must keep (Kafka's rule). */
+    Map<Long, Long> lastDataOffsetsOfProducers() {
+        lock.lock();
+        try {
+            return producerState.lastDataOffsets();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Offsets of the producer snapshot files in the partition directory, oldest first. */
+    public List<Long> producerSnapshotOffsets() {
+        lock.lock();
+        try {
+            return producerState.snapshotOffsets();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Forgets the producers with no batch for {@code producer.id.expiration.ms}; returns how many. Run
+     * every {@code producer.id.expiration.check.interval.ms} by the {@link LogManager}.
+     */
+    public int removeExpiredProducers() {
+        lock.lock();
+        try {
+            if (closed) {
+                return 0;
+            }
+            return producerState.removeExpiredProducers(time.milliseconds());
+        } finally {
+            lock.unlock();
+        }
+    }
+
     // ---- appending ---------------------------------------------------------------------------------
 
     /** {@link #appendAsLeader(ByteBuffer, int, AppendOrigin)} for a client's produce request. */
@@ -378,12 +477,23 @@ public final class PartitionLog implements Closeable {
             long nowMs = time.milliseconds();
             ValidatedBatches validated = BatchValidator.validateAsLeader(topicPartition, buffer, logEndOffset(), leaderEpoch,
                     config, nowMs, origin);
+            ProducerAppendCheck.Outcome producers = producerState.checkLeaderAppend(producerBatches(validated), origin,
+                    producerIdsIssuedEnd.getAsLong());
+            if (producers instanceof ProducerAppendCheck.Duplicate duplicate) {
+                // A retry of batches already here: answer as the first time, append nothing.
+                long appendTimeMs = config.messageTimestampType() == TimestampType.LOG_APPEND_TIME
+                        ? duplicate.maxTimestamp() : RecordBatch.NO_TIMESTAMP;
+                return LogAppendInfo.duplicate(duplicate.firstOffset(), duplicate.lastOffset(), duplicate.maxTimestamp(),
+                        appendTimeMs, logStartOffset);
+            }
             if (!validated.isEmpty() && leaderEpoch >= 0
                     && leaderEpochCache.latestEpoch().map(latest -> leaderEpoch > latest).orElse(true)) {
                 checkFits(validated);
                 leaderEpochCache.assign(leaderEpoch, validated.firstOffset());
             }
-            return append(validated);
+            LogAppendInfo info = append(validated);
+            producerState.apply(((ProducerAppendCheck.Accepted) producers).updates(), logEndOffset());
+            return info;
         } finally {
             lock.unlock();
         }
@@ -405,9 +515,46 @@ public final class PartitionLog implements Closeable {
                     leaderEpochCache.assign(epoch, batch.baseOffset());
                 }
             }
-            return append(validated);
+            LogAppendInfo info = append(validated);
+            // The leader checked these batches; a follower records them as they are, so its state is the leader's.
+            producerState.replay(producerBatches(validated), logEndOffset());
+            return info;
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** The producer fields of each validated batch, read from its header. */
+    private static List<ProducerBatchInfo> producerBatches(ValidatedBatches validated) {
+        List<ProducerBatchInfo> infos = new ArrayList<>(validated.batches().size());
+        ByteBuffer buffer = validated.buffer();
+        for (ValidatedBatches.BatchInfo batch : validated.batches()) {
+            ByteBuffer view = buffer.duplicate();
+            view.position(buffer.position() + batch.position());
+            infos.add(ProducerBatchInfo.of(RecordBatch.readFrom(view)));
+        }
+        return infos;
+    }
+
+    /**
+     * Hands the header of every batch in [fromOffset, toOffset) to {@code consumer}, in order, reading
+     * only the fixed headers. For rebuilding producer state; under {@link #lock} (or while opening).
+     */
+    private void forEachBatchHeader(long fromOffset, long toOffset, Consumer<ProducerBatchInfo> consumer) {
+        if (fromOffset >= toOffset) {
+            return;
+        }
+        Long floor = segments.floorKey(fromOffset);
+        for (LogSegment segment : (floor == null ? segments : segments.tailMap(floor, true)).values()) {
+            if (segment.baseOffset() >= toOffset) {
+                return;
+            }
+            int size = segment.sizeInBytes();
+            FileRecords.BatchHeader header = segment.translateOffset(fromOffset, size);
+            while (header != null && header.isPlausible() && header.baseOffset() < toOffset) {
+                consumer.accept(ProducerBatchInfo.of(header));
+                header = segment.log().readHeader(header.endPosition(), size);
+            }
         }
     }
 
@@ -436,8 +583,7 @@ public final class PartitionLog implements Closeable {
 
     private LogAppendInfo append(ValidatedBatches validated) {
         if (validated.isEmpty()) {
-            long next = logEndOffset();
-            return new LogAppendInfo(next, next - 1, RecordBatch.NO_TIMESTAMP, validated.logAppendTimeMs(), 0, 0, logStartOffset);
+            return LogAppendInfo.empty(logEndOffset(), validated.logAppendTimeMs(), logStartOffset);
         }
         checkFits(validated);
         long next = validated.lastOffset() + 1;
@@ -456,7 +602,7 @@ public final class PartitionLog implements Closeable {
             flushUpTo(next);
         }
         return new LogAppendInfo(validated.firstOffset(), validated.lastOffset(), validated.maxTimestamp(),
-                validated.logAppendTimeMs(), validated.recordCount(), validated.sizeInBytes(), logStartOffset);
+                validated.logAppendTimeMs(), validated.recordCount(), validated.sizeInBytes(), logStartOffset, false);
     }
 
     private LogSegment maybeRoll(ValidatedBatches validated) {
@@ -496,6 +642,11 @@ public final class PartitionLog implements Closeable {
         LogSegment segment = newSegment(newBase);
         segments.put(newBase, segment);
         nextOffsetMetadata = new LogOffsetMetadata(logEndOffset(), newBase, 0);
+        // The state of the producers before the new segment, so recovery replays at most the active segment.
+        // (A roll between the runs of one append happens before that append's state is recorded: no snapshot.)
+        if (producerState.mapEndOffset() == newBase) {
+            producerState.takeSnapshot(false);
+        }
         if (scheduler != null) {
             scheduler.execute(() -> flushQuietly(newBase));
         } else {
@@ -741,6 +892,7 @@ public final class PartitionLog implements Closeable {
         recoveryPoint = Math.min(recoveryPoint, end);
         highWatermark = Math.min(highWatermark, end);
         logStartOffset = Math.min(logStartOffset, end);
+        producerState.truncateAndReload(logStartOffset, end, this::forEachBatchHeader, time.milliseconds());
     }
 
     /** Deletes every segment and restarts the log empty at {@code newOffset} (start, end, HW and recovery point). */
@@ -764,6 +916,7 @@ public final class PartitionLog implements Closeable {
             truncations++;
             recoveryPoint = newOffset;
             leaderEpochCache.clearAndFlush();
+            producerState.truncateFullyAndStartAt(newOffset);
         } catch (StorageException e) {
             throw markOffline(e);
         } finally {
@@ -825,6 +978,8 @@ public final class PartitionLog implements Closeable {
             removed.forEach(s -> segments.remove(s.baseOffset()));
             LOG.info("{}: deleting {} segment(s) from {} by {}", topicPartition, count, removed.get(0).baseOffset(), decision.reason());
             deleteSegmentFiles(removed);
+            // Their snapshots go with them (as in Kafka); the producers' state stays until they expire.
+            removed.forEach(s -> producerState.deleteSnapshot(s.baseOffset()));
             long newStart = Math.max(logStartOffset, segments.firstKey());
             if (newStart > logStartOffset) {
                 logStartOffset = newStart;
@@ -918,6 +1073,8 @@ public final class PartitionLog implements Closeable {
                 for (LogSegment old : oldSegments) {
                     if (old.baseOffset() != cleaned.baseOffset()) {
                         segments.remove(old.baseOffset());
+                        // No segment starts there any more: keep one snapshot per segment.
+                        producerState.deleteSnapshot(old.baseOffset());
                     }
                 }
             } finally {
@@ -992,9 +1149,22 @@ public final class PartitionLog implements Closeable {
         return closed;
     }
 
-    /** Closes the segments (trimming their indexes) without flushing; see {@link LogManager#shutdown()}. */
+    /**
+     * Closes the segments (trimming their indexes) without flushing, after writing a producer snapshot at the
+     * log end (fsynced), so the next start loads the producers' state without reading the log; see
+     * {@link LogManager#shutdown()}.
+     */
     @Override
     public void close() {
+        close(true);
+    }
+
+    /** Closes without a producer snapshot: the log is about to be deleted. */
+    void closeForDeletion() {
+        close(false);
+    }
+
+    private void close(boolean snapshot) {
         // A swap under way finishes first: its files are renamed whole, never half.
         swapLock.lock();
         lock.lock();
@@ -1006,6 +1176,14 @@ public final class PartitionLog implements Closeable {
                 syncMetadata();
             } catch (StorageException e) {
                 LOG.error("{}: cannot make partition.metadata and leader-epoch-checkpoint durable on close", topicPartition, e);
+            }
+            if (snapshot && offlineCause == null && producerState != null) {
+                try {
+                    producerState.takeSnapshot(true);
+                } catch (StorageException e) {
+                    // The next start rebuilds the state from an older snapshot and the log instead.
+                    LOG.error("{}: cannot write the producer snapshot on close", topicPartition, e);
+                }
             }
             closed = true;
             for (LogSegment segment : segments.values()) {
@@ -1047,7 +1225,7 @@ public final class PartitionLog implements Closeable {
 
     /** Closes the log and removes its directory with every file in it. */
     public void deleteFiles() {
-        close();
+        closeForDeletion();
         deleteDirectory(dir);
     }
 

@@ -223,6 +223,35 @@ public final class RecordBatch {
         return buffer.getInt(RECORDS_COUNT_OFFSET);
     }
 
+    /** True when {@code attributes} (a batch header's attributes field) mark a control batch. */
+    public static boolean isControlBatch(short attributes) {
+        return (attributes & CONTROL_FLAG_MASK) != 0;
+    }
+
+    /** True when {@code attributes} (a batch header's attributes field) mark a transactional batch. */
+    public static boolean isTransactional(short attributes) {
+        return (attributes & TRANSACTIONAL_FLAG_MASK) != 0;
+    }
+
+    /**
+     * {@code sequence + increment} for a producer's sequence numbers, which wrap from Integer.MAX_VALUE
+     * to 0 (Kafka's rule). {@code sequence} and {@code increment} are non-negative.
+     */
+    public static int incrementSequence(int sequence, int increment) {
+        if (sequence > Integer.MAX_VALUE - increment) {
+            return increment - (Integer.MAX_VALUE - sequence) - 1;
+        }
+        return sequence + increment;
+    }
+
+    /** {@code sequence - decrement}, the inverse of {@link #incrementSequence}. */
+    public static int decrementSequence(int sequence, int decrement) {
+        if (sequence < decrement) {
+            return Integer.MAX_VALUE - (decrement - sequence) + 1;
+        }
+        return sequence - decrement;
+    }
+
     /** CRC-32C over attributes .. end, computed now. */
     public long computeChecksum() {
         return checksumOf(buffer);
@@ -304,6 +333,18 @@ public final class RecordBatch {
     /** Writes partitionLeaderEpoch (not covered by the CRC). */
     public void setPartitionLeaderEpoch(int epoch) {
         buffer.putInt(PARTITION_LEADER_EPOCH_OFFSET, epoch);
+    }
+
+    /**
+     * Rewrites the producer id, epoch and base sequence and recomputes the CRC. An idempotent producer
+     * uses this when it moves a batch it has already built to a new epoch (sequences restart at 0) or
+     * gives the parts of a split batch their sequences.
+     */
+    public void setProducerState(long producerId, short producerEpoch, int baseSequence) {
+        buffer.putLong(PRODUCER_ID_OFFSET, producerId);
+        buffer.putShort(PRODUCER_EPOCH_OFFSET, producerEpoch);
+        buffer.putInt(BASE_SEQUENCE_OFFSET, baseSequence);
+        writeChecksum(buffer);
     }
 
     /**

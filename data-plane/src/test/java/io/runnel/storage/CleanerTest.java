@@ -147,10 +147,12 @@ class CleanerTest {
     @Test
     void aRewrittenBatchKeepsItsOffsetsProducerFieldsEpochCodecAndTimestampType() {
         PartitionLog log = open(compactConfig(4000));
+        int sequence = 0;
         for (CompressionType codec : new CompressionType[] {CompressionType.NONE, CompressionType.GZIP, CompressionType.LZ4,
                 CompressionType.ZSTD, CompressionType.SNAPPY}) {
             RecordBatchBuilder builder = RecordBatchBuilder.spec().compression(codec).producerId(77).producerEpoch((short) 3)
-                    .baseSequence(10).newBuilder();
+                    .baseSequence(sequence).newBuilder();
+            sequence += 3;
             builder.append(time.milliseconds(), bytes("x"), bytes("old"), null);
             builder.append(time.milliseconds(), bytes("keep-" + codec), bytes("value"), null);
             builder.append(time.milliseconds(), bytes("y"), bytes("old"), null);

@@ -151,7 +151,7 @@ class KafkaFormatCompatibilityTest {
         CompressionType[] codecs = CompressionType.values();
         for (int i = 0; i < 60; i++) {
             RecordBatchBuilder.Spec spec = RecordBatchBuilder.spec().compression(codecs[i % codecs.length])
-                    .producerId(1000 + i % 3).producerEpoch((short) 2).baseSequence(i * 3);
+                    .producerId(1000 + i % 3).producerEpoch((short) 2).baseSequence((i / 3) * 3); // each producer's own sequence
             if (i % 7 == 0) {
                 spec.logAppendTimeMs(time.milliseconds());
             }

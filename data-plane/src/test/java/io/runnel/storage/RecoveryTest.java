@@ -125,9 +125,10 @@ class RecoveryTest {
         }
         open(false, 0);
         try (var files = Files.list(dir())) {
+            // The producer snapshot is the one the clean close wrote at the log end.
             assertThat(files.map(p -> p.getFileName().toString()))
                     .containsExactlyInAnyOrder("00000000000000000000.log", "00000000000000000000.index",
-                            "00000000000000000000.timeindex", "leader-epoch-checkpoint");
+                            "00000000000000000000.timeindex", "leader-epoch-checkpoint", "00000000000000000006.snapshot");
         }
         assertThat(log.logEndOffset()).isEqualTo(6);
     }

@@ -1,6 +1,8 @@
 package io.runnel.node;
 
 import io.runnel.metadata.client.ControllerChannel;
+import io.runnel.proto.AllocateProducerIdsRequest;
+import io.runnel.proto.AllocateProducerIdsResponse;
 import io.runnel.proto.AlterConfigsRequest;
 import io.runnel.proto.AlterPartitionReassignmentsRequest;
 import io.runnel.proto.ControllerAlterConfigsResponse;
@@ -82,6 +84,11 @@ final class ChannelControllerGateway implements ControllerGateway {
             ListPartitionReassignmentsRequest request) {
         return channel.callAsync("ListPartitionReassignments", timeout(request.getTimeoutMs()),
                 stub -> stub.listPartitionReassignments(request));
+    }
+
+    @Override
+    public CompletableFuture<AllocateProducerIdsResponse> allocateProducerIds(AllocateProducerIdsRequest request) {
+        return channel.callAsync("AllocateProducerIds", defaultTimeout, stub -> stub.allocateProducerIds(request));
     }
 
     @Override

@@ -16,6 +16,7 @@ import io.runnel.common.config.ConfigDef.ValidList;
 import io.runnel.common.config.ConfigException;
 import io.runnel.common.config.TopicConfig;
 import io.runnel.storage.CleanerConfig;
+import io.runnel.storage.ProducerStateConfig;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -134,7 +135,12 @@ public final class NodeConfig {
                     "read and write buffers of the cleaner threads together")
             .define(CleanerConfig.IO_MAX_BYTES_PER_SECOND, DOUBLE, Double.MAX_VALUE, Range.atLeast(1), MEDIUM,
                     "bytes the cleaner threads may read plus write per second")
-            .define(CleanerConfig.BACKOFF_MS, LONG, 15_000L, Range.atLeast(1), MEDIUM, "a cleaner thread's sleep when no log needs cleaning");
+            .define(CleanerConfig.BACKOFF_MS, LONG, 15_000L, Range.atLeast(1), MEDIUM, "a cleaner thread's sleep when no log needs cleaning")
+            .define(ProducerStateConfig.PRODUCER_ID_EXPIRATION_MS, LONG, ProducerStateConfig.PRODUCER_ID_EXPIRATION_MS_DEFAULT,
+                    Range.atLeast(1), LOW, "a partition forgets an idempotent producer with no batch for this long")
+            .define(ProducerStateConfig.PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS, LONG,
+                    ProducerStateConfig.PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS_DEFAULT, Range.atLeast(1), LOW,
+                    "period of the check for expired producer ids");
 
     private final Map<String, String> originals;
     private final Map<String, Object> values;
@@ -351,7 +357,7 @@ public final class NodeConfig {
         return topicDefaults;
     }
 
-    /** Settings the storage engine reads (log.dirs, the log.* task intervals, log.cleaner.*), as Kafka keys. */
+    /** Settings the storage engine reads (log.dirs, the log.* task intervals, log.cleaner.*, producer.id.*), as Kafka keys. */
     public Map<String, String> logManagerProperties() {
         Map<String, String> props = new LinkedHashMap<>();
         props.put(LOG_DIRS, String.join(",", logDirs().stream().map(Path::toString).toList()));
@@ -359,7 +365,8 @@ public final class NodeConfig {
                 LOG_FLUSH_OFFSET_CHECKPOINT_INTERVAL_MS, LOG_FLUSH_START_OFFSET_CHECKPOINT_INTERVAL_MS,
                 NUM_RECOVERY_THREADS_PER_DATA_DIR, CleanerConfig.ENABLE, CleanerConfig.THREADS, CleanerConfig.DEDUPE_BUFFER_SIZE,
                 CleanerConfig.DEDUPE_BUFFER_LOAD_FACTOR, CleanerConfig.IO_BUFFER_SIZE, CleanerConfig.IO_MAX_BYTES_PER_SECOND,
-                CleanerConfig.BACKOFF_MS)) {
+                CleanerConfig.BACKOFF_MS, ProducerStateConfig.PRODUCER_ID_EXPIRATION_MS,
+                ProducerStateConfig.PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS)) {
             props.put(key, String.valueOf(values.get(key)));
         }
         return props;

@@ -17,8 +17,10 @@ import io.runnel.rpc.FetchServiceImpl;
 import io.runnel.rpc.MetadataServiceImpl;
 import io.runnel.rpc.ProduceServiceImpl;
 import io.runnel.rpc.TopicConfigResolver;
+import io.runnel.rpc.TransactionServiceImpl;
 import io.runnel.storage.LogManager;
 import io.runnel.storage.LogManagerConfig;
+import io.runnel.txn.ProducerIdManager;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -65,7 +67,7 @@ public final class RunnelNode implements AutoCloseable {
     private ReplicaManager replicaManager;
     private MetadataLoader metadataLoader;
     private ControllerChannel controllerChannel;
-    private BrokerLifecycleManager lifecycle;
+    private volatile BrokerLifecycleManager lifecycle;
     private ScheduledExecutorService scheduler;
     private final io.micrometer.prometheusmetrics.PrometheusMeterRegistry metrics = MetricsServer.newRegistry();
     private MetricsServer metricsServer;
@@ -202,7 +204,8 @@ public final class RunnelNode implements AutoCloseable {
         closeOrder.add(0, controllerChannel);
         metadataLoader = new MetadataLoader(controllerChannel, config.nodeId(), Time.SYSTEM);
         logManager = new LogManager(LogManagerConfig.fromProperties(config.logManagerProperties()),
-                tp -> topicConfigs.logConfig(metadataLoader.currentImage(), tp.topic()), scheduler, Time.SYSTEM);
+                tp -> topicConfigs.logConfig(metadataLoader.currentImage(), tp.topic()), scheduler, Time.SYSTEM,
+                () -> metadataLoader.currentImage().producerIds().nextProducerId());
         logManager.startup();
         closeOrder.add(0, logManager::shutdown);
         replicaManager = new ReplicaManager(config.nodeId(), logManager);
@@ -215,6 +218,9 @@ public final class RunnelNode implements AutoCloseable {
 
         BrokerMetadata brokerMetadata = new LoaderBrokerMetadata(metadataLoader, controllerChannel, clusterId);
         ChannelControllerGateway gateway = new ChannelControllerGateway(controllerChannel, Duration.ofMillis(config.requestTimeoutMs()));
+        // The lifecycle manager registers after the listeners bind; ids are only asked for once clients call.
+        ProducerIdManager producerIds = new ProducerIdManager(config.nodeId(),
+                () -> lifecycle == null ? -1 : lifecycle.brokerEpoch(), gateway::allocateProducerIds);
         Map<String, String> brokerConfigs = new LinkedHashMap<>(config.originals());
         List<Endpoint> endpoints = new ArrayList<>();
         for (Listener listener : config.brokerListeners()) {
@@ -223,6 +229,7 @@ public final class RunnelNode implements AutoCloseable {
                     new MetadataServiceImpl(brokerMetadata, gateway, name, config.autoCreateTopicsEnable(), config.requestTimeoutMs()),
                     new ProduceServiceImpl(replicaManager, brokerMetadata, name),
                     new FetchServiceImpl(replicaManager, brokerMetadata, name),
+                    new TransactionServiceImpl(producerIds),
                     new AdminServiceImpl(brokerMetadata, gateway, replicaManager, topicConfigs, brokerConfigs, name,
                             config.deleteTopicEnable(), config.requestTimeoutMs()));
             ListenerServer server = startListener(listener, services);

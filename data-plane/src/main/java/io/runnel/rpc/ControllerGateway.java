@@ -1,5 +1,7 @@
 package io.runnel.rpc;
 
+import io.runnel.proto.AllocateProducerIdsRequest;
+import io.runnel.proto.AllocateProducerIdsResponse;
 import io.runnel.proto.AlterConfigsRequest;
 import io.runnel.proto.AlterPartitionReassignmentsRequest;
 import io.runnel.proto.ControllerAlterConfigsResponse;
@@ -41,4 +43,7 @@ public interface ControllerGateway {
             ListPartitionReassignmentsRequest request);
 
     CompletableFuture<DescribeQuorumResponse> describeQuorum();
+
+    /** A block of producer ids for this broker (its InitProducerId answers come from it). */
+    CompletableFuture<AllocateProducerIdsResponse> allocateProducerIds(AllocateProducerIdsRequest request);
 }

@@ -16,17 +16,45 @@ public abstract class AbstractConfig {
 
     private final Map<String, Object> values;
     private final List<String> nullKeys;
+    private final Map<String, Object> originals;
 
     protected AbstractConfig(ConfigDef definition, Map<String, ?> props) {
         Map<String, Object> normalized = new HashMap<>();
         for (Map.Entry<String, ?> entry : props.entrySet()) {
-            Object value = entry.getValue();
-            // A Class given for a CLASS key is kept by name, so ConfigDef (which parses text) sees its name.
-            normalized.put(entry.getKey(), value instanceof Class<?> type ? type.getName() : value);
+            normalized.put(entry.getKey(), className(entry.getValue()));
         }
+        this.originals = java.util.Collections.unmodifiableMap(new HashMap<>(normalized));
         Map<String, Object> parsed = definition.parse(normalized);
         this.values = Map.copyOf(withoutNulls(parsed));
         this.nullKeys = nullKeys(parsed);
+    }
+
+    /**
+     * A Class given for a CLASS key (or in a LIST of classes) is kept by name, so ConfigDef (which parses
+     * text) sees its name.
+     */
+    private static Object className(Object value) {
+        if (value instanceof Class<?> type) {
+            return type.getName();
+        }
+        if (value instanceof List<?> list) {
+            List<Object> names = new ArrayList<>(list.size());
+            for (Object element : list) {
+                names.add(element instanceof Class<?> type ? type.getName() : element);
+            }
+            return names;
+        }
+        return value;
+    }
+
+    /** The settings as given (keys the user set, with their values before parsing). */
+    public Map<String, Object> originals() {
+        return originals;
+    }
+
+    /** True when the user set {@code key} (rather than leaving its default). */
+    public boolean isSet(String key) {
+        return originals.containsKey(key);
     }
 
     private static Map<String, Object> withoutNulls(Map<String, Object> parsed) {
@@ -102,6 +130,21 @@ public abstract class AbstractConfig {
         if (className == null) {
             return null;
         }
+        return newInstance(key, className, type);
+    }
+
+    /** New instances of the classes a LIST key names, in order (empty when it names none). */
+    public <T> List<T> getInstances(String key, Class<T> type) {
+        List<T> instances = new ArrayList<>();
+        for (String className : getList(key)) {
+            if (!className.isEmpty()) {
+                instances.add(newInstance(key, className, type));
+            }
+        }
+        return instances;
+    }
+
+    private static <T> T newInstance(String key, String className, Class<T> type) {
         try {
             Class<?> loaded = Class.forName(className, true, Thread.currentThread().getContextClassLoader() != null
                     ? Thread.currentThread().getContextClassLoader() : AbstractConfig.class.getClassLoader());

@@ -111,14 +111,24 @@ public final class ClusterMetadata {
      */
     public Snapshot refresh(Collection<String> topics, boolean allTopics, boolean allowAutoTopicCreation,
                             long deadlineMs, int roundsMax) {
-        MetadataRequest request = MetadataRequest.newBuilder()
+        MetadataRequest request = request(topics, allTopics, allowAutoTopicCreation);
+        MetadataResponse response = callAny((channel, timeoutMs) -> MetadataServiceGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)
+                .getMetadata(request), deadlineMs, roundsMax);
+        return merge(response, allTopics);
+    }
+
+    /** The GetMetadata request for {@code topics} (for a caller that sends it itself, asynchronously). */
+    public static MetadataRequest request(Collection<String> topics, boolean allTopics, boolean allowAutoTopicCreation) {
+        return MetadataRequest.newBuilder()
                 .addAllTopics(topics)
                 .setAllTopics(allTopics)
                 .setAllowAutoTopicCreation(allowAutoTopicCreation)
                 .build();
-        MetadataResponse response = callAny((channel, timeoutMs) -> MetadataServiceGrpc.newBlockingStub(channel)
-                .withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)
-                .getMetadata(request), deadlineMs, roundsMax);
+    }
+
+    /** Merges an answer the caller obtained itself into the snapshot (see {@link #refresh}); returns the new snapshot. */
+    public Snapshot update(MetadataResponse response, boolean allTopics) {
         return merge(response, allTopics);
     }
 
@@ -187,7 +197,7 @@ public final class ClusterMetadata {
     }
 
     /** Known brokers first (they are what the cluster says now), then the bootstrap addresses. */
-    private List<BrokerAddress> candidates() {
+    public List<BrokerAddress> candidates() {
         List<BrokerAddress> list = new ArrayList<>();
         for (Node node : snapshot.brokers().values()) {
             list.add(new BrokerAddress(node.host(), node.port()));

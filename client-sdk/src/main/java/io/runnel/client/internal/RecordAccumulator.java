@@ -30,6 +30,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * waiting for memory asks for everything now. Batches that waited {@code delivery.timeout.ms} without being
  * sent are expired.
  *
+ * <p>Which of a partition's batches may go now is the sender's {@link DrainPolicy}: by default every queued
+ * batch that fits in the request, but a batch marked to go alone (a retry whose outcome is unknown, a part
+ * of a split batch) goes in a request of its own; an idempotent producer's policy also holds batches back
+ * until it has a producer id and bounds the batches of a partition in flight.
+ *
  * <p>Thread-safety: each partition's deque is guarded by its own monitor; sending threads append, the
  * sender thread drains, re-enqueues and expires. Memory held is bounded by {@code buffer.memory}, and so
  * is the number of batches.
@@ -46,12 +51,30 @@ public final class RecordAccumulator {
     public record ReadyCheck(Set<Integer> readyNodes, long nextReadyCheckDelayMs, Set<String> unknownLeaderTopics) {
     }
 
+    /** Which of a partition's queued batches the sender may send now. Called by the sender thread only. */
+    public interface DrainPolicy {
+
+        /** Every batch that fits; a batch marked to go alone goes alone. */
+        DrainPolicy ALL = new DrainPolicy() {
+        };
+
+        /** How many batches of {@code tp}, from {@code head} on, may go in the next request (0: none now). */
+        default int sendable(TopicPartition tp, ProducerBatch head) {
+            return head.sendAlone ? 1 : Integer.MAX_VALUE;
+        }
+
+        /** A batch is being drained into a request (before it is built). */
+        default void onDrained(ProducerBatch batch) {
+        }
+    }
+
     private final int batchSizeBytes;
     private final long lingerMs;
     private final long retryBackoffMs;
     private final long deliveryTimeoutMs;
     private final CompressionType compression;
     private final MemoryPool memory;
+    private final ProducerBatch.AcknowledgementListener acknowledgements;
     private final ConcurrentMap<TopicPartition, Deque<ProducerBatch>> batches = new ConcurrentHashMap<>();
     private final Set<ProducerBatch> incomplete = ConcurrentHashMap.newKeySet();
     private final AtomicInteger flushesInProgress = new AtomicInteger();
@@ -61,6 +84,15 @@ public final class RecordAccumulator {
 
     public RecordAccumulator(int batchSizeBytes, long lingerMs, long retryBackoffMs, long deliveryTimeoutMs,
                              CompressionType compression, MemoryPool memory) {
+        this(batchSizeBytes, lingerMs, retryBackoffMs, deliveryTimeoutMs, compression, memory,
+                ProducerBatch.AcknowledgementListener.NONE);
+    }
+
+    /** @param acknowledgements told of every record acknowledged or failed, before its callback (interceptors) */
+    public RecordAccumulator(int batchSizeBytes, long lingerMs, long retryBackoffMs, long deliveryTimeoutMs,
+                             CompressionType compression, MemoryPool memory,
+                             ProducerBatch.AcknowledgementListener acknowledgements) {
+        this.acknowledgements = acknowledgements;
         this.batchSizeBytes = batchSizeBytes;
         this.lingerMs = lingerMs;
         this.retryBackoffMs = retryBackoffMs;
@@ -107,7 +139,7 @@ public final class RecordAccumulator {
                         .estimatedCompressionRatio(compressionRatioByTopic.getOrDefault(tp.topic(), 1.0))
                         .initialCapacityBytes((int) Math.min(reservedBytes, Integer.MAX_VALUE - 8))
                         .newBuilder();
-                ProducerBatch batch = new ProducerBatch(tp, builder, nowMs, reservedBytes);
+                ProducerBatch batch = new ProducerBatch(tp, builder, nowMs, reservedBytes, acknowledgements);
                 FutureRecordMetadata future = batch.tryAppend(timestamp, key, value, headers, callback);
                 deque.addLast(batch);
                 incomplete.add(batch);
@@ -142,6 +174,14 @@ public final class RecordAccumulator {
 
     /** Which leaders have something to send now, given partitions {@code muted} (one request in flight each). */
     public ReadyCheck ready(ClusterMetadata.Snapshot cluster, Set<TopicPartition> muted, long nowMs) {
+        return ready(cluster, muted, DrainPolicy.ALL, nowMs);
+    }
+
+    /**
+     * As {@link #ready(ClusterMetadata.Snapshot, Set, long)}; a partition the policy holds back is not
+     * ready (what releases it, an answer or a producer id, wakes the sender).
+     */
+    public ReadyCheck ready(ClusterMetadata.Snapshot cluster, Set<TopicPartition> muted, DrainPolicy policy, long nowMs) {
         Set<Integer> readyNodes = new HashSet<>();
         Set<String> unknownLeaderTopics = new HashSet<>();
         long nextDelayMs = Long.MAX_VALUE;
@@ -159,7 +199,8 @@ public final class RecordAccumulator {
                     unknownLeaderTopics.add(entry.getKey().topic());
                     continue;
                 }
-                if (readyNodes.contains(leader.id()) || muted.contains(entry.getKey())) {
+                if (readyNodes.contains(leader.id()) || muted.contains(entry.getKey())
+                        || policy.sendable(entry.getKey(), first) == 0) {
                     continue;
                 }
                 boolean retrying = first.attempts > 0;
@@ -187,6 +228,13 @@ public final class RecordAccumulator {
     public Map<Integer, List<ProducerBatch>> drain(ClusterMetadata.Snapshot cluster, Set<Integer> nodes,
                                                    Set<TopicPartition> muted, int maxRequestSizeBytes,
                                                    long nowMs) {
+        return drain(cluster, nodes, muted, DrainPolicy.ALL, maxRequestSizeBytes, nowMs);
+    }
+
+    /** As {@link #drain(ClusterMetadata.Snapshot, Set, Set, int, long)}, taking what {@code policy} allows. */
+    public Map<Integer, List<ProducerBatch>> drain(ClusterMetadata.Snapshot cluster, Set<Integer> nodes,
+                                                   Set<TopicPartition> muted, DrainPolicy policy,
+                                                   int maxRequestSizeBytes, long nowMs) {
         Map<Integer, List<ProducerBatch>> drained = new HashMap<>();
         Map<Integer, Integer> requestBytes = new HashMap<>();
         List<Map.Entry<TopicPartition, Deque<ProducerBatch>>> entries = new ArrayList<>(batches.entrySet());
@@ -201,9 +249,11 @@ public final class RecordAccumulator {
             }
             Deque<ProducerBatch> deque = entry.getValue();
             synchronized (deque) {
-                while (true) {
+                ProducerBatch head = deque.peekFirst();
+                int allowed = head == null ? 0 : policy.sendable(tp, head);
+                for (int taken = 0; taken < allowed; taken++) {
                     ProducerBatch first = deque.peekFirst();
-                    if (first == null || (first.attempts > 0 && first.retryAtMs > nowMs)) {
+                    if (first == null || (first.attempts > 0 && first.retryAtMs > nowMs) || (taken > 0 && first.sendAlone)) {
                         break;
                     }
                     int size = first.sizeInBytes();
@@ -212,6 +262,7 @@ public final class RecordAccumulator {
                         break;
                     }
                     deque.pollFirst();
+                    policy.onDrained(first);
                     first.close();
                     observeCompressionRatio(tp.topic(), first);
                     requestBytes.put(leader.id(), used + first.sizeInBytes());
@@ -250,6 +301,26 @@ public final class RecordAccumulator {
         return compressionRatioByTopic.getOrDefault(topic, 1.0);
     }
 
+    /**
+     * Puts the two parts of a batch the broker refused as too large at the head of its partition, in its
+     * place; they go at once, each alone. The refused batch's memory stays reserved until both complete.
+     */
+    public void splitAndReenqueue(ProducerBatch batch, List<ProducerBatch> parts) {
+        Deque<ProducerBatch> deque = batches.computeIfAbsent(batch.topicPartition, k -> new ArrayDeque<>());
+        incomplete.addAll(parts);
+        deallocate(batch);
+        synchronized (deque) {
+            for (int i = parts.size() - 1; i >= 0; i--) {
+                deque.addFirst(parts.get(i));
+            }
+        }
+    }
+
+    /** The batch spec a split part is built with: this producer's codec, no size limit (the split sizes it). */
+    public RecordBatchBuilder.Spec splitSpec() {
+        return RecordBatchBuilder.spec().compression(compression);
+    }
+
     /** Puts batches that failed retriably back at the head of their partition, in order, after a backoff. */
     public void reenqueue(List<ProducerBatch> partitionBatches, long nowMs) {
         if (partitionBatches.isEmpty()) {
@@ -285,10 +356,10 @@ public final class RecordAccumulator {
         return expired;
     }
 
-    /** Returns a completed batch's memory to the pool. */
+    /** Returns a completed batch's memory to the pool (a split batch's once its last part completed). */
     public void deallocate(ProducerBatch batch) {
-        if (incomplete.remove(batch)) {
-            memory.release(batch.memoryBytes);
+        if (incomplete.remove(batch) && batch.reservation.release()) {
+            memory.release(batch.reservation.bytes);
         }
     }
 

@@ -18,6 +18,12 @@ public interface Producer<K, V> extends Closeable {
     /** Makes every buffered record sendable now and blocks until all sends before this call completed. */
     void flush();
 
+    /**
+     * The producer's metrics under Kafka's names (record-send-rate, request-latency-avg, ...), readable here
+     * and bindable to any Micrometer MeterRegistry.
+     */
+    ProducerMetrics metrics();
+
     /** The partitions of {@code topic}, fetching metadata (up to {@code max.block.ms}) if needed. */
     List<PartitionInfo> partitionsFor(String topic);
 

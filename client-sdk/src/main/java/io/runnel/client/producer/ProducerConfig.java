@@ -36,6 +36,15 @@ public final class ProducerConfig extends AbstractConfig {
     public static final String KEY_SERIALIZER_CLASS_CONFIG = "key.serializer";
     public static final String VALUE_SERIALIZER_CLASS_CONFIG = "value.serializer";
     public static final String PARTITIONER_CLASS_CONFIG = "partitioner.class";
+    public static final String INTERCEPTOR_CLASSES_CONFIG = "interceptor.classes";
+    public static final String METRICS_SAMPLE_WINDOW_MS_CONFIG = "metrics.sample.window.ms";
+    public static final String METRICS_NUM_SAMPLES_CONFIG = "metrics.num.samples";
+
+    /**
+     * The most requests an idempotent producer may have unacknowledged per partition: the broker remembers a
+     * producer's last five batches, so any retry is one it can recognise.
+     */
+    public static final int IDEMPOTENT_MAX_IN_FLIGHT_MAX = 5;
 
     static final ConfigDef CONFIG = commonDefinitions(30000)
             .define(ACKS_CONFIG, Type.STRING, "all", ValidString.in("all", "-1", "0", "1"), Importance.HIGH,
@@ -59,21 +68,28 @@ public final class ProducerConfig extends AbstractConfig {
                     "codec applied to each batch")
             .define(MAX_REQUEST_SIZE_CONFIG, Type.INT, 1048576, Range.atLeast(0), Importance.MEDIUM,
                     "largest record (and produce request) in bytes")
-            .define(ENABLE_IDEMPOTENCE_CONFIG, Type.BOOLEAN, false, Importance.LOW,
-                    "idempotent delivery; not yet supported, so only false is accepted")
+            .define(ENABLE_IDEMPOTENCE_CONFIG, Type.BOOLEAN, true, Importance.LOW,
+                    "each record is written exactly once per partition, in order, whatever the retries; needs acks=all,"
+                            + " max.in.flight.requests.per.connection <= 5 and retries > 0 (when not set explicitly it is"
+                            + " turned off by settings that conflict with it)")
             .define(KEY_SERIALIZER_CLASS_CONFIG, Type.CLASS, null, Importance.HIGH,
                     "Serializer class for keys, unless an instance is passed to the constructor")
             .define(VALUE_SERIALIZER_CLASS_CONFIG, Type.CLASS, null, Importance.HIGH,
                     "Serializer class for values, unless an instance is passed to the constructor")
             .define(PARTITIONER_CLASS_CONFIG, Type.CLASS, null, Importance.LOW,
-                    "Partitioner class; the built-in murmur2/sticky partitioner when not set");
+                    "Partitioner class; the built-in murmur2/sticky partitioner when not set")
+            .define(INTERCEPTOR_CLASSES_CONFIG, Type.LIST, "", Importance.LOW,
+                    "ProducerInterceptor classes, called in this order on each send and acknowledgement")
+            .define(METRICS_SAMPLE_WINDOW_MS_CONFIG, Type.LONG, 30000L, Range.atLeast(1L), Importance.LOW,
+                    "the window of one sample of the rate, average and max metrics")
+            .define(METRICS_NUM_SAMPLES_CONFIG, Type.INT, 2, Range.atLeast(1), Importance.LOW,
+                    "samples the rate, average and max metrics are computed over");
+
+    private final boolean idempotence;
 
     public ProducerConfig(Map<String, ?> props) {
         super(CONFIG, props);
-        if (getBoolean(ENABLE_IDEMPOTENCE_CONFIG)) {
-            throw new ConfigException(ENABLE_IDEMPOTENCE_CONFIG, true,
-                    "idempotent producing is not yet supported by this client; set it to false (the default)");
-        }
+        this.idempotence = idempotence();
         long deliveryTimeoutMs = getInt(DELIVERY_TIMEOUT_MS_CONFIG);
         long lingerPlusRequestMs = getLong(LINGER_MS_CONFIG) + getInt(REQUEST_TIMEOUT_MS_CONFIG);
         if (deliveryTimeoutMs < lingerPlusRequestMs) {
@@ -89,6 +105,44 @@ public final class ProducerConfig extends AbstractConfig {
 
     public ProducerConfig(Properties props) {
         this(toMap(props));
+    }
+
+    /**
+     * Kafka's rule: enable.idempotence set to true with acks other than all, more than 5 requests in flight or
+     * no retries is an error naming both keys; left at its default, idempotence is on unless one of those
+     * settings conflicts with it.
+     */
+    private boolean idempotence() {
+        int acks = acks();
+        int maxInFlight = getInt(MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION);
+        int retries = getInt(RETRIES_CONFIG);
+        if (!isSet(ENABLE_IDEMPOTENCE_CONFIG)) {
+            return acks == -1 && maxInFlight <= IDEMPOTENT_MAX_IN_FLIGHT_MAX && retries > 0;
+        }
+        if (!getBoolean(ENABLE_IDEMPOTENCE_CONFIG)) {
+            return false;
+        }
+        if (acks != -1) {
+            throw new ConfigException(ENABLE_IDEMPOTENCE_CONFIG + "=true needs " + ACKS_CONFIG + "=all, but "
+                    + ACKS_CONFIG + " is " + getString(ACKS_CONFIG) + ": only records every in-sync replica has can be kept"
+                    + " exactly once across leader changes; set " + ACKS_CONFIG + "=all or " + ENABLE_IDEMPOTENCE_CONFIG + "=false");
+        }
+        if (maxInFlight > IDEMPOTENT_MAX_IN_FLIGHT_MAX) {
+            throw new ConfigException(ENABLE_IDEMPOTENCE_CONFIG + "=true needs " + MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION
+                    + " <= " + IDEMPOTENT_MAX_IN_FLIGHT_MAX + ", but it is " + maxInFlight + ": the broker recognises a retry"
+                    + " only among a producer's last " + IDEMPOTENT_MAX_IN_FLIGHT_MAX + " batches; lower "
+                    + MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION + " or set " + ENABLE_IDEMPOTENCE_CONFIG + "=false");
+        }
+        if (retries == 0) {
+            throw new ConfigException(ENABLE_IDEMPOTENCE_CONFIG + "=true needs " + RETRIES_CONFIG + " > 0, but it is 0;"
+                    + " raise " + RETRIES_CONFIG + " or set " + ENABLE_IDEMPOTENCE_CONFIG + "=false");
+        }
+        return true;
+    }
+
+    /** Whether this producer is idempotent (see {@link #ENABLE_IDEMPOTENCE_CONFIG}). */
+    public boolean idempotenceEnabled() {
+        return idempotence;
     }
 
     /** acks as the number sent on the wire: 0, 1 or -1 (all). */

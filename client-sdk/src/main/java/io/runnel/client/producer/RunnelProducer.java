@@ -5,7 +5,11 @@ import io.runnel.client.internal.BrokerAddress;
 import io.runnel.client.internal.ChannelPool;
 import io.runnel.client.internal.ClusterMetadata;
 import io.runnel.client.internal.FutureRecordMetadata;
+import io.runnel.client.internal.IdempotenceManager;
 import io.runnel.client.internal.MemoryPool;
+import io.runnel.client.internal.ProducerBatch;
+import io.runnel.client.internal.ProducerInterceptors;
+import io.runnel.client.internal.ProducerMetricsRecorder;
 import io.runnel.client.internal.RecordAccumulator;
 import io.runnel.client.internal.RecordSizes;
 import io.runnel.client.internal.Sender;
@@ -33,9 +37,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runnel's producer, modeled on Kafka's: {@code send} runs serializer → partitioner → accumulator on the
- * calling thread and returns a future; one sender thread ("runnel-producer-network-thread | client.id")
- * sends batches to partition leaders over gRPC and completes the futures and callbacks.
+ * Runnel's producer, modeled on Kafka's: {@code send} runs interceptors → serializer → partitioner →
+ * accumulator on the calling thread and returns a future; one sender thread
+ * ("runnel-producer-network-thread | client.id") sends batches to partition leaders over gRPC and completes
+ * the futures and callbacks (after the interceptors' onAcknowledgement).
+ *
+ * <p>Idempotent by default (Kafka 3+): with {@code acks=all}, the producer gets a producer id and numbers
+ * each partition's records, and brokers keep each record once, in send order, whatever the retries (see
+ * {@link io.runnel.client.internal.IdempotenceManager}). Metrics under Kafka's names: {@link #metrics()}.
  *
  * <p>Thread-safe: share one instance between threads. {@code send} blocks only to fetch metadata for a new
  * topic and when {@code buffer.memory} is used up, both bounded by {@code max.block.ms}; a send that fails
@@ -61,6 +70,9 @@ public final class RunnelProducer<K, V> implements Producer<K, V> {
     private final Serializer<K> keySerializer;
     private final Serializer<V> valueSerializer;
     private final Partitioner partitioner;
+    private final ProducerInterceptors<K, V> interceptors;
+    private final ProducerMetricsRecorder metricsRecorder;
+    private final ProducerMetrics metrics;
     private final ChannelPool channels;
     private final ClusterMetadata metadata;
     private final MemoryPool memory;
@@ -105,6 +117,7 @@ public final class RunnelProducer<K, V> implements Producer<K, V> {
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG);
         Partitioner custom = config.getInstance(ProducerConfig.PARTITIONER_CLASS_CONFIG, Partitioner.class);
         this.partitioner = custom != null ? custom : new BuiltInPartitioner();
+        this.interceptors = new ProducerInterceptors<>(interceptors(config, clientId));
         this.maxBlockMs = config.getLong(ProducerConfig.MAX_BLOCK_MS_CONFIG);
         this.maxRequestSizeBytes = config.getInt(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
         this.retryBackoffMs = config.getLong(ProducerConfig.RETRY_BACKOFF_MS_CONFIG);
@@ -116,17 +129,41 @@ public final class RunnelProducer<K, V> implements Producer<K, V> {
         this.channels = new ChannelPool(MAX_INBOUND_MESSAGE_BYTES);
         this.metadata = new ClusterMetadata(channels, bootstrap, retryBackoffMs, requestTimeoutMs);
         this.memory = new MemoryPool(config.getLong(ProducerConfig.BUFFER_MEMORY_CONFIG));
+        this.metricsRecorder = new ProducerMetricsRecorder(config.getLong(ProducerConfig.METRICS_SAMPLE_WINDOW_MS_CONFIG),
+                config.getInt(ProducerConfig.METRICS_NUM_SAMPLES_CONFIG), System::currentTimeMillis);
+        this.metrics = metricsRecorder.view(clientId, memory);
         long deliveryTimeoutMs = config.getInt(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG);
         this.accumulator = new RecordAccumulator(config.getInt(ProducerConfig.BATCH_SIZE_CONFIG),
                 config.getLong(ProducerConfig.LINGER_MS_CONFIG), retryBackoffMs, deliveryTimeoutMs,
-                CompressionType.forName(config.getString(ProducerConfig.COMPRESSION_TYPE_CONFIG)), memory);
+                CompressionType.forName(config.getString(ProducerConfig.COMPRESSION_TYPE_CONFIG)), memory,
+                interceptors.isEmpty() ? ProducerBatch.AcknowledgementListener.NONE : interceptors::onAcknowledgement);
+        int maxInFlight = config.getInt(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION);
+        IdempotenceManager idempotence = config.idempotenceEnabled() ? new IdempotenceManager(maxInFlight) : null;
+        if (!config.idempotenceEnabled() && !config.isSet(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG)) {
+            LOG.info("producer {}: idempotence is off because acks={}, max.in.flight.requests.per.connection={} and"
+                    + " retries={} do not allow it", clientId, config.getString(ProducerConfig.ACKS_CONFIG), maxInFlight,
+                    config.getInt(ProducerConfig.RETRIES_CONFIG));
+        }
         this.sender = new Sender(accumulator, metadata, channels, new Sender.Settings(config.acks(), requestTimeoutMs,
-                config.getInt(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION), maxRequestSizeBytes,
-                config.getInt(ProducerConfig.RETRIES_CONFIG), retryBackoffMs, deliveryTimeoutMs,
-                config.getLong(ProducerConfig.METADATA_MAX_AGE_MS_CONFIG)), topics);
+                maxInFlight, maxRequestSizeBytes, config.getInt(ProducerConfig.RETRIES_CONFIG), retryBackoffMs,
+                deliveryTimeoutMs, config.getLong(ProducerConfig.METADATA_MAX_AGE_MS_CONFIG)), topics, idempotence,
+                metricsRecorder);
         this.ioThread = new Thread(sender, "runnel-producer-network-thread | " + clientId);
         ioThread.setDaemon(true);
         ioThread.start();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <K, V> List<ProducerInterceptor<K, V>> interceptors(ProducerConfig config, String clientId) {
+        List<ProducerInterceptor<K, V>> list = new ArrayList<>();
+        Map<String, Object> settings = new java.util.HashMap<>(config.originals());
+        settings.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+        for (ProducerInterceptor<?, ?> interceptor : config.getInstances(ProducerConfig.INTERCEPTOR_CLASSES_CONFIG,
+                ProducerInterceptor.class)) {
+            interceptor.configure(Map.copyOf(settings));
+            list.add((ProducerInterceptor<K, V>) interceptor);
+        }
+        return list;
     }
 
     private static Object required(Object instance, String key) {
@@ -143,18 +180,24 @@ public final class RunnelProducer<K, V> implements Producer<K, V> {
     }
 
     @Override
-    public Future<RecordMetadata> send(ProducerRecord<K, V> record, Callback callback) {
-        Objects.requireNonNull(record, "record");
+    public Future<RecordMetadata> send(ProducerRecord<K, V> original, Callback callback) {
+        Objects.requireNonNull(original, "record");
         if (closed) {
             throw new IllegalStateException("cannot send after the producer is closed");
         }
+        ProducerRecord<K, V> record = interceptors.isEmpty() ? original : interceptors.onSend(original);
         long startMs = System.currentTimeMillis();
         try {
+            ApiException fatal = sender.fatalError();
+            if (fatal != null) {
+                throw fatal;
+            }
             ClusterMetadata.TopicState topic = waitOnMetadata(record.topic(), record.partition(), maxBlockMs);
             byte[] keyBytes = serialize(keySerializer, record, record.key(), "key");
             byte[] valueBytes = serialize(valueSerializer, record, record.value(), "value");
             Header[] headers = record.headers().toArray(new Header[0]);
             int sizeBound = RecordSizes.batchUpperBound(keyBytes, valueBytes, headers);
+            metricsRecorder.recordSize(sizeBound);
             if (sizeBound > maxRequestSizeBytes) {
                 throw new ApiException(ErrorCode.RECORD_TOO_LARGE, "the record is up to " + sizeBound
                         + " bytes when serialized, which is larger than max.request.size (" + maxRequestSizeBytes + ")");
@@ -184,14 +227,15 @@ public final class RunnelProducer<K, V> implements Producer<K, V> {
             }
             return result.future();
         } catch (ApiException e) {
-            return failed(callback, e);
+            return failed(record, callback, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return failed(callback, new ApiException(ErrorCode.REQUEST_TIMED_OUT, "interrupted while sending", e));
+            return failed(record, callback, new ApiException(ErrorCode.REQUEST_TIMED_OUT, "interrupted while sending", e));
         }
     }
 
-    private static Future<RecordMetadata> failed(Callback callback, ApiException e) {
+    private Future<RecordMetadata> failed(ProducerRecord<K, V> record, Callback callback, ApiException e) {
+        interceptors.onSendError(record.topic(), record.partition(), e);
         if (callback != null) {
             callback.onCompletion(null, e);
         }
@@ -329,7 +373,13 @@ public final class RunnelProducer<K, V> implements Producer<K, V> {
         } finally {
             memory.close();
             channels.close();
+            interceptors.close();
         }
+    }
+
+    @Override
+    public ProducerMetrics metrics() {
+        return metrics;
     }
 
     /** The parsed configuration. */

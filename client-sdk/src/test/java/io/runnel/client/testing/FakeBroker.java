@@ -72,6 +72,8 @@ public final class FakeBroker implements AutoCloseable {
     private final Map<String, Boolean> autoCreateRequests = new ConcurrentHashMap<>();
     private final Deque<io.grpc.StatusRuntimeException> adminCallErrors = new ArrayDeque<>();
     private volatile long produceDelayMs;
+    private final java.util.concurrent.atomic.AtomicLong nextProducerId = new java.util.concurrent.atomic.AtomicLong(1000);
+    private final java.util.concurrent.atomic.AtomicInteger initProducerIdRequests = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean autoCreateTopics = true;
     private volatile int defaultPartitions = 1;
 
@@ -85,6 +87,7 @@ public final class FakeBroker implements AutoCloseable {
                     .addService(new ProduceImpl(brokerId))
                     .addService(new FetchImpl(brokerId))
                     .addService(new AdminImpl(brokerId))
+                    .addService(new TransactionImpl())
                     .build()
                     .start();
             servers.add(server);
@@ -424,6 +427,22 @@ public final class FakeBroker implements AutoCloseable {
             }
             return r.setBaseOffset(base).setLogStartOffset(log.logStartOffset).build();
         }
+    }
+
+    /** InitProducerId: a new producer id per call, epoch 0, as a broker answers an idempotent producer. */
+    private final class TransactionImpl extends TransactionServiceGrpc.TransactionServiceImplBase {
+        @Override
+        public void initProducerId(InitProducerIdRequest request, StreamObserver<InitProducerIdResponse> observer) {
+            initProducerIdRequests.incrementAndGet();
+            observer.onNext(InitProducerIdResponse.newBuilder().setError(ErrorCode.NONE)
+                    .setProducerId(nextProducerId.getAndIncrement()).setProducerEpoch(0).build());
+            observer.onCompleted();
+        }
+    }
+
+    /** InitProducerId calls answered so far. */
+    public int initProducerIdRequests() {
+        return initProducerIdRequests.get();
     }
 
     private final class FetchImpl extends FetchServiceGrpc.FetchServiceImplBase {

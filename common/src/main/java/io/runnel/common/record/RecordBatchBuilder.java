@@ -54,9 +54,9 @@ public final class RecordBatchBuilder {
     private final TimestampType timestampType;
     private final long logAppendTimeMs;
     private final long baseOffset;
-    private final long producerId;
-    private final short producerEpoch;
-    private final int baseSequence;
+    private long producerId;
+    private short producerEpoch;
+    private int baseSequence;
     private final boolean transactional;
     private final boolean control;
     private final int partitionLeaderEpoch;
@@ -109,6 +109,22 @@ public final class RecordBatchBuilder {
         if (codec != null) {
             staging = ByteBuffer.allocate(STAGING_BYTES);
         }
+    }
+
+    /**
+     * Sets the producer id, epoch and base sequence the batch will carry; before {@link #build()} only. An
+     * idempotent producer learns them when it sends a batch, after the records were appended.
+     */
+    public void producerState(long id, short epoch, int sequence) {
+        if (built != null) {
+            throw new IllegalStateException("the batch is built; set its producer state with RecordBatch.setProducerState");
+        }
+        if (transactional && id == RecordBatch.NO_PRODUCER_ID) {
+            throw new IllegalArgumentException("a transactional batch needs a producerId");
+        }
+        this.producerId = id;
+        this.producerEpoch = epoch;
+        this.baseSequence = sequence;
     }
 
     // ---- appending ---------------------------------------------------------------------------

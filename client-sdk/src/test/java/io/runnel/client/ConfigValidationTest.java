@@ -37,7 +37,11 @@ class ConfigValidationTest {
         assertThat(config.getLong("metadata.max.age.ms")).isEqualTo(300000L);
         assertThat(config.getInt("max.request.size")).isEqualTo(1048576);
         assertThat(config.getString("compression.type")).isEqualTo("none");
-        assertThat(config.getBoolean("enable.idempotence")).isFalse();
+        assertThat(config.getBoolean("enable.idempotence")).isTrue();
+        assertThat(config.idempotenceEnabled()).isTrue();
+        assertThat(config.getString("acks")).isEqualTo("all");
+        assertThat(config.getInt("max.in.flight.requests.per.connection")).isEqualTo(5);
+        assertThat(config.getList("interceptor.classes")).isEmpty();
     }
 
     @Test
@@ -100,11 +104,34 @@ class ConfigValidationTest {
     }
 
     @Test
-    void idempotenceIsNotYetSupported() {
+    void idempotenceSetExplicitlyWithConflictingSettingsIsAnErrorNamingBothKeys() {
+        for (Object[] conflict : new Object[][] {{"acks", "1", "acks=all"}, {"acks", "0", "acks=all"},
+                {"max.in.flight.requests.per.connection", 6, "max.in.flight.requests.per.connection <= 5"},
+                {"retries", 0, "retries > 0"}}) {
+            Map<String, Object> props = base();
+            props.put("enable.idempotence", "true");
+            props.put((String) conflict[0], conflict[1]);
+            assertThatThrownBy(() -> new ProducerConfig(props)).as("%s", conflict[0]).isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("enable.idempotence=true").hasMessageContaining((String) conflict[2])
+                    .hasMessageContaining((String) conflict[0]);
+        }
+    }
+
+    @Test
+    void idempotenceLeftAtItsDefaultGivesWayToConflictingSettingsAsInKafka() {
         Map<String, Object> props = base();
-        props.put("enable.idempotence", "true");
-        assertThatThrownBy(() -> new ProducerConfig(props)).isInstanceOf(ConfigException.class)
-                .hasMessageContaining("enable.idempotence").hasMessageContaining("not yet supported");
+        props.put("acks", "1");
+        assertThat(new ProducerConfig(props).idempotenceEnabled()).isFalse();
+        Map<String, Object> inFlight = base();
+        inFlight.put("max.in.flight.requests.per.connection", 10);
+        assertThat(new ProducerConfig(inFlight).idempotenceEnabled()).isFalse();
+        Map<String, Object> off = base();
+        off.put("enable.idempotence", false);
+        assertThat(new ProducerConfig(off).idempotenceEnabled()).isFalse();
+        Map<String, Object> explicit = base();
+        explicit.put("enable.idempotence", "true");
+        explicit.put("max.in.flight.requests.per.connection", 5);
+        assertThat(new ProducerConfig(explicit).idempotenceEnabled()).isTrue();
     }
 
     @Test

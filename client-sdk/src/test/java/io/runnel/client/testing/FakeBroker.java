@@ -60,6 +60,9 @@ public final class FakeBroker implements AutoCloseable {
     private final List<Server> servers = new ArrayList<>();
     private final List<Integer> ports = new ArrayList<>();
     private final boolean[] stopped;
+    private final boolean[] blackHoled;
+    /** Calls a black-holed broker took and never answered; closed on {@link #close()}. */
+    private final List<io.grpc.ServerCall<?, ?>> swallowed = new CopyOnWriteArrayList<>();
     private final Map<String, TopicData> topics = new LinkedHashMap<>();
     private final Map<TopicPartition, Deque<ErrorCode>> produceErrors = new HashMap<>();
     private final Map<TopicPartition, Deque<ErrorCode>> fetchErrors = new HashMap<>();
@@ -79,6 +82,7 @@ public final class FakeBroker implements AutoCloseable {
 
     private FakeBroker(int brokerCount) throws IOException {
         stopped = new boolean[brokerCount];
+        blackHoled = new boolean[brokerCount];
         for (int id = 0; id < brokerCount; id++) {
             int brokerId = id;
             Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
@@ -88,6 +92,7 @@ public final class FakeBroker implements AutoCloseable {
                     .addService(new FetchImpl(brokerId))
                     .addService(new AdminImpl(brokerId))
                     .addService(new TransactionImpl())
+                    .intercept(new BlackHole(brokerId))
                     .build()
                     .start();
             servers.add(server);
@@ -184,6 +189,41 @@ public final class FakeBroker implements AutoCloseable {
         this.defaultPartitions = partitions;
     }
 
+    /**
+     * Makes one broker a black hole: its port still accepts connections and calls, but it never answers any
+     * (a hung or paused process, a network that drops replies). The rest of the cluster does not notice.
+     */
+    public synchronized void blackHole(int brokerId) {
+        blackHoled[brokerId] = true;
+    }
+
+    /** Calls the black-holed brokers have swallowed so far. */
+    public int swallowedCalls() {
+        return swallowed.size();
+    }
+
+    private final class BlackHole implements io.grpc.ServerInterceptor {
+        private final int brokerId;
+
+        BlackHole(int brokerId) {
+            this.brokerId = brokerId;
+        }
+
+        @Override
+        public <Q, R> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, R> call, io.grpc.Metadata headers,
+                                                                  io.grpc.ServerCallHandler<Q, R> next) {
+            boolean hole;
+            synchronized (FakeBroker.this) {
+                hole = blackHoled[brokerId];
+            }
+            if (!hole) {
+                return next.startCall(call, headers);
+            }
+            swallowed.add(call);
+            return new io.grpc.ServerCall.Listener<>() { };
+        }
+    }
+
     /** Stops answering on one broker (its port refuses connections). */
     public synchronized void stopBroker(int brokerId) {
         stopped[brokerId] = true;
@@ -262,6 +302,13 @@ public final class FakeBroker implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
+        for (io.grpc.ServerCall<?, ?> call : swallowed) {
+            try {
+                call.close(io.grpc.Status.UNAVAILABLE.withDescription("fake broker closed"), new io.grpc.Metadata());
+            } catch (RuntimeException e) {
+                // already cancelled by the client
+            }
+        }
         for (Server server : servers) {
             server.shutdownNow();
         }

@@ -8,20 +8,12 @@ import io.runnel.client.consumer.RunnelConsumer;
 import io.runnel.client.producer.ProducerRecord;
 import io.runnel.client.producer.RunnelProducer;
 import io.runnel.common.TopicPartition;
-import io.runnel.metadata.testing.FreePorts;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
@@ -40,61 +32,23 @@ class KillNineDurabilityTest {
     @TempDir
     Path dir;
 
-    private Process server;
-    private int brokerPort;
-    private int controllerPort;
+    private SingleServerProcess server;
 
     @AfterEach
     void stop() throws InterruptedException {
-        if (server != null && server.isAlive()) {
-            server.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        if (server != null) {
+            server.close();
         }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
-
-    private Process startServer() throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder builder = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-                "io.runnel.cli.Main", "server",
-                "--override", "listeners=PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort,
-                "--override", "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
-                "--override", "log.dirs=" + dir.resolve("data"))
-                .redirectErrorStream(false)
-                .redirectError(dir.resolve("server-" + System.nanoTime() + ".log").toFile());
-        Process process = builder.start();
-        CountDownLatch ready = new CountDownLatch(1);
-        Thread reader = new Thread(() -> {
-            try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = out.readLine()) != null) {
-                    if (line.startsWith("Runnel node")) {
-                        ready.countDown();
-                    }
-                }
-            } catch (IOException e) {
-                // the process died; the latch timeout reports it
-            }
-        });
-        reader.setDaemon(true);
-        reader.start();
-        assertThat(ready.await(90, TimeUnit.SECONDS)).as("server process started (log in " + dir + ")").isTrue();
-        return process;
     }
 
     private String bootstrap() {
-        return "127.0.0.1:" + brokerPort;
+        return server.bootstrap();
     }
 
     @Test
     void acknowledgedRecordsSurviveKillNine() throws Exception {
-        brokerPort = freePort();
-        controllerPort = FreePorts.adjacentPair();
-        server = startServer();
+        server = new SingleServerProcess(dir);
+        server.start();
         try (RunnelAdmin admin = new RunnelAdmin(Map.of("bootstrap.servers", bootstrap()))) {
             admin.createTopics(List.of(new NewTopic("durable", 1, (short) 1))).all().get(60, TimeUnit.SECONDS);
         }
@@ -114,8 +68,7 @@ class KillNineDurabilityTest {
                     }
                 });
                 if (acked.size() >= ACKED_BEFORE_KILL && killed.compareAndSet(false, true)) {
-                    server.destroyForcibly(); // SIGKILL, mid-stream: batches are in flight
-                    assertThat(server.waitFor(30, TimeUnit.SECONDS)).isTrue();
+                    server.killNine(); // mid-stream: batches are in flight
                 }
                 if (i % 100 == 0) {
                     Thread.onSpinWait();
@@ -127,7 +80,7 @@ class KillNineDurabilityTest {
         assertThat(killed).isTrue();
         List<Map.Entry<Long, String>> acknowledged = new ArrayList<>(acked.entrySet());
 
-        server = startServer();
+        server.start();
         TopicPartition tp = new TopicPartition("durable", 0);
         ConcurrentSkipListMap<Long, String> recovered = new ConcurrentSkipListMap<>();
         try (RunnelConsumer<String, String> consumer = new RunnelConsumer<>(Map.of("bootstrap.servers", bootstrap(),

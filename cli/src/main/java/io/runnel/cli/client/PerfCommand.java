@@ -83,8 +83,13 @@ public final class PerfCommand implements Callable<Integer> {
         long throughputRecordsPerSec;
 
         @Option(names = "--producer-props", arity = "1..*", paramLabel = "KEY=VALUE", converter = KeyValue.Converter.class,
-                description = "Producer settings with Kafka's names, e.g. acks=1 linger.ms=5 batch.size=65536.")
+                description = "Producer settings with Kafka's names, e.g. acks=1 linger.ms=5 batch.size=65536"
+                        + " compression.type=lz4 enable.idempotence=false.")
         List<KeyValue> producerProps = new ArrayList<>();
+
+        @Option(names = "--print-metrics",
+                description = "Print the producer's metrics (Kafka's names) at the end, as kafka-producer-perf-test does.")
+        boolean printMetrics;
 
         @Override
         public Integer call() throws InterruptedException {
@@ -118,14 +123,29 @@ public final class PerfCommand implements Callable<Integer> {
                     }
                 }
                 producer.flush();
+                ProducerConfig config = producer.config();
+                out().println("acks=" + config.getString(ProducerConfig.ACKS_CONFIG) + " compression.type="
+                        + config.getString(ProducerConfig.COMPRESSION_TYPE_CONFIG) + " idempotence="
+                        + (config.idempotenceEnabled() ? "on" : "off"));
+                out().println(stats.summary());
+                if (printMetrics) {
+                    printMetrics(out(), producer.metrics().values());
+                }
             }
-            out().println(stats.summary());
             out().flush();
             if (failed.get() > 0) {
                 throw new CommandFailedException(failed.get() + " of " + numRecords + " records failed; first error: " + firstError.get());
             }
             return 0;
         }
+    }
+
+    /** The metrics as {@code producer-metrics:name  value}, one per line, sorted by name. */
+    private static void printMetrics(java.io.PrintWriter out, Map<String, Double> values) {
+        out.println();
+        out.println("Metric Name                                                     Value");
+        new java.util.TreeMap<>(values).forEach((name, value) -> out.println(String.format(Locale.ROOT, "%-63s : %.3f",
+                io.runnel.client.producer.ProducerMetrics.GROUP + ":" + name, value)));
     }
 
     @Command(name = "consume", description = "Read records from the beginning of a topic and report throughput.",

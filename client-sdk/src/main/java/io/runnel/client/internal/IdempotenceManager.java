@@ -65,6 +65,8 @@ public final class IdempotenceManager implements RecordAccumulator.DrainPolicy {
     private final int maxInFlightPerPartition;
     private final Map<TopicPartition, PartitionState> partitions = new HashMap<>();
     private final Set<TopicPartition> partitionsToRewrite = new LinkedHashSet<>();
+    /** Partitions with {@code unresolved} set (so the check after each answer does not scan every partition). */
+    private final Set<TopicPartition> unresolvedPartitions = new LinkedHashSet<>();
     private ProducerIdAndEpoch current = ProducerIdAndEpoch.NONE;
     private boolean bumpRequested;
     private int bumps;
@@ -149,6 +151,7 @@ public final class IdempotenceManager implements RecordAccumulator.DrainPolicy {
             p.nextSequence = sequence;
             p.lastAckedSequence = RecordBatch.NO_SEQUENCE;
             p.unresolved = false;
+            unresolvedPartitions.remove(tp);
         }
         partitionsToRewrite.clear();
         bumpRequested = false;
@@ -207,6 +210,7 @@ public final class IdempotenceManager implements RecordAccumulator.DrainPolicy {
         if (p.unresolved) {
             // A batch after the unresolved one was accepted, so the broker had that one: resolved.
             p.unresolved = false;
+            unresolvedPartitions.remove(batch.topicPartition);
         }
     }
 
@@ -240,6 +244,7 @@ public final class IdempotenceManager implements RecordAccumulator.DrainPolicy {
         if (batch.maybeAppended && !p.unacknowledged.isEmpty()) {
             p.unresolved = true;
             p.unresolvedNextSequence = RecordBatch.incrementSequence(batch.lastSequence(), 1);
+            unresolvedPartitions.add(batch.topicPartition);
             return;
         }
         requestBump(batch.topicPartition);
@@ -258,11 +263,15 @@ public final class IdempotenceManager implements RecordAccumulator.DrainPolicy {
 
     /** After an unresolved partition ran out of batches to resolve it: the sequences cannot continue. */
     public void checkUnresolved() {
-        for (Map.Entry<TopicPartition, PartitionState> entry : partitions.entrySet()) {
-            PartitionState p = entry.getValue();
-            if (p.unresolved && p.unacknowledged.isEmpty()) {
+        if (unresolvedPartitions.isEmpty()) {
+            return;
+        }
+        for (TopicPartition tp : List.copyOf(unresolvedPartitions)) {
+            PartitionState p = state(tp);
+            if (p.unacknowledged.isEmpty()) {
                 p.unresolved = false;
-                requestBump(entry.getKey());
+                unresolvedPartitions.remove(tp);
+                requestBump(tp);
             }
         }
     }

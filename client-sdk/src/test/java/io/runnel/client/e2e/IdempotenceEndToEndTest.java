@@ -138,10 +138,14 @@ class IdempotenceEndToEndTest {
         }
 
         createTopic("lost-answers-plain", 3, Map.of());
+        // max.request.size below two batches: one batch per request, so however the sends and the sender
+        // interleave there are many requests and every third loses its answer (with a large request size a
+        // fast sender could carry everything in two requests and no answer would be lost).
         try (FaultyLinkProxy proxy = new FaultyLinkProxy(cluster.bootstrapServers(), everyThirdAnswerLost);
              RunnelProducer<String, String> producer = producer(proxy.bootstrap(),
-                     Map.of("linger.ms", 2, "batch.size", 100, "enable.idempotence", false))) {
+                     Map.of("linger.ms", 2, "batch.size", 100, "max.request.size", 150, "enable.idempotence", false))) {
             sendAll(producer, "lost-answers-plain", 3, count);
+            assertThat(proxy.faultsApplied()).isGreaterThan(3);
             Map<String, Integer> copies = copies(readAll("lost-answers-plain", 3));
             assertThat(copies).hasSize(count);
             assertThat(copies.values().stream().filter(n -> n > 1).count()).as("records written twice").isPositive();

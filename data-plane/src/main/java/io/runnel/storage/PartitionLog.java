@@ -640,7 +640,8 @@ public final class PartitionLog implements Closeable {
 
     /**
      * Removes everything from {@code offset} on (whole batches: a batch holding {@code offset} goes too).
-     * No-op when {@code offset >= logEndOffset}. Used by followers whose log diverged from the leader's.
+     * When {@code offset >= logEndOffset} only an epoch entry at the log end (a leadership that appended
+     * nothing) goes. Used by followers whose log diverged from the leader's.
      */
     public void truncateTo(long offset) {
         if (offset < 0) {
@@ -650,6 +651,9 @@ public final class PartitionLog implements Closeable {
         try {
             checkOpen();
             if (offset >= logEndOffset()) {
+                // Nothing to cut, but an epoch this replica began as leader without appending anything
+                // (at the log end) would make it claim an epoch the new leader never saw: drop it, as Kafka does.
+                leaderEpochCache.truncateFromEnd(logEndOffset());
                 return;
             }
             if (segments.firstKey() > offset) {

@@ -3,6 +3,7 @@ package io.runnel.metadata.controller;
 import static io.runnel.metadata.image.PartitionRegistration.NO_LEADER;
 
 import io.runnel.metadata.image.BrokerRegistration;
+import io.runnel.metadata.image.ClusterImage;
 import io.runnel.metadata.image.MetadataImage;
 import io.runnel.metadata.image.PartitionRegistration;
 import io.runnel.metadata.image.TopicImage;
@@ -62,16 +63,16 @@ final class LeaderAndIsrControlManager {
                 result.setError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION).setErrorMessage("partition "
                         + tp.getTopic() + "-" + tp.getPartition() + " does not exist");
             } else if (request.getElectionType() == ElectionType.UNCLEAN) {
-                electUnclean(topic, tp.getPartition(), registration, eligible, result, records);
+                electUnclean(image.cluster(), topic, tp.getPartition(), registration, eligible, result, records);
             } else {
-                electPreferred(topic, tp.getPartition(), registration, eligible, result, records);
+                electPreferred(image.cluster(), topic, tp.getPartition(), registration, eligible, result, records);
             }
             response.addResults(result);
         }
         return ControllerResult.of(records, response.build());
     }
 
-    private static void electPreferred(TopicImage topic, int partition, PartitionRegistration registration,
+    private static void electPreferred(ClusterImage cluster, TopicImage topic, int partition, PartitionRegistration registration,
                                        IntPredicate eligible, ElectionResult.Builder result,
                                        List<MetadataRecord> records) {
         int preferred = registration.preferredLeader();
@@ -86,12 +87,12 @@ final class LeaderAndIsrControlManager {
             result.setError(ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE).setErrorMessage("preferred leader " + preferred
                     + " of " + name + " is fenced or shutting down");
         } else {
-            PartitionElection.change(topic.id(), partition, registration, preferred, registration.isr())
-                    .ifPresent(records::add);
+            PartitionElection.change(topic.id(), partition, registration, preferred, registration.isr(),
+                    PartitionElection.isLive(cluster, registration.leader())).ifPresent(records::add);
         }
     }
 
-    private static void electUnclean(TopicImage topic, int partition, PartitionRegistration registration,
+    private static void electUnclean(ClusterImage cluster, TopicImage topic, int partition, PartitionRegistration registration,
                                      IntPredicate eligible, ElectionResult.Builder result,
                                      List<MetadataRecord> records) {
         String name = topic.name() + "-" + partition;
@@ -111,7 +112,8 @@ final class LeaderAndIsrControlManager {
                     + registration.replicas() + " is unfenced and not shutting down");
             return;
         }
-        PartitionElection.change(topic.id(), partition, registration, leader, isr).ifPresent(records::add);
+        PartitionElection.change(topic.id(), partition, registration, leader, isr,
+                PartitionElection.isLive(cluster, registration.leader())).ifPresent(records::add);
     }
 
     /**
@@ -128,8 +130,8 @@ final class LeaderAndIsrControlManager {
             topic.partitions().forEach((partition, registration) -> {
                 int preferred = registration.preferredLeader();
                 if (registration.leader() != preferred && registration.isInIsr(preferred) && eligible.test(preferred)) {
-                    PartitionElection.change(topic.id(), partition, registration, preferred, registration.isr())
-                            .ifPresent(records::add);
+                    PartitionElection.change(topic.id(), partition, registration, preferred, registration.isr(),
+                            PartitionElection.isLive(image.cluster(), registration.leader())).ifPresent(records::add);
                 }
             });
         }
@@ -182,7 +184,7 @@ final class LeaderAndIsrControlManager {
             return;
         }
         Optional<MetadataRecord> change = PartitionElection.change(topic.id(), data.getPartition(), current,
-                current.leader(), data.getNewIsrList());
+                current.leader(), data.getNewIsrList(), true);
         PartitionRegistration after = change.map(r -> current.merge(r.getPartitionChange())).orElse(current);
         change.ifPresent(records::add);
         describe(result.setError(ErrorCode.NONE), after);

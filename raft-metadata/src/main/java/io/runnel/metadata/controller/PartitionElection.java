@@ -41,6 +41,19 @@ final class PartitionElection {
         };
     }
 
+    /**
+     * True when {@code leader} is a broker that may still be serving: registered and not fenced. Its
+     * session is live, so it may hold a lease; taking leadership from it is a live handoff, which the
+     * new leader must wait out (docs/replication.md). A fenced broker's lease expired before its session did.
+     */
+    static boolean isLive(ClusterImage cluster, int leader) {
+        if (leader == NO_LEADER) {
+            return false;
+        }
+        var broker = cluster.broker(leader);
+        return broker != null && !broker.fenced();
+    }
+
     /** The first replica in assignment order that is in {@code isr} and eligible, or NO_LEADER. */
     static int cleanLeader(List<Integer> replicas, List<Integer> isr, IntPredicate eligible) {
         for (int replica : replicas) {
@@ -61,9 +74,14 @@ final class PartitionElection {
         return NO_LEADER;
     }
 
-    /** The change taking {@code brokerId} out of the partition's leadership and ISR, if it holds either. */
+    /**
+     * The change taking {@code brokerId} out of the partition's leadership and ISR, if it holds either.
+     * {@code brokerAlive}: the broker is still running (controlled shutdown), so if it led, its successor
+     * must wait out its lease; false when its session expired or it re-registered as a new process.
+     */
     static Optional<MetadataRecord> removeBroker(UUID topicId, int partition, PartitionRegistration current,
-                                                 int brokerId, IntPredicate eligible, boolean uncleanAllowed) {
+                                                 int brokerId, IntPredicate eligible, boolean uncleanAllowed,
+                                                 boolean brokerAlive) {
         if (current.leader() != brokerId && !current.isInIsr(brokerId)) {
             return Optional.empty();
         }
@@ -82,7 +100,7 @@ final class PartitionElection {
                 }
             }
         }
-        return change(topicId, partition, current, leader, isr);
+        return change(topicId, partition, current, leader, isr, brokerAlive && current.leader() == brokerId);
     }
 
     /** The change electing a leader for a leaderless partition, if an eligible replica can lead. */
@@ -93,25 +111,30 @@ final class PartitionElection {
         }
         int leader = cleanLeader(current.replicas(), current.isr(), eligible);
         if (leader != NO_LEADER) {
-            return change(topicId, partition, current, leader, current.isr());
+            return change(topicId, partition, current, leader, current.isr(), false);
         }
         if (uncleanAllowed) {
             leader = uncleanLeader(current.replicas(), eligible);
             if (leader != NO_LEADER) {
-                return change(topicId, partition, current, leader, List.of(leader));
+                return change(topicId, partition, current, leader, List.of(leader), false);
             }
         }
         return Optional.empty();
     }
 
-    /** A PartitionChange with the fields that differ from {@code current}, or empty if none does. */
+    /**
+     * A PartitionChange with the fields that differ from {@code current}, or empty if none does.
+     * {@code currentLeaderLive}: the current leader may still be serving (see {@link #isLive}); when the
+     * leader changes, the record then says it deposes a live leader.
+     */
     static Optional<MetadataRecord> change(UUID topicId, int partition, PartitionRegistration current,
-                                           int leader, List<Integer> isr) {
+                                           int leader, List<Integer> isr, boolean currentLeaderLive) {
         PartitionChangeRecord.Builder record = PartitionChangeRecord.newBuilder()
                 .setTopicId(topicId.toString()).setPartitionId(partition);
         boolean changed = false;
         if (leader != current.leader()) {
             record.setLeader(leader);
+            record.setDeposesLiveLeader(currentLeaderLive && current.hasLeader());
             changed = true;
         }
         if (!isr.equals(current.isr())) {

@@ -1,7 +1,6 @@
 package io.runnel.replication.sim;
 
 import io.runnel.replication.core.PartitionState;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -87,6 +86,7 @@ final class Invariants {
 
     void onBecameLeader(SimBroker broker, SimBroker.Replica replica) {
         checkHolds(broker, replica, 0, Long.MAX_VALUE);
+        replica.verifiedUpTo = 0; // the new leader's committed prefix is compared once in full
     }
 
     private void checkHolds(SimBroker broker, SimBroker.Replica replica, long fromOffset, long toOffset) {
@@ -108,21 +108,20 @@ final class Invariants {
             return;
         }
         TreeMap<Long, String> known = committed.computeIfAbsent(replica.partition, p -> new TreeMap<>());
-        long from = known.isEmpty() ? replica.log.logStartOffset() : known.lastKey() + 1;
-        for (long offset = from; offset < replica.state.highWatermark(); offset++) {
-            String payload = replica.log.payloadAt(offset);
-            if (payload != null) {
-                known.put(offset, payload);
+        long hw = replica.state.highWatermark();
+        for (long offset = Math.max(replica.verifiedUpTo, replica.log.logStartOffset()); offset < hw; offset++) {
+            String mine = replica.log.payloadAt(offset);
+            if (mine == null) {
+                continue;
             }
-        }
-        for (Map.Entry<Long, String> entry : known.tailMap(replica.log.logStartOffset()).headMap(replica.state.highWatermark()).entrySet()) {
-            String mine = replica.log.payloadAt(entry.getKey());
-            if (mine != null && !mine.equals(entry.getValue())) {
+            String previous = known.putIfAbsent(offset, mine);
+            if (previous != null && !previous.equals(mine)) {
                 fail("CommittedPrefixesAgree: leader " + broker + " of partition " + replica.partition + " has " + mine
-                        + " at committed offset " + entry.getKey() + " where " + entry.getValue() + " was committed");
+                        + " at committed offset " + offset + " where " + previous + " was committed");
                 return;
             }
         }
+        replica.verifiedUpTo = Math.max(replica.verifiedUpTo, hw);
     }
 
     void onFollowerAppend(SimBroker broker, SimBroker.Replica replica, SimLog.Batch batch) {
@@ -171,24 +170,22 @@ final class Invariants {
 
     /** After every event: for each pair of live leaders of one partition, the older's lease ends before the newer may serve. */
     void checkLeases() {
-        Map<Integer, List<SimBroker>> leaders = new TreeMap<>();
-        for (SimBroker broker : brokers.get()) {
-            if (!broker.alive()) {
+        for (SimBroker older : brokers.get()) {
+            if (!older.alive()) {
                 continue;
             }
-            broker.replicas().forEach((partition, replica) -> {
-                if (replica.state.isLeader()) {
-                    leaders.computeIfAbsent(partition, p -> new ArrayList<>()).add(broker);
+            for (SimBroker.Replica replica : older.replicas().values()) {
+                if (!replica.state.isLeader()) {
+                    continue;
                 }
-            });
-        }
-        leaders.forEach((partition, list) -> {
-            for (SimBroker older : list) {
-                for (SimBroker newer : list) {
-                    checkPair(partition, older, newer);
+                for (SimBroker newer : brokers.get()) {
+                    SimBroker.Replica other = newer.replicas().get(replica.partition);
+                    if (newer != older && newer.alive() && other != null && other.state.isLeader()) {
+                        checkPair(replica.partition, older, newer);
+                    }
                 }
             }
-        });
+        }
     }
 
     private void checkPair(int partition, SimBroker older, SimBroker newer) {

@@ -135,7 +135,7 @@ final class ReplicationSimulation {
                 }
             });
         }
-        world.after(5 + world.random.nextInt(25), () -> produceLoop(partition, client));
+        world.after(10 + world.random.nextInt(40), () -> produceLoop(partition, client));
     }
 
     /** A reader, like a consumer: one read in flight at a time; a late or duplicated answer is dropped. */
@@ -147,15 +147,16 @@ final class ReplicationSimulation {
         if (broker != null) {
             world.send(clientId, target, () -> {
                 if (broker.alive()) {
-                    broker.onRead(partition, answer -> world.send(target, clientId, () -> {
+                    broker.onRead(partition, readPosition[partition], answer -> world.send(target, clientId, () -> {
                         if (readSequence[partition] != sequence) {
                             return;
                         }
                         readSequence[partition]++;
                         if (answer.error() == ErrorCode.NONE) {
                             invariants.onRead(partition, answer.highWatermark(), answer.batches(), answer.source());
+                            answer.batches().forEach(b -> readPosition[partition] = Math.max(readPosition[partition], b.nextOffset()));
                         }
-                        world.after(20 + world.random.nextInt(40), () -> readLoop(partition));
+                        world.after(10 + world.random.nextInt(30), () -> readLoop(partition));
                     }));
                 }
             });
@@ -169,6 +170,7 @@ final class ReplicationSimulation {
     }
 
     private final long[] readSequence = new long[8];
+    private final long[] readPosition = new long[8];
 
     // ---- faults
 
@@ -178,6 +180,10 @@ final class ReplicationSimulation {
 
     private void faultLoop() {
         if (world.now() >= WARMUP_MS + config.faultPhaseMs()) {
+            return;
+        }
+        if (recoveringFromPowerLoss()) {
+            world.after(100, this::faultLoop);
             return;
         }
         switch (world.random.nextInt(8)) {
@@ -204,11 +210,13 @@ final class ReplicationSimulation {
         }
         SimBroker victim = randomAliveBroker();
         boolean pageCacheOnly = !config.flushEveryAppend();
-        if (victim == null || powerLoss && pageCacheOnly && (downCount() > 0 || isLastLiveIsrMember(victim))) {
+        boolean othersAllUp = downCount() == 0 && brokers.values().stream().noneMatch(SimBroker::shuttingDown);
+        if (victim == null || powerLoss && pageCacheOnly && (!othersAllUp || isLastLiveIsrMember(victim))) {
             return;
         }
         if (powerLoss && pageCacheOnly) {
             powerLost = victim;
+            powerLostAtOffset = controller.nextOffset();
         }
         count(powerLoss ? "power loss" : "kill -9");
         if (powerLoss) {
@@ -223,17 +231,20 @@ final class ReplicationSimulation {
      * With page-cache durability (Kafka's default), a record acknowledged with acks=all is in the memory of
      * every ISR member, and survives as long as one of them keeps it (Kafka's guarantee: "as long as one
      * in-sync replica remains alive"). A power loss is therefore injected only while every other broker is
-     * up, never on the last live member of an ISR, and no other broker goes down until the victim is back
-     * in every ISR it was in: otherwise a restart of the one replica that kept the data would take it out
-     * of the ISR and leave there only the replica that lost it (Kafka 4's eligible leader replicas, KIP-966,
-     * address that case; Runnel does not yet; docs/replication.md).
+     * up, never on the last live member of an ISR, and no other fault comes until the victim is back in
+     * every ISR: otherwise a restart or fencing of the one replica that kept the data would take it out of
+     * the ISR and leave there only the replica that lost it (Kafka 4's eligible leader replicas, KIP-966,
+     * address that case; Runnel does not yet; docs/replication.md). Messages are still lost meanwhile.
      */
     private boolean recoveringFromPowerLoss() {
         if (powerLost == null) {
             return false;
         }
         TopicImage topic = controller.image().topics().getTopic(SimConfig.TOPIC);
-        boolean back = powerLost.alive() && topic != null
+        var registration = controller.image().cluster().broker(powerLost.id);
+        // Back: registered again after the power loss (which took it out of every ISR), and in every ISR since.
+        boolean back = powerLost.alive() && topic != null && registration != null
+                && registration.epoch() >= powerLostAtOffset
                 && topic.partitions().values().stream().allMatch(r -> r.isInIsr(powerLost.id));
         if (back) {
             powerLost = null;
@@ -242,6 +253,7 @@ final class ReplicationSimulation {
     }
 
     private SimBroker powerLost;
+    private long powerLostAtOffset;
 
     private boolean isLastLiveIsrMember(SimBroker victim) {
         TopicImage topic = controller.image().topics().getTopic(SimConfig.TOPIC);
@@ -314,9 +326,10 @@ final class ReplicationSimulation {
         }
         count("controlled shutdown");
         broker.controlledShutdown(() -> world.after(200 + world.random.nextInt(1800), () -> restart(broker)));
-        // A shutdown that cannot finish (controller unreachable) ends in a crash.
+        // A shutdown that cannot finish (controller unreachable) ends in a crash of that same process.
+        long generation = broker.generation();
         world.after(3_000, () -> {
-            if (broker.alive()) {
+            if (broker.alive() && broker.generation() == generation) {
                 broker.crash();
                 world.after(200 + world.random.nextInt(1800), () -> restart(broker));
             }

@@ -57,6 +57,8 @@ final class SimBroker {
         long fetchBackoffUntilMs;
         long echoToken = FollowerProgress.NO_TOKEN;
         long checkpointedHighWatermark;
+        /** Offsets below this were compared with the committed history while this replica led. */
+        long verifiedUpTo;
         final List<ParkedFetch> parkedFetches = new ArrayList<>();
         final List<WaitingProduce> waitingProduces = new ArrayList<>();
 
@@ -133,6 +135,16 @@ final class SimBroker {
         return alive;
     }
 
+    /** True while a controlled shutdown is under way (the broker is still up, but about to stop). */
+    boolean shuttingDown() {
+        return alive && wantShutDown;
+    }
+
+    /** Counts starts: an action meant for one incarnation checks it is still the same one. */
+    long generation() {
+        return generation;
+    }
+
     private void trace(String what) {
         System.out.printf("%7d %s: %s%n", world.now(), this, what);
     }
@@ -182,6 +194,7 @@ final class SimBroker {
 
     /** Asks the controller to move leadership away, then stops cleanly (logs flushed). */
     void controlledShutdown(Runnable onStopped) {
+        if (TRACE) trace("controlled shutdown begins");
         wantShutDown = true;
         shutdownCallback = onStopped;
     }
@@ -189,6 +202,7 @@ final class SimBroker {
     private Runnable shutdownCallback;
 
     private void stopCleanly() {
+        if (TRACE) trace("stopped cleanly");
         flush();
         alive = false;
         if (shutdownCallback != null) {
@@ -679,8 +693,8 @@ final class SimBroker {
         }
     }
 
-    /** A consumer reads one partition: records below the high watermark, once the leader may serve them. */
-    void onRead(int partition, Consumer<ReadAnswer> reply) {
+    /** A consumer reads one partition from {@code position}: whole batches below the high watermark, once the leader may serve them. */
+    void onRead(int partition, long position, Consumer<ReadAnswer> reply) {
         Replica replica = replicas.get(partition);
         if (replica == null || !replica.state.isServing(heartbeatLeaseStartMs, localNow())) {
             reply.accept(new ReadAnswer(ErrorCode.NOT_LEADER_OR_FOLLOWER, -1, List.of(), ""));
@@ -693,13 +707,12 @@ final class SimBroker {
         }
         long hw = replica.state.highWatermark();
         List<SimLog.Batch> below = new ArrayList<>();
-        for (SimLog.Batch batch : replica.log.batches()) {
+        for (SimLog.Batch batch : replica.log.read(position, 10)) {
             if (batch.nextOffset() <= hw) {
                 below.add(batch);
             }
         }
-        reply.accept(new ReadAnswer(ErrorCode.NONE, hw, below, this + " " + replica.state + " epoch start "
-                + replica.state.leaderEpochStartOffset() + " " + replica.log));
+        reply.accept(new ReadAnswer(ErrorCode.NONE, hw, below, this + " epoch " + replica.state.leaderEpoch()));
     }
 
     // =============================================================== inspection (invariants, final checks)

@@ -24,9 +24,9 @@ record SimConfig(int brokers, int partitions, int minInsyncReplicas, boolean flu
         long session = 900;
         return new SimConfig(brokers, 1 + random.nextInt(2), 2, random.nextInt(4) == 0,
                 session, 100, session / 2, 1000,
-                100, 50, 1500, 25,
-                20, 100 + random.nextInt(900), 3, 0.02,
-                16_000, 14_000);
+                100, 50, 1500, 50,
+                50, 100 + random.nextInt(900), 3, 0.02,
+                12_000, 8_000);
     }
 
     int replicationFactor() {

@@ -21,7 +21,7 @@ final class SimLog implements LogView {
         }
     }
 
-    private final List<Batch> batches = new ArrayList<>();
+    private final TreeMap<Long, Batch> batches = new TreeMap<>();
     private final TreeMap<Integer, Long> epochs = new TreeMap<>();
     private long logStartOffset;
     private long logEndOffset;
@@ -88,15 +88,19 @@ final class SimLog implements LogView {
         if (epochs.isEmpty() || batch.epoch() > epochs.lastKey()) {
             assignEpoch(batch.epoch(), batch.baseOffset());
         }
-        batches.add(batch);
+        batches.put(batch.baseOffset(), batch);
         logEndOffset = batch.nextOffset();
     }
 
     /** Whole batches from {@code fromOffset} on, at most {@code maxBatches}. */
     List<Batch> read(long fromOffset, int maxBatches) {
         List<Batch> out = new ArrayList<>();
-        for (Batch batch : batches) {
-            if (batch.nextOffset() > fromOffset && out.size() < maxBatches) {
+        Long start = batches.floorKey(fromOffset);
+        for (Batch batch : batches.tailMap(start == null ? fromOffset : start, true).values()) {
+            if (out.size() >= maxBatches) {
+                break;
+            }
+            if (batch.nextOffset() > fromOffset) {
                 out.add(batch);
             }
         }
@@ -111,8 +115,8 @@ final class SimLog implements LogView {
             epochs.values().removeIf(start -> start >= end);
             return;
         }
-        batches.removeIf(b -> b.nextOffset() > offset);
-        logEndOffset = batches.isEmpty() ? logStartOffset : batches.get(batches.size() - 1).nextOffset();
+        batches.values().removeIf(b -> b.nextOffset() > offset);
+        logEndOffset = batches.isEmpty() ? logStartOffset : batches.lastEntry().getValue().nextOffset();
         long end = logEndOffset;
         epochs.values().removeIf(start -> start >= end);
         flushedOffset = Math.min(flushedOffset, logEndOffset);
@@ -138,16 +142,16 @@ final class SimLog implements LogView {
 
     /** The record at {@code offset}, or null when the log does not hold it. */
     String payloadAt(long offset) {
-        for (Batch batch : batches) {
-            if (offset >= batch.baseOffset() && offset < batch.nextOffset()) {
-                return batch.payloads().get((int) (offset - batch.baseOffset()));
-            }
+        Map.Entry<Long, Batch> entry = batches.floorEntry(offset);
+        if (entry == null || offset >= entry.getValue().nextOffset()) {
+            return null;
         }
-        return null;
+        Batch batch = entry.getValue();
+        return batch.payloads().get((int) (offset - batch.baseOffset()));
     }
 
     List<Batch> batches() {
-        return List.copyOf(batches);
+        return List.copyOf(batches.values());
     }
 
     @Override

@@ -4,11 +4,13 @@ import io.runnel.cli.client.ClusterCommand;
 import io.runnel.cli.client.ConfigsCommand;
 import io.runnel.cli.client.ConsumeCommand;
 import io.runnel.cli.client.MetadataCommand;
+import io.runnel.cli.client.PartitionsCommand;
 import io.runnel.cli.client.PerfCommand;
 import io.runnel.cli.client.ProduceCommand;
 import io.runnel.cli.client.TopicsCommand;
 import io.runnel.common.errors.ApiException;
 import io.runnel.common.errors.GrpcErrors;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -21,7 +23,7 @@ import picocli.CommandLine.Option;
 @Command(name = "runnel", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Runnel: a Kafka-style distributed commit log.",
         subcommands = {ServerCommand.class, StorageCommand.class, TopicsCommand.class, ConfigsCommand.class, ProduceCommand.class,
-            ConsumeCommand.class, PerfCommand.class, ClusterCommand.class, MetadataCommand.class,
+            ConsumeCommand.class, PerfCommand.class, ClusterCommand.class, PartitionsCommand.class, MetadataCommand.class,
             CommandLine.HelpCommand.class, CompletionCommand.class})
 public final class Main {
 
@@ -29,22 +31,31 @@ public final class Main {
     boolean verbose;
 
     public static void main(String[] args) {
-        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+        System.exit(run(args, System.in, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 
-    /** Runs the command line and returns the exit code; used by tests with their own writers. */
-    public static int run(String[] args, PrintWriter out, PrintWriter err) {
-        CommandLine commandLine = commandLine();
+    /**
+     * Runs the command line as {@link #main} does, with the given standard streams, and returns the exit
+     * code instead of exiting: the one entry point of every {@code runnel} command, tests included.
+     */
+    public static int run(String[] args, InputStream in, PrintWriter out, PrintWriter err) {
+        CommandLine commandLine = commandLine(in);
         commandLine.setOut(out);
         commandLine.setErr(err);
         return commandLine.execute(args);
     }
 
-    static CommandLine commandLine() {
-        CommandLine commandLine = new CommandLine(new Main());
+    static CommandLine commandLine(InputStream in) {
+        CommandLine.IFactory factory = new CommandLine.IFactory() {
+            @Override
+            public <K> K create(Class<K> type) throws Exception {
+                // The one command that reads standard input reads the stream given to run().
+                return type == ProduceCommand.class ? type.cast(new ProduceCommand(in)) : CommandLine.defaultFactory().create(type);
+            }
+        };
+        CommandLine commandLine = new CommandLine(new Main(), factory);
         commandLine.setExecutionExceptionHandler((exception, cmd, parseResult) -> {
-            boolean verbose = parseResult.hasMatchedOption("--verbose")
-                    || parseResult.subcommands().stream().anyMatch(p -> p.hasMatchedOption("--verbose"));
+            boolean verbose = verbose(parseResult);
             PrintWriter err = cmd.getErr();
             err.println("Error: " + describe(exception));
             if (verbose) {
@@ -61,6 +72,16 @@ public final class Main {
             return 2;
         });
         return commandLine;
+    }
+
+    /** Whether --verbose was given at any level of the command line ({@code runnel topics list --verbose} too). */
+    private static boolean verbose(CommandLine.ParseResult parseResult) {
+        for (CommandLine.ParseResult level = parseResult; level != null; level = level.subcommand()) {
+            if (level.hasMatchedOption("--verbose")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** One line saying what went wrong, without exception class names where a message says it. */

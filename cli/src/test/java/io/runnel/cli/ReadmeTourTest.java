@@ -3,10 +3,6 @@ package io.runnel.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.runnel.node.testing.LocalCluster;
-import java.io.ByteArrayInputStream;
-import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -119,17 +115,9 @@ class ReadmeTourTest {
         // Each tour command talks to localhost:9092 by default; here the test cluster's port stands in.
         args.add("--bootstrap-server");
         args.add(cluster.bootstrapServers());
-        InputStream originalIn = System.in;
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        try {
-            System.setIn(new ByteArrayInputStream(command.stdin().getBytes(StandardCharsets.UTF_8)));
-            int exitCode = Main.run(args.toArray(String[]::new), new PrintWriter(out, true), new PrintWriter(err, true));
-            assertThat(exitCode).as(command.line() + "\nstderr: " + err).isZero();
-            return Map.entry(exitCode, out.toString());
-        } finally {
-            System.setIn(originalIn);
-        }
+        CliRunner.Result result = CliRunner.runWithInput(command.stdin(), args.toArray(String[]::new));
+        assertThat(result.exitCode()).as(command.line() + "\nstderr: " + result.err()).isZero();
+        return Map.entry(result.exitCode(), result.out());
     }
 
     @Test

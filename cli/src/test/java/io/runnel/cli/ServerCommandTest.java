@@ -2,8 +2,6 @@ package io.runnel.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -12,19 +10,13 @@ import org.junit.jupiter.api.io.TempDir;
 /** Start-up configuration errors stop {@code runnel server} with one line naming the problem. */
 class ServerCommandTest {
 
-    private record Result(int exitCode, String out, String err) {
-    }
-
-    private static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Result(code, out.toString(), err.toString());
+    private static CliRunner.Result run(String... args) {
+        return CliRunner.run(args);
     }
 
     @Test
     void unknownOverrideKeyIsNamed() {
-        Result result = run("server", "--override", "log.retention.hourz=5");
+        CliRunner.Result result = run("server", "--override", "log.retention.hourz=5");
         assertThat(result.exitCode()).isEqualTo(1);
         assertThat(result.err().strip()).isEqualTo("Error: unknown configuration 'log.retention.hourz'");
     }
@@ -33,7 +25,7 @@ class ServerCommandTest {
     void invalidValueInTheConfigFileIsNamed(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("server.properties");
         Files.writeString(file, "num.partitions=many\n");
-        Result result = run("server", "--config", file.toString());
+        CliRunner.Result result = run("server", "--config", file.toString());
         assertThat(result.exitCode()).isEqualTo(1);
         assertThat(result.err()).startsWith("Error: ").contains("num.partitions").contains("many");
         assertThat(result.err().lines()).hasSize(1);
@@ -41,20 +33,20 @@ class ServerCommandTest {
 
     @Test
     void malformedQuorumVotersAreNamed(@TempDir Path dir) {
-        Result result = run("server", "--override", "controller.quorum.voters=1@localhost", "--override", "log.dirs=" + dir);
+        CliRunner.Result result = run("server", "--override", "controller.quorum.voters=1@localhost", "--override", "log.dirs=" + dir);
         assertThat(result.exitCode()).isEqualTo(1);
         assertThat(result.err()).startsWith("Error: ").contains("1@localhost");
     }
 
     @Test
     void verboseAddsTheStackTrace() {
-        Result result = run("server", "--verbose", "--override", "nope=1");
+        CliRunner.Result result = run("server", "--verbose", "--override", "nope=1");
         assertThat(result.err()).startsWith("Error: unknown configuration 'nope'").contains("at io.runnel");
     }
 
     @Test
     void storageRandomUuidPrintsAClusterId() {
-        Result result = run("storage", "random-uuid");
+        CliRunner.Result result = run("storage", "random-uuid");
         assertThat(result.exitCode()).isZero();
         assertThat(result.out().strip()).matches("[A-Za-z0-9_-]{22}");
     }

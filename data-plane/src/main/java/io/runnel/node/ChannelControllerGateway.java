@@ -2,16 +2,20 @@ package io.runnel.node;
 
 import io.runnel.metadata.client.ControllerChannel;
 import io.runnel.proto.AlterConfigsRequest;
+import io.runnel.proto.AlterPartitionReassignmentsRequest;
 import io.runnel.proto.ControllerAlterConfigsResponse;
+import io.runnel.proto.ControllerAlterPartitionReassignmentsResponse;
 import io.runnel.proto.ControllerCreatePartitionsResponse;
 import io.runnel.proto.ControllerCreateTopicsResponse;
 import io.runnel.proto.ControllerDeleteTopicsResponse;
 import io.runnel.proto.ControllerElectLeadersResponse;
+import io.runnel.proto.ControllerListPartitionReassignmentsResponse;
 import io.runnel.proto.CreatePartitionsRequest;
 import io.runnel.proto.CreateTopicsRequest;
 import io.runnel.proto.DeleteTopicsRequest;
 import io.runnel.proto.DescribeQuorumResponse;
 import io.runnel.proto.ElectLeadersRequest;
+import io.runnel.proto.ListPartitionReassignmentsRequest;
 import io.runnel.rpc.ControllerGateway;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -64,6 +68,20 @@ final class ChannelControllerGateway implements ControllerGateway {
     @Override
     public CompletableFuture<ControllerElectLeadersResponse> electLeaders(ElectLeadersRequest request) {
         return channel.callAsync("ElectLeaders", timeout(request.getTimeoutMs()), stub -> stub.electLeaders(request));
+    }
+
+    @Override
+    public CompletableFuture<ControllerAlterPartitionReassignmentsResponse> alterPartitionReassignments(
+            AlterPartitionReassignmentsRequest request) {
+        return channel.callAsync("AlterPartitionReassignments", timeout(request.getTimeoutMs()),
+                stub -> stub.alterPartitionReassignments(request));
+    }
+
+    @Override
+    public CompletableFuture<ControllerListPartitionReassignmentsResponse> listPartitionReassignments(
+            ListPartitionReassignmentsRequest request) {
+        return channel.callAsync("ListPartitionReassignments", timeout(request.getTimeoutMs()),
+                stub -> stub.listPartitionReassignments(request));
     }
 
     @Override

@@ -4,6 +4,7 @@ import static io.runnel.common.config.ConfigDef.Importance.HIGH;
 import static io.runnel.common.config.ConfigDef.Importance.LOW;
 import static io.runnel.common.config.ConfigDef.Importance.MEDIUM;
 import static io.runnel.common.config.ConfigDef.Type.BOOLEAN;
+import static io.runnel.common.config.ConfigDef.Type.DOUBLE;
 import static io.runnel.common.config.ConfigDef.Type.INT;
 import static io.runnel.common.config.ConfigDef.Type.LIST;
 import static io.runnel.common.config.ConfigDef.Type.LONG;
@@ -14,6 +15,7 @@ import io.runnel.common.config.ConfigDef.Range;
 import io.runnel.common.config.ConfigDef.ValidList;
 import io.runnel.common.config.ConfigException;
 import io.runnel.common.config.TopicConfig;
+import io.runnel.storage.CleanerConfig;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -67,6 +69,7 @@ public final class NodeConfig {
     public static final String METRICS_PORT = "metrics.port";
     public static final String AUTO_LEADER_REBALANCE_ENABLE = "auto.leader.rebalance.enable";
     public static final String LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS = "leader.imbalance.check.interval.seconds";
+    public static final String LEADER_IMBALANCE_PER_BROKER_PERCENTAGE = "leader.imbalance.per.broker.percentage";
 
     public static final String ROLE_BROKER = "broker";
     public static final String ROLE_CONTROLLER = "controller";
@@ -117,7 +120,21 @@ public final class NodeConfig {
                     "the active controller moves leadership back to each partition's preferred replica")
             .define(LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS, LONG, 300L, Range.atLeast(1), MEDIUM,
                     "period of the preferred-leader check")
-            .define(METRICS_PORT, INT, -1, Range.between(-1, 65_535), LOW, "HTTP port of the Prometheus endpoint; -1: off, 0: ephemeral");
+            .define(LEADER_IMBALANCE_PER_BROKER_PERCENTAGE, INT, 10, Range.between(0, 100), MEDIUM,
+                    "share (percent) of the partitions a broker is the preferred replica of that it may not lead "
+                            + "before the preferred-leader check moves them back")
+            .define(METRICS_PORT, INT, -1, Range.between(-1, 65_535), LOW, "HTTP port of the Prometheus endpoint; -1: off, 0: ephemeral")
+            .define(CleanerConfig.ENABLE, BOOLEAN, true, MEDIUM, "run the log cleaner, which compacts topics with cleanup.policy=compact")
+            .define(CleanerConfig.THREADS, INT, 1, Range.between(1, CleanerConfig.THREADS_MAX), MEDIUM, "log cleaner threads")
+            .define(CleanerConfig.DEDUPE_BUFFER_SIZE, LONG, 134_217_728L, Range.atLeast(CleanerConfig.DEDUPE_BYTES_PER_THREAD_MIN),
+                    MEDIUM, "memory for the cleaner threads' key maps together")
+            .define(CleanerConfig.DEDUPE_BUFFER_LOAD_FACTOR, DOUBLE, 0.9, Range.between(0, 1), LOW,
+                    "how full a cleaner key map's table may get")
+            .define(CleanerConfig.IO_BUFFER_SIZE, INT, 524_288, Range.atLeast(CleanerConfig.IO_BYTES_PER_THREAD_MIN), LOW,
+                    "read and write buffers of the cleaner threads together")
+            .define(CleanerConfig.IO_MAX_BYTES_PER_SECOND, DOUBLE, Double.MAX_VALUE, Range.atLeast(1), MEDIUM,
+                    "bytes the cleaner threads may read plus write per second")
+            .define(CleanerConfig.BACKOFF_MS, LONG, 15_000L, Range.atLeast(1), MEDIUM, "a cleaner thread's sleep when no log needs cleaning");
 
     private final Map<String, String> originals;
     private final Map<String, Object> values;
@@ -334,13 +351,15 @@ public final class NodeConfig {
         return topicDefaults;
     }
 
-    /** Settings the storage engine reads (log.dirs and the log.* task intervals), as Kafka keys. */
+    /** Settings the storage engine reads (log.dirs, the log.* task intervals, log.cleaner.*), as Kafka keys. */
     public Map<String, String> logManagerProperties() {
         Map<String, String> props = new LinkedHashMap<>();
         props.put(LOG_DIRS, String.join(",", logDirs().stream().map(Path::toString).toList()));
         for (String key : List.of(LOG_RETENTION_CHECK_INTERVAL_MS, LOG_FLUSH_SCHEDULER_INTERVAL_MS,
                 LOG_FLUSH_OFFSET_CHECKPOINT_INTERVAL_MS, LOG_FLUSH_START_OFFSET_CHECKPOINT_INTERVAL_MS,
-                NUM_RECOVERY_THREADS_PER_DATA_DIR)) {
+                NUM_RECOVERY_THREADS_PER_DATA_DIR, CleanerConfig.ENABLE, CleanerConfig.THREADS, CleanerConfig.DEDUPE_BUFFER_SIZE,
+                CleanerConfig.DEDUPE_BUFFER_LOAD_FACTOR, CleanerConfig.IO_BUFFER_SIZE, CleanerConfig.IO_MAX_BYTES_PER_SECOND,
+                CleanerConfig.BACKOFF_MS)) {
             props.put(key, String.valueOf(values.get(key)));
         }
         return props;

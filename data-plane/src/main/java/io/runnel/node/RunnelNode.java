@@ -134,6 +134,7 @@ public final class RunnelNode implements AutoCloseable {
             io.micrometer.core.instrument.Gauge.builder("runnel.broker.under.replicated.partitions",
                     () -> replicas.partitions().values().stream().filter(p -> p.isLeader() && p.isr().size() < p.replicas().size()).count())
                     .description("led partitions whose ISR is smaller than their replica set").register(metrics);
+            bindCleanerMetrics(logManager.cleaner());
         }
         if (config.metricsPort() >= 0) {
             String host = config.listeners().get(0).host();
@@ -141,6 +142,27 @@ public final class RunnelNode implements AutoCloseable {
             closeOrder.add(0, metricsServer);
             log.info("Metrics served at http://{}:{}/metrics", host, metricsServer.port());
         }
+    }
+
+    /** The log cleaner's gauges, under Kafka's metric names (kafka.log:type=LogCleaner / LogCleanerManager). */
+    private void bindCleanerMetrics(io.runnel.storage.LogCleaner cleaner) {
+        gauge("runnel.log.cleaner.max-dirty-percent", cleaner::maxDirtyPercent,
+                "dirty share of the dirtiest compacted log at the cleaner's last check, in percent");
+        gauge("runnel.log.cleaner.cleaner-recopy-percent", cleaner::cleanerRecopyPercent,
+                "bytes written / bytes read by the cleaner threads' last cleanings, in percent");
+        gauge("runnel.log.cleaner.max-clean-time-secs", cleaner::maxCleanTimeSecs, "longest of the cleaner threads' last cleanings");
+        gauge("runnel.log.cleaner.max-compaction-delay-secs", cleaner::maxCompactionDelaySecs,
+                "how far the most overdue compacted log is past max.compaction.lag.ms");
+        gauge("runnel.log.cleaner.max-buffer-utilization-percent", cleaner::maxBufferUtilizationPercent,
+                "fullest key map of the cleaner threads' last cleanings, in percent");
+        gauge("runnel.log.cleaner.dead-thread-count", cleaner::deadThreadCount, "cleaner threads that died of an unexpected error");
+        gauge("runnel.log.cleaner.time-since-last-run-ms", cleaner::timeSinceLastRunMs, "since the cleaner last looked for work");
+        gauge("runnel.log.cleaner.uncleanable-partitions-count", cleaner::uncleanablePartitionsCount,
+                "compacted logs the cleaner gave up on after an error");
+    }
+
+    private void gauge(String name, java.util.function.Supplier<Number> value, String description) {
+        io.micrometer.core.instrument.Gauge.builder(name, value).description(description).register(metrics);
     }
 
     /** Port of the Prometheus endpoint, when {@code metrics.port} enabled it. */
@@ -160,6 +182,8 @@ public final class RunnelNode implements AutoCloseable {
         defaults.put(NodeConfig.AUTO_LEADER_REBALANCE_ENABLE, String.valueOf(config.get(NodeConfig.AUTO_LEADER_REBALANCE_ENABLE)));
         defaults.put(NodeConfig.LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS,
                 String.valueOf(config.get(NodeConfig.LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS)));
+        defaults.put(NodeConfig.LEADER_IMBALANCE_PER_BROKER_PERCENTAGE,
+                String.valueOf(config.get(NodeConfig.LEADER_IMBALANCE_PER_BROKER_PERCENTAGE)));
         // Topic defaults travel under their server keys (log.retention.ms for retention.ms), as the controller expects.
         config.topicDefaults().forEach((topicKey, value) ->
                 io.runnel.common.config.TopicConfig.serverDefaultKey(topicKey).ifPresent(serverKey -> defaults.put(serverKey, value)));

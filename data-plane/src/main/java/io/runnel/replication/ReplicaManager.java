@@ -1,5 +1,9 @@
 package io.runnel.replication;
 
+import static io.runnel.common.ListOffsetsTimestamps.EARLIEST_TIMESTAMP;
+import static io.runnel.common.ListOffsetsTimestamps.LATEST_TIMESTAMP;
+import static io.runnel.common.ListOffsetsTimestamps.MAX_TIMESTAMP;
+
 import io.runnel.common.TopicPartition;
 import io.runnel.common.errors.ApiException;
 import io.runnel.metadata.image.LocalReplicaChanges;
@@ -47,23 +51,25 @@ public final class ReplicaManager implements AutoCloseable {
     /** Threads that create logs and change leadership in parallel for large metadata changes. */
     private static final java.util.concurrent.ForkJoinPool TRANSITION_POOL = new java.util.concurrent.ForkJoinPool(8);
 
-    /** ListOffsets special timestamps, as in Kafka. */
-    public static final long LATEST_TIMESTAMP = -1L;
-    public static final long EARLIEST_TIMESTAMP = -2L;
-    public static final long MAX_TIMESTAMP = -3L;
-
     private final int brokerId;
     private final LogManager logManager;
     private final ConcurrentHashMap<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
-    private final DelayedOperationPurgatory<DelayedProduce> producePurgatory =
-            new DelayedOperationPurgatory<>("produce-purgatory", PURGE_INTERVAL_REQUESTS);
-    private final DelayedOperationPurgatory<DelayedFetch> fetchPurgatory =
-            new DelayedOperationPurgatory<>("fetch-purgatory", PURGE_INTERVAL_REQUESTS);
+    private final DelayedOperationPurgatory<DelayedProduce> producePurgatory;
+    private final DelayedOperationPurgatory<DelayedFetch> fetchPurgatory;
     private volatile MetadataImage image = MetadataImage.EMPTY;
 
     public ReplicaManager(int brokerId, LogManager logManager) {
+        this(brokerId, logManager, new DelayedOperationPurgatory<>("produce-purgatory", PURGE_INTERVAL_REQUESTS),
+                new DelayedOperationPurgatory<>("fetch-purgatory", PURGE_INTERVAL_REQUESTS));
+    }
+
+    /** With the given purgatories: tests pass ones whose clock they drive. */
+    ReplicaManager(int brokerId, LogManager logManager, DelayedOperationPurgatory<DelayedProduce> producePurgatory,
+                   DelayedOperationPurgatory<DelayedFetch> fetchPurgatory) {
         this.brokerId = brokerId;
         this.logManager = logManager;
+        this.producePurgatory = producePurgatory;
+        this.fetchPurgatory = fetchPurgatory;
     }
 
     public int brokerId() {

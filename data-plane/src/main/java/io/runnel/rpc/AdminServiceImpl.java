@@ -1,6 +1,7 @@
 package io.runnel.rpc;
 
 import io.grpc.stub.StreamObserver;
+import io.runnel.common.config.BrokerDynamicConfig;
 import io.runnel.common.config.ConfigDef;
 import io.runnel.common.config.TopicConfig;
 import io.runnel.common.errors.ApiException;
@@ -9,6 +10,8 @@ import io.runnel.metadata.image.MetadataImage;
 import io.runnel.proto.AdminServiceGrpc;
 import io.runnel.proto.AlterConfigsRequest;
 import io.runnel.proto.AlterConfigsResponse;
+import io.runnel.proto.AlterPartitionReassignmentsRequest;
+import io.runnel.proto.AlterPartitionReassignmentsResponse;
 import io.runnel.proto.ConfigEntry;
 import io.runnel.proto.ConfigResource;
 import io.runnel.proto.ConfigSource;
@@ -32,6 +35,8 @@ import io.runnel.proto.DescribeConfigsResult;
 import io.runnel.proto.ElectLeadersRequest;
 import io.runnel.proto.ElectLeadersResponse;
 import io.runnel.proto.ErrorCode;
+import io.runnel.proto.ListPartitionReassignmentsRequest;
+import io.runnel.proto.ListPartitionReassignmentsResponse;
 import io.runnel.proto.Node;
 import io.runnel.proto.ResourceType;
 import io.runnel.replication.ReplicaManager;
@@ -41,11 +46,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * The Admin RPC on a broker. Writes (topics, partitions, configs, elections) go to the active
- * controller; the answer waits until this broker has applied the resulting metadata, so a client
- * that creates a topic and then describes it through the same broker sees it. Reads
- * (DescribeConfigs, DescribeCluster) come from this broker's image; DeleteRecords runs on the
- * partitions this broker leads. Thread-safe; one instance per listener.
+ * The Admin RPC on a broker. Writes (topics, partitions, configs, elections, reassignments) and
+ * ListPartitionReassignments go to the active controller; the answer waits until this broker has
+ * applied the resulting metadata, so a client that creates a topic and then describes it through the
+ * same broker sees it. Reads (DescribeConfigs, DescribeCluster) come from this broker's image;
+ * DeleteRecords runs on the partitions this broker leads. Thread-safe; one instance per listener.
  */
 public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBase {
 
@@ -134,6 +139,23 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
     }
 
     @Override
+    public void alterPartitionReassignments(AlterPartitionReassignmentsRequest request,
+                                            StreamObserver<AlterPartitionReassignmentsResponse> observer) {
+        int timeoutMs = timeoutMs(request.getTimeoutMs());
+        forward(controller.alterPartitionReassignments(request.toBuilder().setTimeoutMs(timeoutMs).build()),
+                r -> r.getMetadataOffset(), r -> r.getResponse(), timeoutMs, observer);
+    }
+
+    /** Asks the active controller, so that a reassignment this broker's image has not applied yet is listed. */
+    @Override
+    public void listPartitionReassignments(ListPartitionReassignmentsRequest request,
+                                           StreamObserver<ListPartitionReassignmentsResponse> observer) {
+        int timeoutMs = timeoutMs(request.getTimeoutMs());
+        forward(controller.listPartitionReassignments(request.toBuilder().setTimeoutMs(timeoutMs).build()),
+                r -> r.getMetadataOffset(), r -> r.getResponse(), timeoutMs, observer);
+    }
+
+    @Override
     public void describeConfigs(DescribeConfigsRequest request, StreamObserver<DescribeConfigsResponse> observer) {
         try {
             MetadataImage image = metadata.image();
@@ -174,10 +196,32 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
                             .setSource(ConfigSource.STATIC_BROKER_CONFIG).setType("STRING"));
                 }
             });
+            addDynamicBrokerEntries(image, resource, documentation, result);
             return result.setError(ErrorCode.NONE).build();
         }
         return result.setError(ErrorCode.INVALID_REQUEST).setErrorMessage("resource type " + resource.getType()
                 + " is not supported; use TOPIC or BROKER").build();
+    }
+
+    /** The dynamic-only broker keys (replication throttle rates): this broker's override, the cluster's, or the default. */
+    private static void addDynamicBrokerEntries(MetadataImage image, ConfigResource resource, boolean documentation,
+                                                DescribeConfigsResult.Builder result) {
+        Map<String, String> own = image.configs().brokerConfigs(resource.getName());
+        Map<String, String> cluster = image.configs().brokerConfigs("");
+        for (ConfigDef.ConfigKey key : BrokerDynamicConfig.DEFINITION.configKeys()) {
+            if (resource.getKeysCount() > 0 && !resource.getKeysList().contains(key.name())) {
+                continue;
+            }
+            if (own.containsKey(key.name())) {
+                result.addEntries(entry(key.name(), own.get(key.name()), ConfigSource.DYNAMIC_BROKER_CONFIG, key, documentation));
+            } else if (cluster.containsKey(key.name())) {
+                result.addEntries(entry(key.name(), cluster.get(key.name()), ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG,
+                        key, documentation));
+            } else {
+                result.addEntries(entry(key.name(), String.valueOf(key.defaultValue()), ConfigSource.DEFAULT_CONFIG, key,
+                        documentation));
+            }
+        }
     }
 
     private static ConfigEntry entry(String key, String value, ConfigSource source, ConfigDef.ConfigKey definition, boolean documentation) {

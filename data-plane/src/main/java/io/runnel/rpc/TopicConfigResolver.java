@@ -1,5 +1,6 @@
 package io.runnel.rpc;
 
+import io.runnel.common.InternalTopics;
 import io.runnel.common.config.ConfigDef;
 import io.runnel.common.config.TopicConfig;
 import io.runnel.metadata.image.MetadataImage;
@@ -11,8 +12,11 @@ import java.util.Map;
 
 /**
  * A topic's effective configuration, with Kafka's precedence: the topic's own override, then a
- * cluster-wide dynamic default, then this node's static file, then the built-in default. Used for
- * the logs' {@link LogConfig} and for DescribeConfigs, so both always agree. Immutable, thread-safe.
+ * cluster-wide dynamic default, then this node's static file, then the built-in default. An internal
+ * topic's own defaults ({@link InternalTopics#defaultConfigs}: {@code __consumer_offsets} is compacted)
+ * rank just below its overrides, as the topic-level configs Kafka creates it with would, and are
+ * reported as defaults. Used for the logs' {@link LogConfig} and for DescribeConfigs, so both always
+ * agree. Immutable, thread-safe.
  */
 public final class TopicConfigResolver {
 
@@ -30,6 +34,7 @@ public final class TopicConfigResolver {
     public Map<String, Resolved> resolve(MetadataImage image, String topic) {
         Map<String, String> overrides = image.configs().topicConfigs(topic);
         Map<String, String> clusterDefaults = image.configs().brokerConfigs("");
+        Map<String, String> internalDefaults = InternalTopics.defaultConfigs(topic);
         Map<String, Resolved> resolved = new LinkedHashMap<>();
         List<ConfigDef.ConfigKey> keys = TopicConfig.DEFINITION.configKeys().stream()
                 .sorted(java.util.Comparator.comparing(ConfigDef.ConfigKey::name)).toList();
@@ -37,6 +42,8 @@ public final class TopicConfigResolver {
             String serverKey = TopicConfig.serverDefaultKey(key.name()).orElse(null);
             if (overrides.containsKey(key.name())) {
                 resolved.put(key.name(), new Resolved(overrides.get(key.name()), ConfigSource.DYNAMIC_TOPIC_CONFIG));
+            } else if (internalDefaults.containsKey(key.name())) {
+                resolved.put(key.name(), new Resolved(internalDefaults.get(key.name()), ConfigSource.DEFAULT_CONFIG));
             } else if (serverKey != null && clusterDefaults.containsKey(serverKey)) {
                 resolved.put(key.name(), new Resolved(clusterDefaults.get(serverKey), ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG));
             } else if (staticDefaults.containsKey(key.name())) {
@@ -51,7 +58,8 @@ public final class TopicConfigResolver {
     public LogConfig logConfig(MetadataImage image, String topic) {
         Map<String, String> values = new LinkedHashMap<>();
         resolve(image, topic).forEach((key, resolved) -> {
-            if (resolved.source() != ConfigSource.DEFAULT_CONFIG && resolved.value() != null) {
+            boolean internalDefault = InternalTopics.defaultConfigs(topic).containsKey(key);
+            if ((resolved.source() != ConfigSource.DEFAULT_CONFIG || internalDefault) && resolved.value() != null) {
                 values.put(key, resolved.value());
             }
         });

@@ -1,5 +1,6 @@
 package io.runnel.storage;
 
+import io.runnel.common.TopicPartition;
 import io.runnel.common.errors.ApiException;
 import io.runnel.common.errors.CorruptRecordException;
 import io.runnel.common.record.CloseableIterator;
@@ -27,6 +28,8 @@ import java.util.List;
  *   <li>leader only: recordCount &gt; 0 and lastOffsetDelta = recordCount − 1, offset deltas 0, 1, 2, …
  *       (Kafka's validator for v2), no control batch from a client, a client's producer id needs a sequence
  *       → INVALID_RECORD; record framing (including decompression) → CORRUPT_MESSAGE;</li>
+ *   <li>leader, compacted topic (cleanup.policy contains compact): every record of a data batch has a
+ *       key → INVALID_RECORD naming the topic;</li>
  *   <li>leader, CreateTime: every record timestamp within [now − message.timestamp.before.max.ms,
  *       now + message.timestamp.after.max.ms] → INVALID_TIMESTAMP;</li>
  *   <li>follower only: offsets increase from batch to batch, starting at or after the log end offset
@@ -42,13 +45,13 @@ final class BatchValidator {
      * Validates a leader append and assigns offsets from {@code nextOffset}. Rewrites baseOffset,
      * partitionLeaderEpoch and (when needed) maxTimestamp/attributes/CRC in {@code request}'s bytes.
      */
-    static ValidatedBatches validateAsLeader(ByteBuffer request, long nextOffset, int leaderEpoch, LogConfig config,
-                                             long nowMs, AppendOrigin origin) {
+    static ValidatedBatches validateAsLeader(TopicPartition topicPartition, ByteBuffer request, long nextOffset, int leaderEpoch,
+                                             LogConfig config, long nowMs, AppendOrigin origin) {
         List<RecordBatch> batches = frame(request, config);
         boolean logAppendTime = config.messageTimestampType() == TimestampType.LOG_APPEND_TIME;
         long[] computedMaxTimestamps = new long[batches.size()];
         for (int i = 0; i < batches.size(); i++) {
-            computedMaxTimestamps[i] = validateLeaderBatch(batches.get(i), config, nowMs, origin, logAppendTime);
+            computedMaxTimestamps[i] = validateLeaderBatch(topicPartition, batches.get(i), config, nowMs, origin, logAppendTime);
         }
         // Everything is valid: only now change the bytes.
         List<ValidatedBatches.BatchInfo> infos = new ArrayList<>(batches.size());
@@ -67,7 +70,7 @@ final class BatchValidator {
                 batch.setMaxTimestamp(TimestampType.CREATE_TIME, computedMaxTimestamps[i]);
             }
             infos.add(new ValidatedBatches.BatchInfo(position, batch.sizeInBytes(), offset, batch.lastOffset(),
-                    batch.maxTimestamp(), leaderEpoch));
+                    batch.maxTimestamp(), leaderEpoch, batch.recordCount()));
             if (batch.maxTimestamp() > maxTimestamp) {
                 maxTimestamp = batch.maxTimestamp();
                 offsetOfMaxTimestamp = batch.lastOffset();
@@ -99,7 +102,7 @@ final class BatchValidator {
                         + " is below the next expected offset " + expectedAtLeast + " (offsets must increase)");
             }
             infos.add(new ValidatedBatches.BatchInfo(position, batch.sizeInBytes(), batch.baseOffset(), batch.lastOffset(),
-                    batch.maxTimestamp(), batch.partitionLeaderEpoch()));
+                    batch.maxTimestamp(), batch.partitionLeaderEpoch(), batch.recordCount()));
             if (batch.maxTimestamp() > maxTimestamp) {
                 maxTimestamp = batch.maxTimestamp();
                 offsetOfMaxTimestamp = batch.lastOffset();
@@ -158,8 +161,8 @@ final class BatchValidator {
     }
 
     /** Checks one batch as the leader must and returns the largest record timestamp in it. */
-    private static long validateLeaderBatch(RecordBatch batch, LogConfig config, long nowMs, AppendOrigin origin,
-                                            boolean logAppendTime) {
+    private static long validateLeaderBatch(TopicPartition topicPartition, RecordBatch batch, LogConfig config, long nowMs,
+                                            AppendOrigin origin, boolean logAppendTime) {
         int count = batch.recordCount();
         if (count <= 0) {
             throw new ApiException(ErrorCode.INVALID_RECORD, "record batch declares recordCount " + count
@@ -178,12 +181,17 @@ final class BatchValidator {
         }
         long maxTimestamp = RecordBatch.NO_TIMESTAMP;
         int expectedDelta = 0;
+        boolean compacted = config.compact() && !batch.isControlBatch();
         try (CloseableIterator<Record> records = batch.records()) {
             while (records.hasNext()) {
                 Record record = records.next();
                 if (record.offsetDelta() != expectedDelta) {
                     throw new ApiException(ErrorCode.INVALID_RECORD, "record " + expectedDelta + " of the batch has offsetDelta "
                             + record.offsetDelta() + "; offset deltas must be 0, 1, 2, ...");
+                }
+                if (compacted && !record.hasKey()) {
+                    throw new ApiException(ErrorCode.INVALID_RECORD, "record " + expectedDelta + " of the batch has no key; "
+                            + "topic " + topicPartition.topic() + " is compacted (cleanup.policy=compact), so every record needs one");
                 }
                 if (!logAppendTime) {
                     checkTimestamp(record.timestamp(), expectedDelta, config, nowMs);

@@ -1,5 +1,6 @@
 package io.runnel.storage;
 
+import io.runnel.common.config.ConfigDef;
 import io.runnel.common.config.ConfigException;
 import io.runnel.common.config.TopicConfig;
 import io.runnel.common.record.TimestampType;
@@ -19,14 +20,27 @@ import java.util.Map;
  */
 public final class LogConfig {
 
+    /**
+     * The segment size for tests, as Kafka's {@code internal.segment.bytes}: when set it replaces
+     * segment.bytes and is not held to segment.bytes' 1 MiB floor (only to {@link #INTERNAL_SEGMENT_BYTES_MIN}).
+     * Only code building a LogConfig can set it: it is not a topic key, so no client and no broker
+     * configuration can.
+     */
+    public static final String INTERNAL_SEGMENT_BYTES = "internal.segment.bytes";
+    /** Smallest internal.segment.bytes: one minimal batch must fit (Kafka 3's floor for segment.bytes). */
+    public static final int INTERNAL_SEGMENT_BYTES_MIN = 14;
+
     private static final LogConfig DEFAULTS = fromMap(Map.of());
 
     private final Map<String, Object> values;
     private final Map<String, String> originals;
+    /** internal.segment.bytes, or null when not set. */
+    private final Integer internalSegmentBytes;
 
-    private LogConfig(Map<String, Object> values, Map<String, String> originals) {
+    private LogConfig(Map<String, Object> values, Map<String, String> originals, Integer internalSegmentBytes) {
         this.values = values;
         this.originals = originals;
+        this.internalSegmentBytes = internalSegmentBytes;
     }
 
     /** Kafka's defaults for every key. */
@@ -36,9 +50,16 @@ public final class LogConfig {
 
     /** Parses topic overrides; keys not given take TopicConfig defaults. */
     public static LogConfig fromMap(Map<String, String> props) {
-        Map<String, Object> parsed = TopicConfig.DEFINITION.parse(props);
+        Map<String, String> topicProps = new LinkedHashMap<>(props);
+        String internal = topicProps.remove(INTERNAL_SEGMENT_BYTES);
+        Integer internalSegmentBytes = null;
+        if (internal != null) {
+            internalSegmentBytes = (Integer) ConfigDef.parseType(INTERNAL_SEGMENT_BYTES, internal, ConfigDef.Type.INT);
+            ConfigDef.Range.atLeast(INTERNAL_SEGMENT_BYTES_MIN).ensureValid(INTERNAL_SEGMENT_BYTES, internalSegmentBytes);
+        }
+        Map<String, Object> parsed = TopicConfig.DEFINITION.parse(topicProps);
         return new LogConfig(Collections.unmodifiableMap(parsed),
-                Collections.unmodifiableMap(new LinkedHashMap<>(props)));
+                Collections.unmodifiableMap(new LinkedHashMap<>(props)), internalSegmentBytes);
     }
 
     /** A copy with one more override (convenient in tests and for dynamic config changes). */
@@ -53,8 +74,9 @@ public final class LogConfig {
         return originals;
     }
 
+    /** The size at which a segment rolls: internal.segment.bytes when set, else segment.bytes. */
     public int segmentBytes() {
-        return (Integer) values.get(TopicConfig.SEGMENT_BYTES);
+        return internalSegmentBytes != null ? internalSegmentBytes : (Integer) values.get(TopicConfig.SEGMENT_BYTES);
     }
 
     public long segmentMs() {
@@ -130,6 +152,37 @@ public final class LogConfig {
     /** True when retention deletes old segments (cleanup.policy contains delete). */
     public boolean deleteEnabled() {
         return cleanupPolicy().contains(TopicConfig.CLEANUP_POLICY_DELETE);
+    }
+
+    /** True when the log cleaner compacts the log (cleanup.policy contains compact). */
+    public boolean compact() {
+        return cleanupPolicy().contains(TopicConfig.CLEANUP_POLICY_COMPACT);
+    }
+
+    /** How long a tombstone stays readable after the cleaning that first kept it (delete.retention.ms). */
+    public long deleteRetentionMs() {
+        return (Long) values.get(TopicConfig.DELETE_RETENTION_MS);
+    }
+
+    public double minCleanableDirtyRatio() {
+        return (Double) values.get(TopicConfig.MIN_CLEANABLE_DIRTY_RATIO);
+    }
+
+    public long minCompactionLagMs() {
+        return (Long) values.get(TopicConfig.MIN_COMPACTION_LAG_MS);
+    }
+
+    public long maxCompactionLagMs() {
+        return (Long) values.get(TopicConfig.MAX_COMPACTION_LAG_MS);
+    }
+
+    /**
+     * The age at which the active segment rolls: segment.ms, or for a compacted log the smaller of
+     * segment.ms and max.compaction.lag.ms, as in Kafka, since the cleaner never touches the active
+     * segment and a record must become cleanable within max.compaction.lag.ms.
+     */
+    public long maxSegmentMs() {
+        return compact() ? Math.min(segmentMs(), maxCompactionLagMs()) : segmentMs();
     }
 
     /** Largest offset-index entry count: segment.index.bytes / 8. */

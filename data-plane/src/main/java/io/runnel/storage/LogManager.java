@@ -53,7 +53,9 @@ import org.slf4j.LoggerFactory;
  * {@code log.retention.check.interval.ms}, the {@code flush.ms} check every
  * {@code log.flush.scheduler.interval.ms}, recovery-point and high-watermark checkpoints every
  * {@code log.flush.offset.checkpoint.interval.ms} and log-start-offset checkpoints every
- * {@code log.flush.start.offset.checkpoint.interval.ms}; plus delayed segment file deletion.
+ * {@code log.flush.start.offset.checkpoint.interval.ms}; plus delayed segment file deletion. The
+ * {@link LogCleaner} compacts the logs with {@code cleanup.policy=compact} on its own threads, keeping its
+ * checkpoints in each directory's {@code cleaner-offset-checkpoint}.
  *
  * <p>Thread-safe: the log map is concurrent; creation and deletion of logs are serialized.
  */
@@ -70,6 +72,7 @@ public final class LogManager implements Closeable {
     private final ScheduledExecutorService scheduler;
     private final Time time;
     private final Map<TopicPartition, PartitionLog> logs = new ConcurrentHashMap<>();
+    private final LogCleaner cleaner;
     private final Map<Path, FileChannel> dirLocks = new LinkedHashMap<>();
     private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
     /**
@@ -92,6 +95,7 @@ public final class LogManager implements Closeable {
         this.configLookup = configLookup;
         this.scheduler = scheduler;
         this.time = time;
+        this.cleaner = new LogCleaner(config.cleaner(), config.logDirs(), this::allLogs, time);
     }
 
     // ---- startup -----------------------------------------------------------------------------------
@@ -114,6 +118,7 @@ public final class LogManager implements Closeable {
             for (DirLoad load : loads) {
                 finishLoading(load);
             }
+            cleaner.startup();
         } catch (RuntimeException e) {
             // Leave nothing held: the logs opened so far are closed (not flushed: nothing was appended)
             // and the directories unlocked, so the caller can fix the problem and start again.
@@ -344,6 +349,11 @@ public final class LogManager implements Closeable {
         return best;
     }
 
+    /** The log cleaner, which compacts the logs with cleanup.policy=compact. */
+    public LogCleaner cleaner() {
+        return cleaner;
+    }
+
     public Optional<PartitionLog> getLog(TopicPartition tp) {
         return Optional.ofNullable(logs.get(tp));
     }
@@ -359,12 +369,16 @@ public final class LogManager implements Closeable {
     public void deleteLog(TopicPartition tp) {
         checkRunning();
         synchronized (createDeleteLock(tp)) {
-            PartitionLog log = logs.remove(tp);
+            PartitionLog log = logs.get(tp);
             if (log == null) {
                 throw new ApiException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "no log for " + tp + " on this broker");
             }
+            // The cleaner lets go of the log first: it must not write into a directory being removed.
+            cleaner.abortCleaning(tp);
+            logs.remove(tp);
             log.close();
             Path parent = log.dir().getParent();
+            cleaner.removeLog(tp, parent);
             Path target = parent.resolve(tp.directoryName() + "." + UUID.randomUUID().toString().replace("-", "")
                     + DELETE_DIR_SUFFIX);
             log.renameDir(target);
@@ -438,6 +452,7 @@ public final class LogManager implements Closeable {
         }
         shutDown = true;
         tasks.forEach(t -> t.cancel(false));
+        cleaner.shutdown();
         for (PartitionLog log : logs.values()) {
             if (!log.isOffline()) {
                 log.flush();

@@ -12,11 +12,12 @@ import java.util.Map;
  * {@code log.retention.check.interval.ms} (300000), {@code log.flush.scheduler.interval.ms}
  * (Long.MAX_VALUE: the flush.ms check never runs unless set), {@code log.flush.offset.checkpoint.interval.ms}
  * (60000), {@code log.flush.start.offset.checkpoint.interval.ms} (60000) and
- * {@code num.recovery.threads.per.data.dir} (2). Immutable value.
+ * {@code num.recovery.threads.per.data.dir} (2), and the log cleaner's {@code log.cleaner.*} settings
+ * ({@link CleanerConfig}). Immutable value.
  */
 public record LogManagerConfig(List<Path> logDirs, long retentionCheckIntervalMs, long flushSchedulerIntervalMs,
                                long recoveryPointCheckpointIntervalMs, long logStartOffsetCheckpointIntervalMs,
-                               int recoveryThreadsPerDataDir) {
+                               int recoveryThreadsPerDataDir, CleanerConfig cleaner) {
 
     public static final String LOG_DIRS = "log.dirs";
     public static final String LOG_DIR = "log.dir";
@@ -54,7 +55,13 @@ public record LogManagerConfig(List<Path> logDirs, long retentionCheckIntervalMs
 
     /** Defaults for {@code dirs}. */
     public static LogManagerConfig of(List<Path> dirs) {
-        return new LogManagerConfig(dirs, 300_000L, Long.MAX_VALUE, 60_000L, 60_000L, 2);
+        return new LogManagerConfig(dirs, 300_000L, Long.MAX_VALUE, 60_000L, 60_000L, 2, CleanerConfig.defaults());
+    }
+
+    /** A copy with other cleaner settings. */
+    public LogManagerConfig withCleaner(CleanerConfig cleanerConfig) {
+        return new LogManagerConfig(logDirs, retentionCheckIntervalMs, flushSchedulerIntervalMs, recoveryPointCheckpointIntervalMs,
+                logStartOffsetCheckpointIntervalMs, recoveryThreadsPerDataDir, cleanerConfig);
     }
 
     public static LogManagerConfig fromProperties(Map<String, String> p) {
@@ -70,7 +77,8 @@ public record LogManagerConfig(List<Path> logDirs, long retentionCheckIntervalMs
                 longValue(p, FLUSH_SCHEDULER_INTERVAL_MS, Long.MAX_VALUE),
                 longValue(p, FLUSH_OFFSET_CHECKPOINT_INTERVAL_MS, 60_000L),
                 longValue(p, FLUSH_START_OFFSET_CHECKPOINT_INTERVAL_MS, 60_000L),
-                (int) longValue(p, RECOVERY_THREADS_PER_DATA_DIR, 2));
+                (int) longValue(p, RECOVERY_THREADS_PER_DATA_DIR, 2),
+                CleanerConfig.fromProperties(p));
     }
 
     private static long longValue(Map<String, String> p, String key, long defaultValue) {

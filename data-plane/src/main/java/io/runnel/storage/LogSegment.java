@@ -43,12 +43,14 @@ public final class LogSegment {
     private int bytesSinceLastIndexEntry;
     private Long rollingBasedTimestamp;
 
-    private LogSegment(Path dir, long baseOffset, LogConfig config, long rollJitterMs, long nowMs) {
+    private LogSegment(Path dir, long baseOffset, LogConfig config, long rollJitterMs, long nowMs, String suffix) {
         this.dir = dir;
         this.baseOffset = baseOffset;
-        this.log = FileRecords.open(LogFileNames.logFile(dir, baseOffset));
-        this.offsetIndex = new OffsetIndex(LogFileNames.indexFile(dir, baseOffset), baseOffset, config.segmentIndexBytes());
-        this.timeIndex = new TimeIndex(LogFileNames.timeIndexFile(dir, baseOffset), baseOffset, config.segmentIndexBytes());
+        this.log = FileRecords.open(withSuffix(LogFileNames.logFile(dir, baseOffset), suffix));
+        this.offsetIndex = new OffsetIndex(withSuffix(LogFileNames.indexFile(dir, baseOffset), suffix), baseOffset,
+                config.segmentIndexBytes());
+        this.timeIndex = new TimeIndex(withSuffix(LogFileNames.timeIndexFile(dir, baseOffset), suffix), baseOffset,
+                config.segmentIndexBytes());
         this.indexIntervalBytes = config.indexIntervalBytes();
         this.rollJitterMs = rollJitterMs;
         this.createdMs = nowMs;
@@ -57,20 +59,37 @@ public final class LogSegment {
 
     /** Opens the segment's files in {@code dir}, creating empty ones where missing. */
     static LogSegment open(Path dir, long baseOffset, LogConfig config, long nowMs) {
-        return new LogSegment(dir, baseOffset, config, randomJitterMs(config), nowMs);
+        return new LogSegment(dir, baseOffset, config, randomJitterMs(config), nowMs, "");
     }
 
     /** Creates a new empty segment, first deleting any stale files with its name. */
     static LogSegment createNew(Path dir, long baseOffset, LogConfig config, long nowMs) {
+        return createWithSuffix(dir, baseOffset, config, nowMs, "");
+    }
+
+    /**
+     * Creates the empty segment a cleaning writes into: files named {@code <base>.log.cleaned},
+     * {@code .index.cleaned} and {@code .timeindex.cleaned} (stale ones deleted first), renamed when the
+     * cleaner swaps it in ({@link PartitionLog#replaceSegments}).
+     */
+    static LogSegment createCleaned(Path dir, long baseOffset, LogConfig config, long nowMs) {
+        return createWithSuffix(dir, baseOffset, config, nowMs, LogFileNames.CLEANED_SUFFIX);
+    }
+
+    private static LogSegment createWithSuffix(Path dir, long baseOffset, LogConfig config, long nowMs, String suffix) {
         for (Path stale : List.of(LogFileNames.logFile(dir, baseOffset), LogFileNames.indexFile(dir, baseOffset),
                 LogFileNames.timeIndexFile(dir, baseOffset))) {
             try {
-                Files.deleteIfExists(stale);
+                Files.deleteIfExists(withSuffix(stale, suffix));
             } catch (IOException e) {
-                throw new StorageException("cannot delete stale segment file " + stale, e);
+                throw new StorageException("cannot delete stale segment file " + withSuffix(stale, suffix), e);
             }
         }
-        return open(dir, baseOffset, config, nowMs);
+        return new LogSegment(dir, baseOffset, config, randomJitterMs(config), nowMs, suffix);
+    }
+
+    private static Path withSuffix(Path file, String suffix) {
+        return suffix.isEmpty() ? file : file.resolveSibling(file.getFileName() + suffix);
     }
 
     /** Kafka's per-segment roll jitter: uniform in [0, min(segment.jitter.ms, segment.ms)). */
@@ -120,6 +139,20 @@ public final class LogSegment {
         } catch (IOException e) {
             throw new StorageException("cannot read the modification time of " + log.file(), e);
         }
+    }
+
+    /** Sets the log file's modification time (a cleaned segment keeps the one of the segments it replaces). */
+    void setLastModifiedMs(long timeMs) {
+        try {
+            Files.setLastModifiedTime(log.file(), java.nio.file.attribute.FileTime.fromMillis(timeMs));
+        } catch (IOException e) {
+            throw new StorageException("cannot set the modification time of " + log.file(), e);
+        }
+    }
+
+    /** The max timestamp of the segment's first batch (what max.compaction.lag.ms is judged by), or null when empty. */
+    Long firstBatchTimestamp() {
+        return rollingBasedTimestamp();
     }
 
     /** True when an offset can be stored relative to this segment's base. */
@@ -183,8 +216,8 @@ public final class LogSegment {
             Long firstTimestamp = rollingBasedTimestamp();
             long waitedMs = firstTimestamp != null && firstTimestamp >= 0
                     ? incomingMaxTimestampMs - firstTimestamp : nowMs - createdMs;
-            if (waitedMs > config.segmentMs() - rollJitterMs) {
-                return Optional.of("segment.ms: waited " + waitedMs + " ms > " + config.segmentMs() + " - jitter " + rollJitterMs);
+            if (waitedMs > config.maxSegmentMs() - rollJitterMs) {
+                return Optional.of("segment.ms: waited " + waitedMs + " ms > " + config.maxSegmentMs() + " - jitter " + rollJitterMs);
             }
         }
         if (offsetIndex.isFull()) {
@@ -500,6 +533,27 @@ public final class LogSegment {
         log.renameTo(dir.resolve(log.file().getFileName() + suffix));
         offsetIndex.renameTo(dir.resolve(offsetIndex.file().getFileName() + suffix));
         timeIndex.renameTo(dir.resolve(timeIndex.file().getFileName() + suffix));
+    }
+
+    /**
+     * Renames the three files from suffix {@code from} to {@code to} ({@code .cleaned} → {@code .swap} →
+     * none), log file first, calling {@code afterEachFile} after each rename (a failure point for tests).
+     */
+    void changeFileSuffixes(String from, String to, Runnable afterEachFile) {
+        log.renameTo(replaceSuffix(log.file(), from, to));
+        afterEachFile.run();
+        offsetIndex.renameTo(replaceSuffix(offsetIndex.file(), from, to));
+        afterEachFile.run();
+        timeIndex.renameTo(replaceSuffix(timeIndex.file(), from, to));
+        afterEachFile.run();
+    }
+
+    private static Path replaceSuffix(Path file, String from, String to) {
+        String name = file.getFileName().toString();
+        if (!name.endsWith(from)) {
+            throw new IllegalStateException("segment file " + file + " does not end with " + from);
+        }
+        return file.resolveSibling(name.substring(0, name.length() - from.length()) + to);
     }
 
     /** Closes and removes the three files. */

@@ -1,5 +1,9 @@
 package io.runnel.storage;
 
+import static io.runnel.common.ListOffsetsTimestamps.EARLIEST_TIMESTAMP;
+import static io.runnel.common.ListOffsetsTimestamps.LATEST_TIMESTAMP;
+import static io.runnel.common.ListOffsetsTimestamps.MAX_TIMESTAMP;
+
 import io.runnel.common.TopicPartition;
 import io.runnel.common.errors.ApiException;
 import io.runnel.common.record.RecordBatch;
@@ -43,19 +47,16 @@ import org.slf4j.LoggerFactory;
  * re-validated (see {@link #open}).
  *
  * <p><b>Thread safety.</b> Appends, truncation, rolls, retention and config changes take one lock.
+ * Flushes (from an appending thread, the background flush after a roll, the log manager's flush task)
+ * fsync without it and then move the recovery point under it, unless a truncation came in between.
  * Reads take no log lock: they read the published log end ({@link #logEndOffsetMetadata()}, volatile)
- * and never look past it, so they see whole batches only. Segments removed by retention or truncation are
- * renamed {@code .deleted} and their files closed only after {@code file.delete.delay.ms}, so a read that
- * already holds one finishes.
+ * and never look past it, so they see whole batches only. Segments removed by retention, truncation or
+ * a cleaner swap are renamed {@code .deleted} and their files closed only after
+ * {@code file.delete.delay.ms}, so a read that already holds one finishes. A cleaner thread swaps cleaned
+ * segments in with {@link #replaceSegments}, under a second lock that truncation and retention take
+ * first and appends never take.
  */
 public final class PartitionLog implements Closeable {
-
-    /** fetchOffsetByTimestamp: the log start offset. */
-    public static final long EARLIEST_TIMESTAMP = -2L;
-    /** fetchOffsetByTimestamp: the log end offset. */
-    public static final long LATEST_TIMESTAMP = -1L;
-    /** fetchOffsetByTimestamp: the record with the largest timestamp. */
-    public static final long MAX_TIMESTAMP = -3L;
 
     private static final Logger LOG = LoggerFactory.getLogger(PartitionLog.class);
 
@@ -63,6 +64,14 @@ public final class PartitionLog implements Closeable {
     private final Time time;
     private final ScheduledExecutorService scheduler;
     private final ReentrantLock lock = new ReentrantLock();
+    /**
+     * Held by a cleaner's segment swap ({@link #replaceSegments}) from its commit (the {@code .swap}
+     * renames) to its end, and by every operation that removes segments (truncation, retention), always
+     * before {@link #lock}. While a {@code .swap} is on disk nothing else may change the segments it
+     * replaces, or recovery would complete the swap over them. Appends never take it, so a swap's
+     * renames and directory fsyncs do not hold producers up.
+     */
+    private final ReentrantLock swapLock = new ReentrantLock();
     private final ConcurrentSkipListMap<Long, LogSegment> segments = new ConcurrentSkipListMap<>();
     private final LeaderEpochFileCache leaderEpochCache;
     private volatile Path dir;
@@ -72,8 +81,12 @@ public final class PartitionLog implements Closeable {
     private volatile long logStartOffset;
     private volatile long highWatermark;
     private volatile long recoveryPoint;
+    /** Truncations so far (under {@link #lock}), so a flush that raced one leaves the recovery point alone. */
+    private long truncations;
     private volatile long lastFlushMs;
     private volatile boolean closed;
+    /** Truncations since the log was opened; a cleaning that saw another count has its swap refused. */
+    private volatile long truncationCount;
     private volatile StorageException offlineCause;
     private volatile boolean directoryDirty;
     /** partition.metadata (and a new log's directory entry) were written without fsync; see {@link #syncMetadata()}. */
@@ -159,8 +172,9 @@ public final class PartitionLog implements Closeable {
     }
 
     /**
-     * Opens a partition directory. Stray {@code .cleaned}, {@code .swap}, {@code .deleted} and
-     * {@code .tmp} files and index files without a log file are deleted. After a clean shutdown, segment
+     * Opens a partition directory. Stray {@code .deleted} and {@code .tmp} files and index files without a
+     * log file are deleted, and a cleaner swap a crash interrupted is finished or undone ({@link LogLoader}).
+     * After a clean shutdown, segment
      * indexes are only sanity-checked (a corrupt or missing index is rebuilt from its segment). Otherwise
      * every segment from the one holding the recovery point is re-read: each batch's framing, magic,
      * CRC-32C and offset order is checked, both indexes are rebuilt, the file is cut at the first bad or
@@ -285,7 +299,10 @@ public final class PartitionLog implements Closeable {
         return recoveryPoint;
     }
 
-    /** Wall-clock time of the last flush (or of opening), for the flush.ms scheduler. */
+    /**
+     * Wall-clock time when the last flush of everything then appended began (or of opening): no record
+     * older than this is unflushed. For the flush.ms scheduler.
+     */
     public long lastFlushMs() {
         return lastFlushMs;
     }
@@ -340,7 +357,8 @@ public final class PartitionLog implements Closeable {
         try {
             checkOpen();
             long nowMs = time.milliseconds();
-            ValidatedBatches validated = BatchValidator.validateAsLeader(buffer, logEndOffset(), leaderEpoch, config, nowMs, origin);
+            ValidatedBatches validated = BatchValidator.validateAsLeader(topicPartition, buffer, logEndOffset(), leaderEpoch,
+                    config, nowMs, origin);
             if (!validated.isEmpty() && leaderEpoch >= 0
                     && leaderEpochCache.latestEpoch().map(latest -> leaderEpoch > latest).orElse(true)) {
                 checkFits(validated);
@@ -383,18 +401,17 @@ public final class PartitionLog implements Closeable {
         return copy;
     }
 
-    /** Rejects a request no segment could hold. */
+    /**
+     * Rejects a request with a batch no segment could hold (a batch is never split across segments). A
+     * request of several batches that together exceed a segment is fine: {@link #append} rolls between them.
+     */
     private void checkFits(ValidatedBatches validated) {
-        if (validated.isEmpty()) {
-            return;
-        }
-        if (validated.sizeInBytes() > config.segmentBytes()) {
-            throw new ApiException(ErrorCode.RECORD_LIST_TOO_LARGE, "append of " + validated.sizeInBytes()
-                    + " bytes to " + topicPartition + " exceeds segment.bytes " + config.segmentBytes());
-        }
-        if (validated.lastOffset() - validated.firstOffset() > Integer.MAX_VALUE) {
-            throw new ApiException(ErrorCode.INVALID_RECORD, "append spans offsets " + validated.firstOffset() + ".."
-                    + validated.lastOffset() + ", more than one segment can address");
+        for (ValidatedBatches.BatchInfo batch : validated.batches()) {
+            if (batch.sizeInBytes() > config.segmentBytes()) {
+                throw new ApiException(ErrorCode.RECORD_LIST_TOO_LARGE, "record batch of " + batch.sizeInBytes()
+                        + " bytes at offset " + batch.baseOffset() + " of " + topicPartition + " exceeds segment.bytes "
+                        + config.segmentBytes());
+            }
         }
     }
 
@@ -406,9 +423,12 @@ public final class PartitionLog implements Closeable {
         checkFits(validated);
         long next = validated.lastOffset() + 1;
         try {
-            LogSegment segment = maybeRoll(validated);
-            segment.append(validated);
-            nextOffsetMetadata = new LogOffsetMetadata(next, segment.baseOffset(), segment.sizeInBytes());
+            // Each run fits one segment; the log end is published after each, so readers see whole runs.
+            for (ValidatedBatches run : validated.segmentRuns(config.segmentBytes())) {
+                LogSegment segment = maybeRoll(run);
+                segment.append(run);
+                nextOffsetMetadata = new LogOffsetMetadata(run.lastOffset() + 1, segment.baseOffset(), segment.sizeInBytes());
+            }
         } catch (StorageException e) {
             // A write that failed half-way leaves bytes past the published end: fence the log.
             throw markOffline(e);
@@ -486,10 +506,23 @@ public final class PartitionLog implements Closeable {
      * when segments were created), then moves the recovery point to {@code offset}.
      */
     public void flushUpTo(long offset) {
-        long target = Math.min(offset, logEndOffset());
-        long from = recoveryPoint;
         if (closed) {
             return;
+        }
+        long target;
+        long from;
+        long truncationsBefore;
+        boolean toTheLogEnd;
+        long startedMs;
+        lock.lock();
+        try {
+            target = Math.min(offset, logEndOffset());
+            from = recoveryPoint;
+            truncationsBefore = truncations;
+            toTheLogEnd = target == logEndOffset();
+            startedMs = time.milliseconds();
+        } finally {
+            lock.unlock();
         }
         syncMetadata();
         if (target <= from) {
@@ -514,10 +547,18 @@ public final class PartitionLog implements Closeable {
         }
         lock.lock();
         try {
-            if (target > recoveryPoint) {
-                recoveryPoint = target;
+            // The fsyncs ran without the lock (appends go on meanwhile). A truncation in that time may have
+            // removed what was fsynced and the log grown again below the target with unflushed data, so
+            // the recovery point moves only if none happened; it never passes the log end.
+            if (truncations == truncationsBefore) {
+                recoveryPoint = Math.max(recoveryPoint, target);
+                // flush.ms bounds the age of unflushed data. A flush of everything appended when it began
+                // leaves only younger data unflushed, so the clock restarts at that moment; a flush of
+                // less (the rolled-out segments after a roll) leaves older data, so the clock runs on.
+                if (toTheLogEnd) {
+                    lastFlushMs = Math.max(lastFlushMs, startedMs);
+                }
             }
-            lastFlushMs = time.milliseconds();
         } finally {
             lock.unlock();
         }
@@ -588,8 +629,8 @@ public final class PartitionLog implements Closeable {
 
     /**
      * Kafka's ListOffsets: the first record whose timestamp is at or above {@code timestampMs}, with its
-     * batch's leader epoch; empty when there is none. {@link #EARLIEST_TIMESTAMP}, {@link #LATEST_TIMESTAMP}
-     * and {@link #MAX_TIMESTAMP} ask for the log start, the log end and the largest timestamp.
+     * batch's leader epoch; empty when there is none. The special timestamps of
+     * {@link io.runnel.common.ListOffsetsTimestamps} ask for the log start, the log end and the largest timestamp.
      */
     public Optional<TimestampAndOffset> fetchOffsetByTimestamp(long timestampMs) {
         if (timestampMs == EARLIEST_TIMESTAMP) {
@@ -647,6 +688,7 @@ public final class PartitionLog implements Closeable {
         if (offset < 0) {
             throw new IllegalArgumentException("cannot truncate " + topicPartition + " to negative offset " + offset);
         }
+        swapLock.lock();
         lock.lock();
         try {
             checkOpen();
@@ -665,10 +707,12 @@ public final class PartitionLog implements Closeable {
             throw markOffline(e);
         } finally {
             lock.unlock();
+            swapLock.unlock();
         }
     }
 
     private void truncateLocked(long offset) {
+        truncationCount++;
         List<LogSegment> removed = new ArrayList<>(segments.tailMap(offset, false).values());
         removed.forEach(s -> segments.remove(s.baseOffset()));
         LogSegment active = activeSegment();
@@ -678,6 +722,7 @@ public final class PartitionLog implements Closeable {
         nextOffsetMetadata = new LogOffsetMetadata(end, active.baseOffset(), active.sizeInBytes());
         deleteSegmentFiles(removed);
         leaderEpochCache.truncateFromEnd(end);
+        truncations++;
         recoveryPoint = Math.min(recoveryPoint, end);
         highWatermark = Math.min(highWatermark, end);
         logStartOffset = Math.min(logStartOffset, end);
@@ -688,9 +733,11 @@ public final class PartitionLog implements Closeable {
         if (newOffset < 0) {
             throw new IllegalArgumentException("cannot start " + topicPartition + " at negative offset " + newOffset);
         }
+        swapLock.lock();
         lock.lock();
         try {
             checkOpen();
+            truncationCount++;
             List<LogSegment> removed = new ArrayList<>(segments.values());
             segments.clear();
             deleteSegmentFiles(removed);
@@ -699,12 +746,14 @@ public final class PartitionLog implements Closeable {
             nextOffsetMetadata = new LogOffsetMetadata(newOffset, newOffset, 0);
             logStartOffset = newOffset;
             highWatermark = newOffset;
+            truncations++;
             recoveryPoint = newOffset;
             leaderEpochCache.clearAndFlush();
         } catch (StorageException e) {
             throw markOffline(e);
         } finally {
             lock.unlock();
+            swapLock.unlock();
         }
     }
 
@@ -737,6 +786,7 @@ public final class PartitionLog implements Closeable {
      * active segment itself is due, so an empty active segment remains. Returns the number deleted.
      */
     public int deleteOldSegments() {
+        swapLock.lock();
         lock.lock();
         try {
             if (closed || offlineCause != null) {
@@ -771,6 +821,7 @@ public final class PartitionLog implements Closeable {
             throw markOffline(e);
         } finally {
             lock.unlock();
+            swapLock.unlock();
         }
     }
 
@@ -782,6 +833,11 @@ public final class PartitionLog implements Closeable {
         for (LogSegment segment : removed) {
             segment.addSuffix(LogFileNames.DELETED_SUFFIX);
         }
+        scheduleFileDeletion(removed);
+    }
+
+    /** Closes and removes segments already renamed {@code .deleted}, after file.delete.delay.ms. */
+    private void scheduleFileDeletion(List<LogSegment> removed) {
         long delayMs = config.fileDeleteDelayMs();
         List<LogSegment> toDelete = List.copyOf(removed);
         if (scheduler == null || delayMs == 0) {
@@ -797,6 +853,91 @@ public final class PartitionLog implements Closeable {
                     }
                 }
             }, delayMs, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    // ---- compaction --------------------------------------------------------------------------------
+
+    /** Truncations since the log was opened (a cleaning compares the count at its start and at its swap). */
+    long truncationCount() {
+        return truncationCount;
+    }
+
+    /**
+     * Swaps a segment the cleaner wrote ({@code cleaned}, files named {@code .cleaned}, flushed) in for the
+     * consecutive segments it was cleaned from, in a way a crash cannot turn into a mix of both:
+     * <ol>
+     *   <li>under the log lock, check that the log was not truncated since the cleaning began
+     *       ({@code truncationCountAtStart}) and that every one of {@code oldSegments} is still in the
+     *       log; otherwise delete the cleaned files and return false;</li>
+     *   <li>rename the cleaned files {@code .cleaned} → {@code .swap} and fsync the directory: the commit
+     *       point. Before it, recovery deletes the {@code .cleaned} files (the old segments stay); after it,
+     *       recovery finishes the swap (see {@link LogLoader});</li>
+     *   <li>under the log lock, put the new segment in the segment map and take the old ones out (readers
+     *       that already hold an old segment finish on it);</li>
+     *   <li>rename the old segments {@code .deleted} (their files are removed after file.delete.delay.ms),
+     *       then the new segment's files from {@code .swap} to their final names, and fsync the directory.</li>
+     * </ol>
+     * From step 2 to the end {@link #swapLock} keeps truncation and retention away, so the segments a
+     * {@code .swap} replaces cannot change while it is on disk. An I/O failure takes the log offline (the
+     * next start recovers the directory). Called by the cleaner thread of this log.
+     *
+     * @return true when swapped in; false when the log changed (or was closed or taken offline) and the
+     *         cleaned segment's files were deleted
+     */
+    boolean replaceSegments(LogSegment cleaned, List<LogSegment> oldSegments, long truncationCountAtStart,
+                            FailurePoints faults) {
+        swapLock.lock();
+        try {
+            if (!stillReplaceable(oldSegments, truncationCountAtStart)) {
+                cleaned.deleteFiles();
+                return false;
+            }
+            cleaned.changeFileSuffixes(LogFileNames.CLEANED_SUFFIX, LogFileNames.SWAP_SUFFIX,
+                    () -> faults.reached(FailurePoints.Point.SWAP_FILE_RENAMED));
+            CheckpointFile.fsyncDirectory(dir);
+            faults.reached(FailurePoints.Point.SWAPPED);
+            lock.lock();
+            try {
+                segments.put(cleaned.baseOffset(), cleaned);
+                for (LogSegment old : oldSegments) {
+                    if (old.baseOffset() != cleaned.baseOffset()) {
+                        segments.remove(old.baseOffset());
+                    }
+                }
+            } finally {
+                lock.unlock();
+            }
+            for (LogSegment old : oldSegments) {
+                old.addSuffix(LogFileNames.DELETED_SUFFIX);
+                faults.reached(FailurePoints.Point.OLD_SEGMENT_DELETED);
+            }
+            scheduleFileDeletion(oldSegments);
+            cleaned.changeFileSuffixes(LogFileNames.SWAP_SUFFIX, "", () -> faults.reached(FailurePoints.Point.SWAP_SUFFIX_REMOVED));
+            CheckpointFile.fsyncDirectory(dir);
+            return true;
+        } catch (StorageException e) {
+            throw markOffline(e);
+        } finally {
+            swapLock.unlock();
+        }
+    }
+
+    private boolean stillReplaceable(List<LogSegment> oldSegments, long truncationCountAtStart) {
+        lock.lock();
+        try {
+            if (closed || offlineCause != null || truncationCount != truncationCountAtStart) {
+                return false;
+            }
+            LogSegment active = activeSegment();
+            for (LogSegment old : oldSegments) {
+                if (old == active || segments.get(old.baseOffset()) != old) {
+                    return false;
+                }
+            }
+            return true;
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -839,6 +980,8 @@ public final class PartitionLog implements Closeable {
     /** Closes the segments (trimming their indexes) without flushing; see {@link LogManager#shutdown()}. */
     @Override
     public void close() {
+        // A swap under way finishes first: its files are renamed whole, never half.
+        swapLock.lock();
         lock.lock();
         try {
             if (closed) {
@@ -855,6 +998,7 @@ public final class PartitionLog implements Closeable {
             }
         } finally {
             lock.unlock();
+            swapLock.unlock();
         }
     }
 

@@ -44,7 +44,7 @@ class DroppedLinkTest {
 
     @Test
     void aBrokerCutOffFromTheControllersIsFencedAndReturnsWhenTheLinksHeal() {
-        cluster = LocalCluster.of(dir, 3, 2, Map.of("broker.session.timeout.ms", "3000", "broker.heartbeat.interval.ms", "300",
+        cluster = LocalCluster.of(dir, 3, 2, Map.of("broker.session.timeout.ms", "9000", "broker.heartbeat.interval.ms", "500",
                 "request.timeout.ms", "8000", "controlled.shutdown.timeout.ms", "5000")).withDroppableLinks().start();
         ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", cluster.node(102).port("PLAINTEXT").orElseThrow())
                 .usePlaintext().build();
@@ -61,8 +61,8 @@ class DroppedLinkTest {
         for (int controller : List.of(1, 2, 3)) {
             cluster.dropTraffic(101, controller, true);
         }
-        // Broker 101 is still running, but no heartbeat reaches a controller: its session expires.
-        await().atMost(Duration.ofSeconds(30)).until(() -> image(102).cluster().broker(101).fenced()
+        // Broker 101 is still running, but no heartbeat reaches a controller: its session (9 s) expires.
+        await().atMost(Duration.ofSeconds(60)).until(() -> image(102).cluster().broker(101).fenced()
                 && image(102).topics().getTopic("cut").partitions().values().stream().allMatch(p -> p.leader() == 102));
         for (PartitionRegistration partition : image(102).topics().getTopic("cut").partitions().values()) {
             assertThat(partition.isr()).containsExactly(102);

@@ -22,7 +22,9 @@ class MetricsEndpointTest {
                     HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(response.statusCode()).isEqualTo(200);
-            assertThat(response.body()).contains("runnel_broker_partitions").contains("runnel_broker_under_replicated_partitions");
+            assertThat(response.body()).contains("runnel_broker_partitions").contains("runnel_broker_under_replicated_partitions")
+                    .contains("runnel_log_cleaner_max_dirty_percent", "runnel_log_cleaner_cleaner_recopy_percent",
+                            "runnel_log_cleaner_max_clean_time_secs", "runnel_log_cleaner_max_compaction_delay_secs");
         }
     }
 }

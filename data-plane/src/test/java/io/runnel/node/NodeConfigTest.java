@@ -44,10 +44,28 @@ class NodeConfigTest {
 
     @Test
     void topicDefaultsAreValidatedWithTheTopicKeysRules() {
-        NodeConfig config = new NodeConfig(Map.of("log.retention.ms", "1000", "log.segment.bytes", "2048"));
-        assertThat(config.topicDefaults()).containsEntry("retention.ms", "1000").containsEntry("segment.bytes", "2048");
+        NodeConfig config = new NodeConfig(Map.of("log.retention.ms", "1000", "log.segment.bytes", "2097152"));
+        assertThat(config.topicDefaults()).containsEntry("retention.ms", "1000").containsEntry("segment.bytes", "2097152");
         assertThatThrownBy(() -> new NodeConfig(Map.of("log.segment.bytes", "-5")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("segment.bytes");
+    }
+
+    @Test
+    void logCleanerSettingsReachTheLogManagerAndBadOnesNameTheirKey() {
+        NodeConfig config = new NodeConfig(Map.of("log.cleaner.threads", "2", "log.cleaner.dedupe.buffer.size", "8388608",
+                "log.cleaner.io.max.bytes.per.second", "1048576", "log.cleaner.enable", "false"));
+        io.runnel.storage.CleanerConfig cleaner = io.runnel.storage.LogManagerConfig.fromProperties(config.logManagerProperties()).cleaner();
+        assertThat(cleaner.threads()).isEqualTo(2);
+        assertThat(cleaner.dedupeBufferBytes()).isEqualTo(8_388_608L);
+        assertThat(cleaner.ioMaxBytesPerSecond()).isEqualTo(1_048_576.0);
+        assertThat(cleaner.enable()).isFalse();
+        assertThat(io.runnel.storage.LogManagerConfig.fromProperties(new NodeConfig(Map.of()).logManagerProperties()).cleaner())
+                .isEqualTo(io.runnel.storage.CleanerConfig.defaults());
+        assertThatThrownBy(() -> new NodeConfig(Map.of("log.cleaner.threads", "0")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("log.cleaner.threads");
+        assertThatThrownBy(() -> io.runnel.storage.LogManagerConfig.fromProperties(new NodeConfig(Map.of(
+                "log.cleaner.threads", "16", "log.cleaner.dedupe.buffer.size", "1048576")).logManagerProperties()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("log.cleaner.dedupe.buffer.size");
     }
 
     @Test
@@ -90,6 +108,11 @@ class NodeConfigTest {
                 .containsEntry("default.replication.factor", "1")
                 .containsEntry("auto.leader.rebalance.enable", "false")
                 .containsEntry("leader.imbalance.check.interval.seconds", "300")
+                .containsEntry("leader.imbalance.per.broker.percentage", "10")
                 .doesNotContainKey("retention.ms");
+        assertThat(RunnelNode.clusterDefaults(new NodeConfig(Map.of("leader.imbalance.per.broker.percentage", "25"))))
+                .containsEntry("leader.imbalance.per.broker.percentage", "25");
+        assertThatThrownBy(() -> new NodeConfig(Map.of("leader.imbalance.per.broker.percentage", "101")))
+                .hasMessageContaining("leader.imbalance.per.broker.percentage").hasMessageContaining("at most 100");
     }
 }

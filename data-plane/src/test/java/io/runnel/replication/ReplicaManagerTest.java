@@ -3,11 +3,13 @@ package io.runnel.replication;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.runnel.common.ListOffsetsTimestamps;
 import io.runnel.common.TopicPartition;
 import io.runnel.common.record.Header;
 import io.runnel.common.record.RecordBatch;
 import io.runnel.common.record.RecordBatchBuilder;
 import io.runnel.common.record.Records;
+import io.runnel.common.time.MockTime;
 import io.runnel.common.time.Time;
 import io.runnel.metadata.image.MetadataDelta;
 import io.runnel.metadata.image.MetadataImage;
@@ -16,6 +18,8 @@ import io.runnel.proto.metadata.MetadataRecord;
 import io.runnel.proto.metadata.PartitionRecord;
 import io.runnel.proto.metadata.RemoveTopicRecord;
 import io.runnel.proto.metadata.TopicRecord;
+import io.runnel.purgatory.DelayedOperationPurgatory;
+import io.runnel.purgatory.ManualPurgatory;
 import io.runnel.storage.LogConfig;
 import io.runnel.storage.LogManager;
 import io.runnel.storage.LogManagerConfig;
@@ -38,7 +42,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The replica manager on real logs, driven by metadata records as the loader would deliver them. */
+/**
+ * The replica manager on real logs, driven by metadata records as the loader would deliver them. Its
+ * purgatories run on a {@link MockTime} that only the test moves, so waits and expiries are exact.
+ */
 class ReplicaManagerTest {
 
     private static final int BROKER = 1;
@@ -50,6 +57,9 @@ class ReplicaManagerTest {
     @TempDir
     Path dir;
 
+    private final MockTime purgatoryTime = new MockTime();
+    private final DelayedOperationPurgatory<DelayedProduce> producePurgatory = ManualPurgatory.create("produce", purgatoryTime);
+    private final DelayedOperationPurgatory<DelayedFetch> fetchPurgatory = ManualPurgatory.create("fetch", purgatoryTime);
     private ScheduledExecutorService scheduler;
     private LogManager logManager;
     private ReplicaManager replicaManager;
@@ -63,7 +73,7 @@ class ReplicaManagerTest {
         logManager = new LogManager(LogManagerConfig.fromProperties(Map.of("log.dirs", dir.toString())),
                 tp -> LogConfig.defaults(), scheduler, Time.SYSTEM);
         logManager.startup();
-        replicaManager = new ReplicaManager(BROKER, logManager);
+        replicaManager = new ReplicaManager(BROKER, logManager, producePurgatory, fetchPurgatory);
     }
 
     @AfterEach
@@ -123,6 +133,13 @@ class ReplicaManagerTest {
         return done;
     }
 
+    /** Moves the purgatories' clock and expires what is due, on this thread. */
+    private void advancePurgatoryClock(long ms) {
+        purgatoryTime.advance(ms);
+        ManualPurgatory.expireDue(producePurgatory);
+        ManualPurgatory.expireDue(fetchPurgatory);
+    }
+
     private static List<String> values(ByteBuffer records) {
         List<String> values = new ArrayList<>();
         for (RecordBatch batch : Records.wrap(records).batches()) {
@@ -159,9 +176,15 @@ class ReplicaManagerTest {
     @Test
     void longPollFetchExpiresEmptyAfterMaxWait() {
         createTopic(List.of(BROKER), List.of(BROKER), BROKER);
-        FetchResult result = fetch(0, 50, 1).orTimeout(5, java.util.concurrent.TimeUnit.SECONDS).join().get(TP);
+        CompletableFuture<LinkedHashMap<TopicPartition, FetchResult>> waiting = fetch(0, 500, 1);
+        advancePurgatoryClock(499);
+        assertThat(waiting).as("waiting 1 ms short of maxWaitMs").isNotDone();
+        advancePurgatoryClock(1);
+        assertThat(waiting).as("answered at maxWaitMs").isDone();
+        FetchResult result = waiting.join().get(TP);
         assertThat(result.error()).isEqualTo(ErrorCode.NONE);
         assertThat(result.sizeInBytes()).isZero();
+        assertThat(result.highWatermark()).isZero();
     }
 
     @Test
@@ -209,7 +232,11 @@ class ReplicaManagerTest {
         createTopic(List.of(BROKER, 2), List.of(BROKER, 2), BROKER);
         CompletableFuture<Map<TopicPartition, ProduceResult>> done = new CompletableFuture<>();
         replicaManager.appendRecords(-1, 100, Map.of(TP, new ProduceInput(batch("x"), OptionalInt.empty())), done::complete);
-        ProduceResult result = done.orTimeout(5, java.util.concurrent.TimeUnit.SECONDS).join().get(TP);
+        advancePurgatoryClock(99);
+        assertThat(done).as("waiting for the follower 1 ms short of the timeout").isNotDone();
+        advancePurgatoryClock(1);
+        assertThat(done).isDone();
+        ProduceResult result = done.join().get(TP);
         assertThat(result.error()).isEqualTo(ErrorCode.REQUEST_TIMED_OUT);
         // The batch is in the leader's log but not below the high watermark, so consumers do not see it.
         assertThat(fetch(0, 0, 0).join().get(TP).sizeInBytes()).isZero();
@@ -229,13 +256,13 @@ class ReplicaManagerTest {
     void listOffsetsAndDeleteRecords() {
         createTopic(List.of(BROKER), List.of(BROKER), BROKER);
         produce(1, batch("a", "b", "c"), OptionalInt.empty());
-        assertThat(replicaManager.listOffset(TP, ReplicaManager.EARLIEST_TIMESTAMP, OptionalInt.empty()).offset()).isZero();
-        assertThat(replicaManager.listOffset(TP, ReplicaManager.LATEST_TIMESTAMP, OptionalInt.empty()).offset()).isEqualTo(3);
+        assertThat(replicaManager.listOffset(TP, ListOffsetsTimestamps.EARLIEST_TIMESTAMP, OptionalInt.empty()).offset()).isZero();
+        assertThat(replicaManager.listOffset(TP, ListOffsetsTimestamps.LATEST_TIMESTAMP, OptionalInt.empty()).offset()).isEqualTo(3);
         assertThat(replicaManager.listOffset(TP, NOW_MS, OptionalInt.empty()).offset()).isZero();
         assertThat(replicaManager.listOffset(TP, NOW_MS + 1, OptionalInt.empty()).offset()).isEqualTo(-1);
 
         assertThat(replicaManager.deleteRecords(TP, 2)).isEqualTo(2);
-        assertThat(replicaManager.listOffset(TP, ReplicaManager.EARLIEST_TIMESTAMP, OptionalInt.empty()).offset()).isEqualTo(2);
+        assertThat(replicaManager.listOffset(TP, ListOffsetsTimestamps.EARLIEST_TIMESTAMP, OptionalInt.empty()).offset()).isEqualTo(2);
         assertThat(fetch(0, 0, 0).join().get(TP).error()).isEqualTo(ErrorCode.OFFSET_OUT_OF_RANGE);
     }
 

@@ -75,6 +75,18 @@ class BadInputTest {
     }
 
     @Test
+    void aRecordWithoutAKeyOnACompactedTopicIsInvalidRecordNamingTheTopic() {
+        log.updateConfig(log.config().with(TopicConfig.CLEANUP_POLICY, TopicConfig.CLEANUP_POLICY_COMPACT));
+        RecordBatchBuilder builder = RecordBatchBuilder.spec().newBuilder();
+        builder.append(now(), "key".getBytes(), "keyed".getBytes(), null);
+        builder.append(now(), (byte[]) null, "no key".getBytes(), null);
+
+        ApiException e = rejectedAsLeader(concat(batch(2, 10, now()), builder.build()), ErrorCode.INVALID_RECORD);
+
+        assertThat(e.getMessage()).contains("topic t", "compact", "record 1");
+    }
+
+    @Test
     void badMagic() {
         ByteBuffer b = batch(2, 10, now());
         b.put(RecordBatch.MAGIC_OFFSET, (byte) 1);
@@ -160,10 +172,12 @@ class BadInputTest {
     }
 
     @Test
-    void requestLargerThanSegment() {
-        log.updateConfig(log.config().with(TopicConfig.SEGMENT_BYTES, 500));
-        ByteBuffer b = concat(batch(2, 200, now()), batch(2, 200, now()));
-        assertThat(rejectedAsLeader(b, ErrorCode.RECORD_LIST_TOO_LARGE)).hasMessageContaining("segment.bytes 500");
+    void batchLargerThanASegment() {
+        log.updateConfig(log.config().with(LogConfig.INTERNAL_SEGMENT_BYTES, 500));
+        // A small batch first: the whole request is refused, the small batch with it.
+        ByteBuffer b = concat(batch(1, 10, now()), batch(3, 200, now()));
+        assertThat(rejectedAsLeader(b, ErrorCode.RECORD_LIST_TOO_LARGE)).hasMessageContaining("segment.bytes 500")
+                .hasMessageContaining("record batch of ");
     }
 
     @Test

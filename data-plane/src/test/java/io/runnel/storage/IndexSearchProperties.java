@@ -3,18 +3,22 @@ package io.runnel.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.ByteBuffer;
+import io.runnel.common.testing.PropertyCheck;
 import java.util.List;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.Size;
+import org.junit.jupiter.api.Test;
 
 /** Binary search over index entries agrees with a linear scan, for any sorted keys and any target. */
 class IndexSearchProperties {
 
-    @Property(tries = 200)
-    void binarySearchAgreesWithLinearScan(@ForAll @Size(max = 60) List<@IntRange(min = 0, max = 50) Integer> gaps,
-                                          @ForAll @IntRange(min = -5, max = 1600) int target) {
+    @Test
+    void binarySearchAgreesWithLinearScan() {
+        PropertyCheck.forAll(200, gen -> {
+            List<Integer> gaps = gen.listOf(0, 60, () -> gen.intBetween(0, 50));
+            checkAgainstLinearScan(gaps, gen.intBetween(-5, 1600));
+        });
+    }
+
+    private static void checkAgainstLinearScan(List<Integer> gaps, int target) {
         ByteBuffer entries = ByteBuffer.allocate(gaps.size() * 12);
         long key = 0;
         for (int slot = 0; slot < gaps.size(); slot++) {

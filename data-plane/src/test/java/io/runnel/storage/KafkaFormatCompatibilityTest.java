@@ -142,4 +142,58 @@ class KafkaFormatCompatibilityTest {
             log.close();
         }
     }
+
+    @Test
+    void kafkaReadsCompactedSegmentsEveryBatchValid() throws Exception {
+        MockTime time = new MockTime();
+        LogConfig config = CompactionFixtures.compactConfig(2000).with(TopicConfig.DELETE_RETENTION_MS, 1000);
+        PartitionLog log = PartitionLog.builder(root.resolve("compacted-0")).time(time).hadCleanShutdown(true).config(config).open();
+        CompressionType[] codecs = CompressionType.values();
+        for (int i = 0; i < 60; i++) {
+            RecordBatchBuilder.Spec spec = RecordBatchBuilder.spec().compression(codecs[i % codecs.length])
+                    .producerId(1000 + i % 3).producerEpoch((short) 2).baseSequence(i * 3);
+            if (i % 7 == 0) {
+                spec.logAppendTimeMs(time.milliseconds());
+            }
+            RecordBatchBuilder builder = spec.newBuilder();
+            for (int r = 0; r < 3; r++) {
+                String key = "key" + ((i * 3 + r) % 10);
+                boolean tombstone = (i * 3 + r) % 11 == 0;
+                builder.append(time.milliseconds() + i, key.getBytes(StandardCharsets.UTF_8),
+                        tombstone ? null : ("value-" + i + "-" + r).getBytes(StandardCharsets.UTF_8), null);
+            }
+            log.appendAsLeader(builder.build(), 4);
+        }
+        log.roll();
+        log.updateHighWatermark(log.logEndOffset());
+        CompactionFixtures.directCleaner(new OffsetMap(1 << 20, 0.9), time, FailurePoints.NONE)
+                .clean(log, 0, log.activeSegment().baseOffset(), () -> { });
+        List<CompactionFixtures.Rec> ours = CompactionFixtures.readAll(log);
+        assertThat(ours.size()).isLessThan(60);
+        List<Path> segmentFiles = log.segments().stream().map(s -> s.log().file()).toList();
+        log.close();
+
+        List<CompactionFixtures.Rec> theirs = new ArrayList<>();
+        int batches = 0;
+        boolean sawHorizon = false;
+        for (Path file : segmentFiles) {
+            try (FileRecords kafka = FileRecords.open(file.toFile())) {
+                for (var batch : kafka.batches()) {
+                    batch.ensureValid();
+                    batches++;
+                    assertThat(batch.magic()).isEqualTo(RecordBatch.MAGIC_VALUE_V2);
+                    assertThat(batch.partitionLeaderEpoch()).isEqualTo(4);
+                    sawHorizon |= batch.deleteHorizonMs().isPresent();
+                    for (Record record : batch) {
+                        String key = StandardCharsets.UTF_8.decode(record.key()).toString();
+                        String value = record.hasValue() ? StandardCharsets.UTF_8.decode(record.value()).toString() : null;
+                        theirs.add(new CompactionFixtures.Rec(record.offset(), key, value));
+                    }
+                }
+            }
+        }
+        assertThat(batches).isPositive();
+        assertThat(sawHorizon).as("a kept tombstone's batch carries its delete horizon").isTrue();
+        assertThat(theirs).isEqualTo(ours);
+    }
 }

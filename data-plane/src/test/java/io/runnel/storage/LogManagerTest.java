@@ -29,7 +29,7 @@ class LogManagerTest {
     final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
     final TopicPartition tp = new TopicPartition("orders", 0);
     final UUID topicId = UUID.randomUUID();
-    final LogConfig config = LogConfig.defaults().with(TopicConfig.SEGMENT_BYTES, 2000);
+    final LogConfig config = LogConfig.defaults().with(LogConfig.INTERNAL_SEGMENT_BYTES, 2000);
     LogManager manager;
 
     LogManager start(Path... dirs) {
@@ -146,7 +146,7 @@ class LogManagerTest {
     }
 
     @Test
-    void retentionAndFlushTasksRunOnEveryLog() {
+    void retentionAndFlushTasksRunOnEveryLog() throws Exception {
         start(root.resolve("d1"));
         LogConfig short_ = config.with(TopicConfig.RETENTION_MS, 1000).with(TopicConfig.FLUSH_MS, 500);
         PartitionLog log = manager.getOrCreateLog(tp, topicId, short_);
@@ -155,6 +155,9 @@ class LogManagerTest {
             log.appendAsLeader(batch(2, 300, time.milliseconds()), 0);
         }
         log.updateHighWatermark(log.logEndOffset());
+        // The flushes that the rolls handed to the (single-threaded) scheduler run before the clock moves,
+        // so every run takes the same path; a flush running late is PartitionLogTest's concern.
+        scheduler.submit(() -> { }).get(30, java.util.concurrent.TimeUnit.SECONDS);
         time.advance(2000);
         manager.flushTask();
         assertThat(log.recoveryPoint()).isEqualTo(20);
@@ -195,5 +198,41 @@ class LogManagerTest {
         PartitionLog.deleteDirectory(d2.resolve(inD1.getFileName()));
         start(d1, d2); // the failed start released the directory locks
         assertThat(manager.allLogs()).hasSize(4);
+    }
+
+    @Test
+    void theCleanerThreadCompactsACompactedLogAndItsCheckpointSurvivesARestart() throws Exception {
+        Path dir = root.resolve("d1");
+        LogConfig compact = CompactionFixtures.compactConfig(600);
+        LogManagerConfig withCleaner = LogManagerConfig.of(List.of(dir))
+                .withCleaner(CleanerConfig.defaults().withBackoffMs(20).withDedupeBufferBytes(4L * 1024 * 1024));
+        manager = new LogManager(withCleaner, t -> compact, scheduler, time);
+        manager.startup();
+        PartitionLog log = manager.getOrCreateLog(tp, topicId, compact);
+        List<CompactionFixtures.Rec> written = new java.util.ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            String key = "key-" + (i % 10);
+            written.add(new CompactionFixtures.Rec(log.logEndOffset(), key, "value-" + i));
+            log.appendAsLeader(CompactionFixtures.keyed(time.milliseconds(), key, "value-" + i), 1);
+        }
+        log.roll();
+        log.updateHighWatermark(log.logEndOffset());
+        long end = log.logEndOffset();
+
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                .until(() -> manager.cleaner().cleanerCheckpoints().getOrDefault(tp, -1L) == end);
+        assertThat(CompactionFixtures.readAll(log)).isEqualTo(CompactionFixtures.latestPerKey(written));
+        assertThat(manager.cleaner().cleanerRecopyPercent()).isBetween(1, 99);
+        manager.shutdown();
+        assertThat(Files.readString(dir.resolve(LogCleanerManager.CHECKPOINT_FILE))).isEqualTo("0\n1\norders 0 " + end + "\n");
+
+        manager = new LogManager(withCleaner, t -> compact, scheduler, time);
+        manager.startup();
+        assertThat(manager.cleaner().cleanerCheckpoints()).containsEntry(tp, end);
+        assertThat(CompactionFixtures.readAll(manager.getLog(tp).orElseThrow())).isEqualTo(CompactionFixtures.latestPerKey(written));
+
+        manager.deleteLog(tp);
+        assertThat(manager.cleaner().cleanerCheckpoints()).doesNotContainKey(tp);
+        assertThat(Files.readString(dir.resolve(LogCleanerManager.CHECKPOINT_FILE))).isEqualTo("0\n0\n");
     }
 }

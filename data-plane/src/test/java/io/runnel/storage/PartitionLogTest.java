@@ -5,6 +5,7 @@ import static io.runnel.storage.TestBatches.concat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.runnel.common.ListOffsetsTimestamps;
 import io.runnel.common.config.TopicConfig;
 import io.runnel.common.errors.ApiException;
 import io.runnel.common.record.CompressionType;
@@ -115,7 +116,7 @@ class PartitionLogTest {
 
     @Test
     void rollsOnSegmentBytes() {
-        open(LogConfig.defaults().with(TopicConfig.SEGMENT_BYTES, 1000));
+        open(LogConfig.defaults().with(LogConfig.INTERNAL_SEGMENT_BYTES, 1000));
         for (int i = 0; i < 10; i++) {
             log.appendAsLeader(batch(1, 300, now()), 0);
         }
@@ -202,7 +203,7 @@ class PartitionLogTest {
 
     @Test
     void readCrossesSegments() {
-        open(LogConfig.defaults().with(TopicConfig.SEGMENT_BYTES, 1000));
+        open(LogConfig.defaults().with(LogConfig.INTERNAL_SEGMENT_BYTES, 1000));
         for (int i = 0; i < 10; i++) {
             log.appendAsLeader(batch(2, 100, now()), 0);
         }
@@ -220,7 +221,7 @@ class PartitionLogTest {
 
     @Test
     void fetchOffsetByTimestampFindsFirstRecordAtOrAfter() {
-        open(LogConfig.defaults().with(TopicConfig.SEGMENT_BYTES, 2000).with(TopicConfig.INDEX_INTERVAL_BYTES, 100));
+        open(LogConfig.defaults().with(LogConfig.INTERNAL_SEGMENT_BYTES, 2000).with(TopicConfig.INDEX_INTERVAL_BYTES, 100));
         long base = now() - 100_000;
         for (int i = 0; i < 20; i++) {
             log.appendAsLeader(batch(3, 100, base + i * 10L), 4); // record timestamps base+10i .. base+10i+2
@@ -233,14 +234,14 @@ class PartitionLogTest {
         assertThat(log.fetchOffsetByTimestamp(base + 53)).hasValueSatisfying(t -> assertThat(t.offset()).isEqualTo(18));
         assertThat(log.fetchOffsetByTimestamp(0)).hasValueSatisfying(t -> assertThat(t.offset()).isZero());
         assertThat(log.fetchOffsetByTimestamp(base + 1000)).isEmpty();
-        assertThat(log.fetchOffsetByTimestamp(PartitionLog.LATEST_TIMESTAMP)).hasValueSatisfying(t -> assertThat(t.offset()).isEqualTo(60));
-        assertThat(log.fetchOffsetByTimestamp(PartitionLog.EARLIEST_TIMESTAMP)).hasValueSatisfying(t -> assertThat(t.offset()).isZero());
-        assertThat(log.fetchOffsetByTimestamp(PartitionLog.MAX_TIMESTAMP)).hasValueSatisfying(t -> assertThat(t.offset()).isEqualTo(59));
+        assertThat(log.fetchOffsetByTimestamp(ListOffsetsTimestamps.LATEST_TIMESTAMP)).hasValueSatisfying(t -> assertThat(t.offset()).isEqualTo(60));
+        assertThat(log.fetchOffsetByTimestamp(ListOffsetsTimestamps.EARLIEST_TIMESTAMP)).hasValueSatisfying(t -> assertThat(t.offset()).isZero());
+        assertThat(log.fetchOffsetByTimestamp(ListOffsetsTimestamps.MAX_TIMESTAMP)).hasValueSatisfying(t -> assertThat(t.offset()).isEqualTo(59));
     }
 
     @Test
     void truncateToRemovesWholeBatchesAndLaterSegments() {
-        open(LogConfig.defaults().with(TopicConfig.SEGMENT_BYTES, 1000));
+        open(LogConfig.defaults().with(LogConfig.INTERNAL_SEGMENT_BYTES, 1000));
         for (int i = 0; i < 10; i++) {
             log.appendAsLeader(batch(2, 100, now()), i);
         }
@@ -276,7 +277,7 @@ class PartitionLogTest {
 
     @Test
     void retentionByTimeNeverDeletesDataAboveHighWatermark() {
-        open(LogConfig.defaults().with(TopicConfig.SEGMENT_BYTES, 1000).with(TopicConfig.RETENTION_MS, 10_000));
+        open(LogConfig.defaults().with(LogConfig.INTERNAL_SEGMENT_BYTES, 1000).with(TopicConfig.RETENTION_MS, 10_000));
         for (int i = 0; i < 6; i++) {
             log.appendAsLeader(batch(2, 100, now()), 0);
             time.advance(1000);
@@ -295,7 +296,7 @@ class PartitionLogTest {
 
     @Test
     void retentionByTimeKeepsYoungSegments() {
-        open(LogConfig.defaults().with(TopicConfig.SEGMENT_BYTES, 1000).with(TopicConfig.RETENTION_MS, 10_000));
+        open(LogConfig.defaults().with(LogConfig.INTERNAL_SEGMENT_BYTES, 1000).with(TopicConfig.RETENTION_MS, 10_000));
         log.appendAsLeader(batch(2, 300, now()), 0);
         log.appendAsLeader(batch(2, 300, now()), 0);
         time.advance(20_000);
@@ -309,7 +310,7 @@ class PartitionLogTest {
     @Test
     void retentionBySize() {
         int size = batch(2, 300, now()).remaining();
-        open(LogConfig.defaults().with(TopicConfig.SEGMENT_BYTES, size).with(TopicConfig.RETENTION_BYTES, 3L * size));
+        open(LogConfig.defaults().with(LogConfig.INTERNAL_SEGMENT_BYTES, size).with(TopicConfig.RETENTION_BYTES, 3L * size));
         for (int i = 0; i < 6; i++) {
             log.appendAsLeader(batch(2, 300, now()), 0);
         }
@@ -321,7 +322,7 @@ class PartitionLogTest {
 
     @Test
     void retentionByLogStartOffset() {
-        open(LogConfig.defaults().with(TopicConfig.SEGMENT_BYTES, 1000));
+        open(LogConfig.defaults().with(LogConfig.INTERNAL_SEGMENT_BYTES, 1000));
         for (int i = 0; i < 6; i++) {
             log.appendAsLeader(batch(2, 300, now()), 0);
         }
@@ -342,7 +343,7 @@ class PartitionLogTest {
         var scheduler = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
         try {
             log = PartitionLog.builder(root.resolve("orders-0")).time(time).hadCleanShutdown(true).scheduler(scheduler)
-                    .config(LogConfig.defaults().with(TopicConfig.SEGMENT_BYTES, 1000).with(TopicConfig.FILE_DELETE_DELAY_MS, 200))
+                    .config(LogConfig.defaults().with(LogConfig.INTERNAL_SEGMENT_BYTES, 1000).with(TopicConfig.FILE_DELETE_DELAY_MS, 200))
                     .open();
             for (int i = 0; i < 4; i++) {
                 log.appendAsLeader(batch(2, 300, now()), 0);
@@ -369,6 +370,105 @@ class PartitionLogTest {
         log.appendAsLeader(batch(1, 10, now()), 0);
         log.flush();
         assertThat(log.recoveryPoint()).isEqualTo(7);
+    }
+
+    /**
+     * The flush after a roll fsyncs only the rolled-out segments. Run late (after flush.ms has passed), it
+     * must not restart the flush.ms clock, or the flush task would skip the unflushed active segment.
+     */
+    @Test
+    void aPartialFlushAfterARollLeavesTheFlushClockRunning() {
+        PartitionLogProperties.DeferredScheduler scheduler = new PartitionLogProperties.DeferredScheduler();
+        try {
+            log = PartitionLog.builder(root.resolve("orders-0")).time(time).hadCleanShutdown(true).scheduler(scheduler)
+                    .config(LogConfig.defaults().with(LogConfig.INTERNAL_SEGMENT_BYTES, 1000).with(TopicConfig.FLUSH_MS, 500)).open();
+            long openedAtMs = log.lastFlushMs();
+            while (log.numberOfSegments() < 3) {
+                log.appendAsLeader(batch(2, 100, now()), 0);
+            }
+            long activeBase = log.activeSegment().baseOffset();
+            time.advance(1000);
+            scheduler.runFlushes();
+            assertThat(log.recoveryPoint()).as("flushed up to the active segment").isEqualTo(activeBase).isLessThan(log.logEndOffset());
+            assertThat(log.lastFlushMs()).as("flush.ms clock after a partial flush").isEqualTo(openedAtMs);
+            log.flush();
+            assertThat(log.recoveryPoint()).isEqualTo(log.logEndOffset());
+            assertThat(log.lastFlushMs()).isEqualTo(now());
+        } finally {
+            scheduler.shutdownNow();
+        }
+    }
+
+    /**
+     * Flushes fsync outside the log's lock while a follower truncates and appends again: the recovery point
+     * never passes the log end (a flush that raced a truncation leaves it alone).
+     */
+    @Test
+    void flushesRacingTruncationsNeverMoveTheRecoveryPointPastTheLogEnd() throws Exception {
+        open(LogConfig.defaults());
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread flusher = new Thread(() -> {
+            while (!done.get()) {
+                log.flush();
+            }
+        }, "test-flusher");
+        flusher.start();
+        try {
+            java.util.Random random = new java.util.Random(7);
+            for (int i = 0; i < 3000; i++) {
+                log.appendAsLeader(batch(1 + random.nextInt(5), 50, now()), 0);
+                if (i % 3 == 2) {
+                    log.truncateTo(random.nextInt((int) log.logEndOffset() + 1));
+                }
+                // Only this thread moves the log end, so reading the recovery point first is safe.
+                long recoveryPoint = log.recoveryPoint();
+                assertThat(recoveryPoint).as("recovery point after step %d", i).isLessThanOrEqualTo(log.logEndOffset());
+            }
+        } finally {
+            done.set(true);
+            flusher.join(30_000);
+        }
+    }
+
+    /**
+     * A request of several batches that together exceed a segment (a producer sends all its ready batches
+     * of a partition at once) is appended whole, rolling between batches; each segment stays within
+     * segment.bytes and every batch reads back in order.
+     */
+    @Test
+    void anAppendOfSeveralBatchesLargerThanASegmentRollsBetweenThem() {
+        open(LogConfig.defaults().with(LogConfig.INTERNAL_SEGMENT_BYTES, 1000));
+        ByteBuffer[] batches = new ByteBuffer[7];
+        for (int i = 0; i < batches.length; i++) {
+            batches[i] = batch(2, 150, now());
+        }
+        ByteBuffer request = concat(batches);
+        int batchBytes = batches[0].remaining();
+        assertThat(request.remaining()).isGreaterThan(2 * 1000);
+
+        LogAppendInfo info = log.appendAsLeader(request, 0);
+
+        assertThat(info.firstOffset()).isZero();
+        assertThat(info.lastOffset()).isEqualTo(13);
+        assertThat(log.logEndOffset()).isEqualTo(14);
+        int batchesPerSegment = 1000 / batchBytes;
+        assertThat(log.numberOfSegments()).isEqualTo((batches.length + batchesPerSegment - 1) / batchesPerSegment);
+        assertThat(log.segments()).allSatisfy(segment -> assertThat(segment.sizeInBytes()).isLessThanOrEqualTo(1000));
+        assertThat(log.segments().get(1).baseOffset()).isEqualTo(2L * batchesPerSegment);
+        List<RecordBatch> read = TestBatches.batches(ByteBuffer.wrap(TestBatches.allBytes(log)));
+        assertThat(read).extracting(RecordBatch::baseOffset).containsExactly(0L, 2L, 4L, 6L, 8L, 10L, 12L);
+
+        // A follower appending the leader's batches rolls the same way.
+        PartitionLog follower = PartitionLog.builder(root.resolve("orders-1")).config(log.config()).time(time)
+                .hadCleanShutdown(true).open();
+        try {
+            follower.appendAsFollower(ByteBuffer.wrap(TestBatches.allBytes(log)));
+            assertThat(follower.logEndOffset()).isEqualTo(14);
+            assertThat(follower.segments()).extracting(LogSegment::baseOffset)
+                    .isEqualTo(log.segments().stream().map(LogSegment::baseOffset).toList());
+        } finally {
+            follower.close();
+        }
     }
 
     @Test
@@ -433,7 +533,7 @@ class PartitionLogTest {
 
     @Test
     void largestTimestampSurvivesRestartSoRetentionStillJudgesByIt() {
-        open(LogConfig.defaults().with(TopicConfig.SEGMENT_BYTES, 1000).with(TopicConfig.RETENTION_MS, 60_000)
+        open(LogConfig.defaults().with(LogConfig.INTERNAL_SEGMENT_BYTES, 1000).with(TopicConfig.RETENTION_MS, 60_000)
                 .with(TopicConfig.INDEX_INTERVAL_BYTES, 100000));
         long old = now() - 3_000_000L;
         log.updateConfig(log.config().with(TopicConfig.MESSAGE_TIMESTAMP_BEFORE_MAX_MS, Long.MAX_VALUE));

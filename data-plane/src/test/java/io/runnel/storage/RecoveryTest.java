@@ -19,7 +19,7 @@ class RecoveryTest {
     Path root;
 
     final MockTime time = new MockTime();
-    final LogConfig config = LogConfig.defaults().with(TopicConfig.SEGMENT_BYTES, 4000).with(TopicConfig.INDEX_INTERVAL_BYTES, 200);
+    final LogConfig config = LogConfig.defaults().with(LogConfig.INTERNAL_SEGMENT_BYTES, 4000).with(TopicConfig.INDEX_INTERVAL_BYTES, 200);
     PartitionLog log;
 
     Path dir() {

@@ -5,6 +5,20 @@ import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.runnel.cli.client.ClientOptions.HostPort;
+import io.runnel.common.TopicPartition;
+import io.runnel.proto.AlterPartitionReassignmentsRequest;
+import io.runnel.proto.AlterPartitionReassignmentsResponse;
+import io.runnel.proto.ElectLeadersRequest;
+import io.runnel.proto.ElectLeadersResponse;
+import io.runnel.proto.ElectionType;
+import io.runnel.proto.ListPartitionReassignmentsRequest;
+import io.runnel.proto.ListPartitionReassignmentsResponse;
+import io.runnel.proto.ListPartitionReassignmentsTopic;
+import io.runnel.proto.OngoingPartitionReassignment;
+import io.runnel.proto.OngoingTopicReassignment;
+import io.runnel.proto.ReassignablePartition;
+import io.runnel.proto.ReassignableTopic;
+import io.runnel.proto.ReplicaList;
 import io.runnel.common.errors.ApiException;
 import io.runnel.common.errors.GrpcErrors;
 import io.runnel.proto.AdminServiceGrpc;
@@ -33,8 +47,10 @@ import io.runnel.proto.ResourceType;
 import io.runnel.proto.TopicMetadata;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -181,11 +197,81 @@ public final class AdminConnection implements AutoCloseable {
     }
 
     /**
+     * Starts (a target list) or cancels (empty) the reassignment of each partition; per-partition errors
+     * are in the response for the caller to report. Throws a whole-request error.
+     */
+    public AlterPartitionReassignmentsResponse alterPartitionReassignments(
+            Map<TopicPartition, Optional<List<Integer>>> reassignments) {
+        Map<String, ReassignableTopic.Builder> topics = new LinkedHashMap<>();
+        reassignments.forEach((tp, target) -> {
+            ReassignablePartition.Builder partition = ReassignablePartition.newBuilder().setPartition(tp.partition());
+            target.ifPresent(replicas -> partition.setReplicas(ReplicaList.newBuilder().addAllBrokerIds(replicas)));
+            topics.computeIfAbsent(tp.topic(), t -> ReassignableTopic.newBuilder().setName(t)).addPartitions(partition);
+        });
+        AlterPartitionReassignmentsRequest.Builder request = AlterPartitionReassignmentsRequest.newBuilder()
+                .setTimeoutMs(intTimeout());
+        topics.values().forEach(request::addTopics);
+        AlterPartitionReassignmentsResponse response = call(channel -> AdminServiceGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS).alterPartitionReassignments(request.build()));
+        check(response.getError(), response.getErrorMessage(), "reassignment", "");
+        return response;
+    }
+
+    /** The reassignments in progress among {@code partitions}, or all of them when the list is empty. */
+    public Map<TopicPartition, OngoingPartitionReassignment> listPartitionReassignments(List<TopicPartition> partitions) {
+        Map<String, ListPartitionReassignmentsTopic.Builder> topics = new LinkedHashMap<>();
+        for (TopicPartition tp : partitions) {
+            topics.computeIfAbsent(tp.topic(), t -> ListPartitionReassignmentsTopic.newBuilder().setName(t))
+                    .addPartitions(tp.partition());
+        }
+        ListPartitionReassignmentsRequest.Builder request = ListPartitionReassignmentsRequest.newBuilder()
+                .setTimeoutMs(intTimeout());
+        topics.values().forEach(request::addTopics);
+        ListPartitionReassignmentsResponse response = call(channel -> AdminServiceGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS).listPartitionReassignments(request.build()));
+        check(response.getError(), response.getErrorMessage(), "reassignment", "");
+        Map<TopicPartition, OngoingPartitionReassignment> result = new LinkedHashMap<>();
+        for (OngoingTopicReassignment topic : response.getTopicsList()) {
+            for (OngoingPartitionReassignment partition : topic.getPartitionsList()) {
+                result.put(new TopicPartition(topic.getName(), partition.getPartition()), partition);
+            }
+        }
+        return result;
+    }
+
+    /** Incremental AlterConfigs of several resources; throws the first resource's error. */
+    public void alterConfigs(List<AlterConfigsResource> resources) {
+        if (resources.isEmpty()) {
+            return;
+        }
+        AlterConfigsRequest request = AlterConfigsRequest.newBuilder().addAllResources(resources).build();
+        List<AlterConfigsResult> results = call(channel -> AdminServiceGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS).alterConfigs(request)).getResultsList();
+        for (AlterConfigsResult result : results) {
+            check(result.getError(), result.getErrorMessage(),
+                    result.getType() == ResourceType.BROKER ? "broker" : "topic", result.getName());
+        }
+    }
+
+    /** ElectLeaders of {@code partitions} (every partition when empty); per-partition outcomes in the response. */
+    public ElectLeadersResponse electLeaders(ElectionType type, List<TopicPartition> partitions) {
+        ElectLeadersRequest.Builder request = ElectLeadersRequest.newBuilder().setElectionType(type)
+                .setTimeoutMs(intTimeout());
+        for (TopicPartition tp : partitions) {
+            request.addPartitions(io.runnel.proto.TopicPartition.newBuilder().setTopic(tp.topic()).setPartition(tp.partition()));
+        }
+        ElectLeadersResponse response = call(channel -> AdminServiceGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS).electLeaders(request.build()));
+        check(response.getError(), "", "leader election", "");
+        return response;
+    }
+
+    /**
      * Runs {@code rpc} on the current address, moving to the next one while the current one is
      * UNAVAILABLE; any other failure becomes an ApiException carrying the server's message.
      */
     <T> T call(Function<ManagedChannel, T> rpc) {
-        StatusRuntimeException lastUnavailable = null;
+        ApiException lastUnavailable = null;
         for (int attempt = 0; attempt < addresses.size(); attempt++) {
             int index = (current + attempt) % addresses.size();
             try {
@@ -193,13 +279,16 @@ public final class AdminConnection implements AutoCloseable {
                 current = index;
                 return result;
             } catch (StatusRuntimeException e) {
+                HostPort address = addresses.get(index);
+                ApiException error = GrpcErrors.toApiException(e, "request to broker " + address.host() + ":" + address.port(),
+                        "default.api.timeout.ms (" + timeoutMs + " ms)");
                 if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
-                    throw GrpcErrors.toApiException(e);
+                    throw error;
                 }
-                lastUnavailable = e;
+                lastUnavailable = error;
             }
         }
-        String reason = lastUnavailable == null ? "" : ": " + lastUnavailable.getStatus().getDescription();
+        String reason = lastUnavailable == null ? "" : " (" + lastUnavailable.getMessage() + ")";
         throw new ApiException(ErrorCode.NETWORK_EXCEPTION,
                 "cannot reach any broker at " + joined(addresses) + reason, lastUnavailable);
     }

@@ -86,11 +86,8 @@ public final class MetadataCommand implements Callable<Integer> {
                     spec.commandLine().getErr().println("Stopped after " + timeoutMs + " ms (--timeout-ms).");
                     return 0;
                 }
-                if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
-                    throw new IllegalStateException("cannot reach a controller at " + address + ": "
-                            + e.getStatus().getDescription(), e);
-                }
-                throw GrpcErrors.toApiException(e);
+                throw GrpcErrors.toApiException(e, "FetchMetadata from the controller at " + address.host() + ":" + address.port(),
+                        "--timeout-ms (" + timeoutMs + " ms)");
             } finally {
                 channel.shutdownNow();
             }

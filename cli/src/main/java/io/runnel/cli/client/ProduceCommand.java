@@ -65,8 +65,16 @@ public final class ProduceCommand extends ClientCommand {
             description = "A producer setting with Kafka's name, e.g. linger.ms=0. Repeatable.")
     List<KeyValue> producerProperties = new ArrayList<>();
 
-    /** Where records are read from; a test replaces it. */
-    InputStream in = System.in;
+    /** Where records are read from: standard input, or what {@code Main.run} was given. */
+    private final InputStream in;
+
+    public ProduceCommand() {
+        this(System.in);
+    }
+
+    public ProduceCommand(InputStream in) {
+        this.in = in;
+    }
 
     record Failure(long lineNumber, String error) {
     }

@@ -20,17 +20,21 @@ public final class TopicFormat {
     }
 
     /**
-     * {@code Topic: orders<TAB>TopicId: …<TAB>PartitionCount: 3<TAB>ReplicationFactor: 1<TAB>Configs: k=v,…};
-     * {@code configs} are the topic's non-default entries.
+     * {@code Topic: orders<TAB>TopicId: …<TAB>PartitionCount: 3<TAB>ReplicationFactor: 1<TAB>CleanupPolicy: delete<TAB>Configs: k=v,…}:
+     * Kafka's header plus the effective {@code cleanup.policy} (whether the topic is compacted, whatever set
+     * it); {@code entries} are all of the topic's config entries, of which Configs shows the topic's own.
      */
-    public static String header(TopicMetadata topic, List<ConfigEntry> configs) {
+    public static String header(TopicMetadata topic, List<ConfigEntry> entries) {
         List<PartitionMetadata> partitions = sorted(topic);
         int replicationFactor = partitions.isEmpty() ? 0 : partitions.get(0).getReplicasCount();
+        String cleanupPolicy = entries.stream().filter(entry -> entry.getName().equals("cleanup.policy"))
+                .map(TopicFormat::displayValue).findFirst().orElse("unknown");
         return "Topic: " + topic.getName()
                 + "\tTopicId: " + topic.getTopicId()
                 + "\tPartitionCount: " + partitions.size()
                 + "\tReplicationFactor: " + replicationFactor
-                + "\tConfigs: " + configs.stream()
+                + "\tCleanupPolicy: " + cleanupPolicy
+                + "\tConfigs: " + topicOverrides(entries).stream()
                         .map(entry -> entry.getName() + "=" + displayValue(entry))
                         .collect(Collectors.joining(","));
     }
@@ -48,10 +52,10 @@ public final class TopicFormat {
         return line;
     }
 
-    /** The header line and the partition lines of one topic. */
-    public static List<String> describe(TopicMetadata topic, List<ConfigEntry> configs) {
+    /** The header line and the partition lines of one topic; {@code entries}: all its config entries. */
+    public static List<String> describe(TopicMetadata topic, List<ConfigEntry> entries) {
         List<String> lines = new ArrayList<>();
-        lines.add(header(topic, configs));
+        lines.add(header(topic, entries));
         for (PartitionMetadata partition : sorted(topic)) {
             lines.add(partitionLine(topic.getName(), partition));
         }
@@ -59,20 +63,51 @@ public final class TopicFormat {
     }
 
     /**
-     * The partition lines of partitions that are under-replicated (ISR smaller than the replica set)
-     * and/or unavailable (no leader), as {@code kafka-topics --describe --under-replicated-partitions}
-     * and {@code --unavailable-partitions} print them; a partition matching either asked filter is shown.
+     * Which partitions {@code topics describe} shows when filtered, as {@code kafka-topics --describe} does:
+     * under-replicated (ISR smaller than the replica set), unavailable (no leader), under min ISR (no
+     * leader, or an ISR smaller than the topic's effective min.insync.replicas) and at min ISR (an ISR of
+     * exactly that size). A partition matching any asked filter is shown. Immutable.
      */
-    public static List<String> unhealthyPartitionLines(TopicMetadata topic, boolean underReplicated, boolean unavailable) {
+    public record PartitionFilter(boolean underReplicated, boolean unavailable, boolean underMinIsr, boolean atMinIsr) {
+
+        public boolean any() {
+            return underReplicated || unavailable || underMinIsr || atMinIsr;
+        }
+
+        boolean matches(PartitionMetadata partition, int minIsr) {
+            boolean hasLeader = partition.getLeaderId() >= 0;
+            int isr = partition.getIsrCount();
+            return (underReplicated && isr < partition.getReplicasCount())
+                    || (unavailable && !hasLeader)
+                    || (underMinIsr && (!hasLeader || isr < minIsr))
+                    || (atMinIsr && isr == minIsr);
+        }
+    }
+
+    /** The partition lines of {@code topic} that match {@code filter}, with {@code minIsr} its min.insync.replicas. */
+    public static List<String> filteredPartitionLines(TopicMetadata topic, PartitionFilter filter, int minIsr) {
         List<String> lines = new ArrayList<>();
         for (PartitionMetadata partition : sorted(topic)) {
-            boolean isUnderReplicated = partition.getIsrCount() < partition.getReplicasCount();
-            boolean isUnavailable = partition.getLeaderId() < 0;
-            if ((underReplicated && isUnderReplicated) || (unavailable && isUnavailable)) {
+            if (filter.matches(partition, minIsr)) {
                 lines.add(partitionLine(topic.getName(), partition));
             }
         }
         return lines;
+    }
+
+    /** The topic's effective min.insync.replicas from its DescribeConfigs entries (Kafka's default, 1, if absent). */
+    public static int minInsyncReplicas(List<ConfigEntry> entries) {
+        for (ConfigEntry entry : entries) {
+            if (entry.getName().equals("min.insync.replicas")) {
+                try {
+                    return Integer.parseInt(entry.getValue().trim());
+                } catch (NumberFormatException e) {
+                    throw new IllegalStateException("the broker reported min.insync.replicas='" + entry.getValue()
+                            + "', which is not a number", e);
+                }
+            }
+        }
+        return 1;
     }
 
     /** Entries set on the topic itself (not defaults), as the Configs field shows. */

@@ -103,6 +103,15 @@ public final class TopicsCommand implements Callable<Integer> {
         @Option(names = "--unavailable-partitions", description = "Only partition lines without a leader (no header lines).")
         boolean unavailable;
 
+        @Option(names = "--under-min-isr-partitions",
+                description = "Only partition lines without a leader or whose ISR is smaller than the topic's "
+                        + "min.insync.replicas (no header lines).")
+        boolean underMinIsr;
+
+        @Option(names = "--at-min-isr-partitions",
+                description = "Only partition lines whose ISR size equals the topic's min.insync.replicas (no header lines).")
+        boolean atMinIsr;
+
         @Override
         public Integer call() {
             try (AdminConnection admin = admin()) {
@@ -114,14 +123,18 @@ public final class TopicsCommand implements Callable<Integer> {
                     topics = admin.metadata(List.of()).getTopicsList().stream()
                             .sorted(Comparator.comparing(TopicMetadata::getName)).toList();
                 }
-                Map<String, DescribeConfigsResult> configs = topics.isEmpty() || underReplicated || unavailable ? Map.of()
+                TopicFormat.PartitionFilter filter = new TopicFormat.PartitionFilter(underReplicated, unavailable,
+                        underMinIsr, atMinIsr);
+                boolean needsConfigs = !filter.any() || underMinIsr || atMinIsr;
+                Map<String, DescribeConfigsResult> configs = topics.isEmpty() || !needsConfigs ? Map.of()
                         : admin.describeTopicConfigs(topics.stream().map(TopicMetadata::getName).toList());
                 for (TopicMetadata topic : topics) {
-                    if (underReplicated || unavailable) {
-                        TopicFormat.unhealthyPartitionLines(topic, underReplicated, unavailable).forEach(out()::println);
+                    if (filter.any()) {
+                        int minIsr = configs.isEmpty() ? 1
+                                : TopicFormat.minInsyncReplicas(configs.get(topic.getName()).getEntriesList());
+                        TopicFormat.filteredPartitionLines(topic, filter, minIsr).forEach(out()::println);
                     } else {
-                        var overrides = TopicFormat.topicOverrides(configs.get(topic.getName()).getEntriesList());
-                        TopicFormat.describe(topic, overrides).forEach(out()::println);
+                        TopicFormat.describe(topic, configs.get(topic.getName()).getEntriesList()).forEach(out()::println);
                     }
                 }
             }

@@ -2,6 +2,7 @@ package io.runnel.cli.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.runnel.cli.CliRunner;
 import io.runnel.proto.BrokerState;
 import io.runnel.proto.ControllerInfo;
 import io.runnel.proto.DescribeClusterResponse;
@@ -32,10 +33,12 @@ class AdminCommandsTest {
     }
 
     private CliRunner.Result topics(String... args) {
-        String[] withServer = java.util.Arrays.copyOf(args, args.length + 2);
-        withServer[args.length] = "--bootstrap-server";
-        withServer[args.length + 1] = server.address();
-        return CliRunner.run(new TopicsCommand(), withServer);
+        String[] withServer = new String[args.length + 3];
+        withServer[0] = "topics";
+        System.arraycopy(args, 0, withServer, 1, args.length);
+        withServer[args.length + 1] = "--bootstrap-server";
+        withServer[args.length + 2] = server.address();
+        return CliRunner.run(withServer);
     }
 
     private static void assertOneErrorLine(CliRunner.Result result, String message) {
@@ -56,7 +59,7 @@ class AdminCommandsTest {
         CliRunner.Result described = topics("describe", "orders");
         assertThat(described.out().lines()).hasSize(3);
         assertThat(described.out().lines().findFirst().orElseThrow())
-                .startsWith("Topic: orders\tTopicId: ").endsWith("\tPartitionCount: 2\tReplicationFactor: 1\tConfigs: retention.ms=1000");
+                .startsWith("Topic: orders\tTopicId: ").endsWith("\tPartitionCount: 2\tReplicationFactor: 1\tCleanupPolicy: delete\tConfigs: retention.ms=1000");
         assertThat(described.out()).contains("\tTopic: orders\tPartition: 1\tLeader: 1\tReplicas: 1\tIsr: 1");
         assertThat(topics("describe").out().lines()).hasSize(5);
         CliRunner.Result healthy = topics("describe", "--under-replicated-partitions", "--unavailable-partitions");
@@ -88,25 +91,25 @@ class AdminCommandsTest {
     void configsDescribeAndAlter() {
         server.addTopic("orders", 1);
 
-        CliRunner.Result altered = CliRunner.run(new ConfigsCommand(), "alter", "--topic", "orders",
+        CliRunner.Result altered = CliRunner.run("configs", "alter", "--topic", "orders",
                 "--set", "retention.ms=5000", "--set", "cleanup.policy=compact", "--bootstrap-server", server.address());
         assertThat(altered.exitCode()).isZero();
         assertThat(server.configs("orders")).isEqualTo(Map.of("retention.ms", "5000", "cleanup.policy", "compact"));
 
-        CliRunner.Result deleted = CliRunner.run(new ConfigsCommand(), "alter", "--topic", "orders",
+        CliRunner.Result deleted = CliRunner.run("configs", "alter", "--topic", "orders",
                 "--delete", "cleanup.policy", "--bootstrap-server", server.address());
         assertThat(deleted.exitCode()).isZero();
 
-        CliRunner.Result described = CliRunner.run(new ConfigsCommand(), "describe", "--topic", "orders",
+        CliRunner.Result described = CliRunner.run("configs", "describe", "--topic", "orders",
                 "--bootstrap-server", server.address());
         assertThat(described.out().lines()).containsExactly(
                 "cleanup.policy=delete\tsource=DEFAULT_CONFIG",
                 "retention.ms=5000\tsource=DYNAMIC_TOPIC_CONFIG");
-        CliRunner.Result overrides = CliRunner.run(new ConfigsCommand(), "describe", "--topic", "orders",
+        CliRunner.Result overrides = CliRunner.run("configs", "describe", "--topic", "orders",
                 "--overrides-only", "--bootstrap-server", server.address());
         assertThat(overrides.out().lines()).containsExactly("retention.ms=5000\tsource=DYNAMIC_TOPIC_CONFIG");
 
-        assertOneErrorLine(CliRunner.run(new ConfigsCommand(), "describe", "--topic", "nope",
+        assertOneErrorLine(CliRunner.run("configs", "describe", "--topic", "nope",
                 "--bootstrap-server", server.address()), "topic 'nope' does not exist");
     }
 
@@ -123,7 +126,7 @@ class AdminCommandsTest {
                         .setLastHeartbeatAgeMs(-1).setAppliedMetadataOffset(12).setMetadataLag(29).setBrokerEpoch(9))
                 .build();
 
-        CliRunner.Result result = CliRunner.run(new ClusterCommand(), "describe", "--bootstrap-server", server.address());
+        CliRunner.Result result = CliRunner.run("cluster", "describe", "--bootstrap-server", server.address());
 
         assertThat(result.exitCode()).isZero();
         assertThat(result.out().lines()).containsExactly(
@@ -146,7 +149,7 @@ class AdminCommandsTest {
                 .addRecords(MetadataRecord.newBuilder().setNoOp(NoOpRecord.getDefaultInstance()))
                 .build());
 
-        CliRunner.Result result = CliRunner.run(new MetadataCommand(), "dump", "--bootstrap-controller", server.address());
+        CliRunner.Result result = CliRunner.run("metadata", "dump", "--bootstrap-controller", server.address());
 
         assertThat(result.exitCode()).isZero();
         assertThat(result.out().lines()).containsExactly(
@@ -159,7 +162,7 @@ class AdminCommandsTest {
 
     @Test
     void metadataDumpFromAnOffsetStopsAtTheTimeoutWhenNothingIsNew() {
-        CliRunner.Result result = CliRunner.run(new MetadataCommand(), "dump", "--from", "7", "--timeout-ms", "300",
+        CliRunner.Result result = CliRunner.run("metadata", "dump", "--from", "7", "--timeout-ms", "300",
                 "--bootstrap-controller", server.address());
 
         assertThat(result.exitCode()).isZero();

@@ -2,9 +2,8 @@ package io.runnel.cli.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.runnel.cli.CliRunner;
 import io.runnel.node.testing.LocalCluster;
-import java.io.ByteArrayInputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -34,25 +33,26 @@ class ClientCommandsIntegrationTest {
         }
     }
 
-    private String[] withServer(String... args) {
-        List<String> all = new ArrayList<>(Arrays.asList(args));
+    /** {@code runnel COMMAND ARGS --bootstrap-server <the test cluster>}. */
+    private String[] withServer(String command, String... args) {
+        List<String> all = new ArrayList<>();
+        all.add(command);
+        all.addAll(Arrays.asList(args));
         all.add("--bootstrap-server");
         all.add(cluster.bootstrapServers());
         return all.toArray(String[]::new);
     }
 
     private CliRunner.Result topics(String... args) {
-        return CliRunner.run(new TopicsCommand(), withServer(args));
+        return CliRunner.run(withServer("topics", args));
     }
 
     private CliRunner.Result produce(String input, String... args) {
-        ProduceCommand command = new ProduceCommand();
-        command.in = new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8));
-        return CliRunner.run(command, withServer(args));
+        return CliRunner.runWithInput(input, withServer("produce", args));
     }
 
     private CliRunner.Result consume(String... args) {
-        return CliRunner.run(new ConsumeCommand(), withServer(args));
+        return CliRunner.run(withServer("consume", args));
     }
 
     private static void assertSucceeded(CliRunner.Result result) {
@@ -76,17 +76,18 @@ class ClientCommandsIntegrationTest {
         List<String> lines = described.out().lines().toList();
         assertThat(lines).hasSize(3);
         assertThat(lines.get(0)).startsWith("Topic: lifecycle\tTopicId: ")
-                .contains("\tPartitionCount: 2\tReplicationFactor: 1\tConfigs: ").contains("retention.ms=3600000");
+                .contains("\tPartitionCount: 2\tReplicationFactor: 1\tCleanupPolicy: delete\tConfigs: ").contains("retention.ms=3600000");
         assertThat(lines.get(1)).matches("\tTopic: lifecycle\tPartition: 0\tLeader: \\d+\tReplicas: \\d+\tIsr: \\d+");
 
         assertSucceeded(topics("alter", "lifecycle", "--partitions", "3"));
         assertThat(topics("describe", "lifecycle").out()).contains("PartitionCount: 3");
 
-        assertSucceeded(CliRunner.run(new ConfigsCommand(), withServer("alter", "--topic", "lifecycle",
+        assertSucceeded(CliRunner.run(withServer("configs", "alter", "--topic", "lifecycle",
                 "--set", "cleanup.policy=compact", "--delete", "retention.ms")));
-        CliRunner.Result configs = CliRunner.run(new ConfigsCommand(), withServer("describe", "--topic", "lifecycle"));
+        CliRunner.Result configs = CliRunner.run(withServer("configs", "describe", "--topic", "lifecycle"));
         assertSucceeded(configs);
         assertThat(configs.out().lines()).contains("cleanup.policy=compact\tsource=DYNAMIC_TOPIC_CONFIG");
+        assertThat(topics("describe", "lifecycle").out()).contains("\tCleanupPolicy: compact\t");
         assertThat(configs.out().lines()).noneMatch(line -> line.startsWith("retention.ms=3600000"));
 
         assertSucceeded(topics("delete", "lifecycle"));
@@ -205,21 +206,21 @@ class ClientCommandsIntegrationTest {
     void perfProduceThenConsumeCountRecords() {
         assertSucceeded(topics("create", "perf", "--partitions", "2"));
 
-        CliRunner.Result produced = CliRunner.run(new PerfCommand(), withServer("produce", "--topic", "perf",
+        CliRunner.Result produced = CliRunner.run(withServer("perf", "produce", "--topic", "perf",
                 "--num-records", "2000", "--record-size", "100", "--throughput", "-1",
                 "--producer-props", "acks=1", "linger.ms=5"));
         assertSucceeded(produced);
         assertThat(produced.out().lines().reduce((a, b) -> b).orElseThrow())
                 .startsWith("2000 records sent, ").contains(" ms 99.9th.");
 
-        CliRunner.Result consumed = CliRunner.run(new PerfCommand(), withServer("consume", "--topic", "perf",
+        CliRunner.Result consumed = CliRunner.run(withServer("perf", "consume", "--topic", "perf",
                 "--messages", "2000"));
         assertSucceeded(consumed);
         List<String> lines = consumed.out().lines().toList();
         assertThat(lines.get(lines.size() - 2)).isEqualTo(PerfCommand.Consume.HEADER);
         assertThat(lines.get(lines.size() - 1).split(", ")[4]).isEqualTo("2000");
 
-        CliRunner.Result e2e = CliRunner.run(new PerfCommand(), withServer("e2e", "--topic", "perf",
+        CliRunner.Result e2e = CliRunner.run(withServer("perf", "e2e", "--topic", "perf",
                 "--num-records", "20", "--record-size", "64", "--acks", "1"));
         assertSucceeded(e2e);
         assertThat(e2e.out()).startsWith("20 records sent, ");
@@ -229,12 +230,12 @@ class ClientCommandsIntegrationTest {
     void clusterDescribeAndMetadataDump() {
         assertSucceeded(topics("create", "dumped", "--partitions", "1"));
 
-        CliRunner.Result described = CliRunner.run(new ClusterCommand(), withServer("describe"));
+        CliRunner.Result described = CliRunner.run(withServer("cluster", "describe"));
         assertSucceeded(described);
         assertThat(described.out()).startsWith("ClusterId: " + cluster.clusterId()).contains("Broker: ");
 
         String controller = "127.0.0.1:" + cluster.node(cluster.controllerIds().get(0)).port("CONTROLLER").orElseThrow();
-        CliRunner.Result dump = CliRunner.run(new MetadataCommand(), "dump", "--bootstrap-controller", controller,
+        CliRunner.Result dump = CliRunner.run("metadata", "dump", "--bootstrap-controller", controller,
                 "--timeout-ms", "5000");
         assertSucceeded(dump);
         assertThat(dump.out()).contains("TopicRecord\tname: \"dumped\"", "PartitionRecord");

@@ -3,6 +3,7 @@ package io.runnel.cli.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.runnel.cli.CliRunner;
 import io.runnel.node.testing.LocalCluster;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,7 +24,7 @@ class ClusterCommandsIntegrationTest {
             String bootstrap = cluster.bootstrapServers();
 
             await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
-                CliRunner.Result result = CliRunner.run(new ClusterCommand(), "describe", "--bootstrap-server", bootstrap);
+                CliRunner.Result result = CliRunner.run("cluster", "describe", "--bootstrap-server", bootstrap);
                 assertThat(result.exitCode()).as(result.err()).isZero();
                 List<String> lines = result.out().lines().toList();
                 assertThat(lines.get(0)).startsWith("ClusterId: " + cluster.clusterId() + "\tActiveController: ");
@@ -33,12 +34,12 @@ class ClusterCommandsIntegrationTest {
                         .allMatch(line -> line.contains("\tFenced: false\t"));
             });
 
-            assertThat(CliRunner.run(new TopicsCommand(), "create", "quorum-topic", "--partitions", "4",
+            assertThat(CliRunner.run("topics", "create", "quorum-topic", "--partitions", "4",
                     "--replication-factor", "2", "--bootstrap-server", bootstrap).exitCode()).isZero();
             for (int controller : cluster.controllerIds()) {
                 String address = "127.0.0.1:" + cluster.node(controller).port("CONTROLLER").orElseThrow();
                 await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-                    CliRunner.Result dump = CliRunner.run(new MetadataCommand(), "dump", "--bootstrap-controller", address,
+                    CliRunner.Result dump = CliRunner.run("metadata", "dump", "--bootstrap-controller", address,
                             "--timeout-ms", "5000");
                     assertThat(dump.exitCode()).as(dump.err()).isZero();
                     assertThat(dump.out()).contains("TopicRecord\tname: \"quorum-topic\"", "RegisterBrokerRecord\tbroker_id: 102");

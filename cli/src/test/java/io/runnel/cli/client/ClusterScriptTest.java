@@ -127,6 +127,36 @@ class ClusterScriptTest {
         assertThat(statusStates()).containsExactly("1 controller dead", "101 broker dead");
     }
 
+    /**
+     * A node's pid file that names a pid now used by an unrelated process (the node died, the pid was
+     * reused): the script reports the node dead and never signals that process, whatever the command.
+     */
+    @Test
+    void aReusedPidIsNeverSignalled() throws Exception {
+        int base = ScriptProcess.freePortRange(4);
+        assertThat(cluster("start", "--controllers", "1", "--brokers", "1", "--dir", clusterDir.toString(),
+                "--base-port", Integer.toString(base)).exitCode()).isZero();
+        assertThat(cluster("kill", "101", "--dir", clusterDir.toString()).exitCode()).isZero();
+        Path pidFile = clusterDir.resolve("node-101/node.pid");
+        List<String> recorded = Files.readAllLines(pidFile);
+        assertThat(recorded).hasSize(2);
+
+        Process unrelated = new ProcessBuilder("sleep", "600").start();
+        try {
+            // The unrelated process has the node's pid now, but not the start time recorded at launch.
+            Files.write(pidFile, List.of(Long.toString(unrelated.pid()), recorded.get(1)));
+
+            assertThat(statusStates()).contains("101 broker dead");
+            ScriptProcess.Result kill = cluster("kill", "101", "--dir", clusterDir.toString());
+            assertThat(kill.exitCode()).isEqualTo(1);
+            assertThat(kill.err()).isEqualTo("cluster: node 101 is not running\n");
+            assertThat(cluster("stop", "--dir", clusterDir.toString()).exitCode()).isZero();
+            assertThat(unrelated.isAlive()).as("the process that reused the pid").isTrue();
+        } finally {
+            unrelated.destroyForcibly().waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
     /** status lines without the pid column: "id roles state". */
     private List<String> statusStates() throws Exception {
         ScriptProcess.Result status = cluster("status", "--dir", clusterDir.toString());

@@ -2,59 +2,62 @@ package io.runnel.cli.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.function.Supplier;
+import io.runnel.cli.CliRunner;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Every leaf command prints usage with --help and carries the shared client options. */
+/** Every leaf command prints usage with --help and carries the shared client options (through {@code runnel}). */
 class HelpTest {
 
     static Stream<Arguments> commands() {
         return Stream.of(
-                Arguments.of((Supplier<Object>) TopicsCommand::new, "create"),
-                Arguments.of((Supplier<Object>) TopicsCommand::new, "list"),
-                Arguments.of((Supplier<Object>) TopicsCommand::new, "describe"),
-                Arguments.of((Supplier<Object>) TopicsCommand::new, "delete"),
-                Arguments.of((Supplier<Object>) TopicsCommand::new, "alter"),
-                Arguments.of((Supplier<Object>) ConfigsCommand::new, "describe"),
-                Arguments.of((Supplier<Object>) ConfigsCommand::new, "alter"),
-                Arguments.of((Supplier<Object>) PerfCommand::new, "produce"),
-                Arguments.of((Supplier<Object>) PerfCommand::new, "consume"),
-                Arguments.of((Supplier<Object>) PerfCommand::new, "e2e"),
-                Arguments.of((Supplier<Object>) ClusterCommand::new, "describe"));
+                Arguments.of("topics", "create"),
+                Arguments.of("topics", "list"),
+                Arguments.of("topics", "describe"),
+                Arguments.of("topics", "delete"),
+                Arguments.of("topics", "alter"),
+                Arguments.of("configs", "describe"),
+                Arguments.of("configs", "alter"),
+                Arguments.of("perf", "produce"),
+                Arguments.of("perf", "consume"),
+                Arguments.of("perf", "e2e"),
+                Arguments.of("cluster", "describe"));
     }
 
-    @ParameterizedTest(name = "{1}")
+    @ParameterizedTest(name = "{0} {1}")
     @MethodSource("commands")
-    void subcommandHelpShowsClientOptions(Supplier<Object> command, String subcommand) {
-        CliRunner.Result result = CliRunner.run(command.get(), subcommand, "--help");
+    void subcommandHelpShowsClientOptions(String group, String subcommand) {
+        CliRunner.Result result = CliRunner.run(group, subcommand, "--help");
 
         assertThat(result.exitCode()).isZero();
-        assertThat(result.out()).startsWith("Usage: ").contains("--bootstrap-server", "--command-config");
+        assertThat(result.out()).startsWith("Usage: runnel " + group + " " + subcommand)
+                .contains("--bootstrap-server", "--command-config");
     }
 
     @ParameterizedTest
     @MethodSource("leafCommands")
-    void leafCommandHelp(Object command) {
+    void leafCommandHelp(String command) {
         CliRunner.Result result = CliRunner.run(command, "--help");
 
         assertThat(result.exitCode()).isZero();
-        assertThat(result.out()).startsWith("Usage: ").contains("--bootstrap-server");
+        assertThat(result.out()).startsWith("Usage: runnel " + command).contains("--bootstrap-server");
     }
 
-    static Stream<Object> leafCommands() {
-        return Stream.of(new ProduceCommand(), new ConsumeCommand());
+    static Stream<String> leafCommands() {
+        return Stream.of("produce", "consume");
     }
 
     @ParameterizedTest
     @MethodSource("groups")
-    void groupWithoutSubcommandIsAParameterError(Object command) {
-        assertThat(CliRunner.run(command).exitCode()).isEqualTo(2);
+    void groupWithoutSubcommandIsAParameterError(String group) {
+        CliRunner.Result result = CliRunner.run(group);
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.err()).startsWith("Error: missing subcommand").contains("Try 'runnel " + group + " --help'.");
     }
 
-    static Stream<Object> groups() {
-        return Stream.of(new TopicsCommand(), new ConfigsCommand(), new PerfCommand(), new ClusterCommand(), new MetadataCommand());
+    static Stream<String> groups() {
+        return Stream.of("topics", "configs", "perf", "cluster", "metadata");
     }
 }

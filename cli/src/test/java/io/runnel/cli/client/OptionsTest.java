@@ -3,6 +3,7 @@ package io.runnel.cli.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.runnel.cli.CliRunner;
 import io.runnel.cli.client.ClientOptions.HostPort;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,31 +52,56 @@ class OptionsTest {
 
     @Test
     void badInputIsOneErrorLineBeforeAnyNetworkCall() {
-        CliRunner.Result invalidName = CliRunner.run(new TopicsCommand(), "create", "bad name!", "--partitions", "1");
+        CliRunner.Result invalidName = CliRunner.run("topics", "create", "bad name!", "--partitions", "1");
         assertThat(invalidName.exitCode()).isEqualTo(1);
         assertThat(invalidName.err()).startsWith("Error: topic name 'bad name!' contains '\\u0020'");
         assertThat(invalidName.err().lines()).hasSize(1);
 
-        CliRunner.Result zeroPartitions = CliRunner.run(new TopicsCommand(), "create", "t", "--partitions", "0");
+        CliRunner.Result zeroPartitions = CliRunner.run("topics", "create", "t", "--partitions", "0");
         assertThat(zeroPartitions.exitCode()).isEqualTo(1);
         assertThat(zeroPartitions.err().strip())
                 .isEqualTo("Error: --partitions must be a positive number, or -1 for the cluster default; got 0");
 
-        CliRunner.Result badConfig = CliRunner.run(new TopicsCommand(), "create", "t", "--config", "retention.ms");
+        CliRunner.Result badConfig = CliRunner.run("topics", "create", "t", "--config", "retention.ms");
         assertThat(badConfig.exitCode()).isEqualTo(2);
         assertThat(badConfig.err()).contains("'retention.ms' is not of the form key=value");
 
-        CliRunner.Result noSubcommand = CliRunner.run(new ConfigsCommand());
+        CliRunner.Result noSubcommand = CliRunner.run("configs");
         assertThat(noSubcommand.exitCode()).isEqualTo(2);
     }
 
     @Test
     void unreachableBrokerIsOneClearLine() {
-        CliRunner.Result result = CliRunner.run(new TopicsCommand(), "list", "--bootstrap-server", "127.0.0.1:1");
+        CliRunner.Result result = CliRunner.run("topics", "list", "--bootstrap-server", "127.0.0.1:1");
 
         assertThat(result.exitCode()).isEqualTo(1);
         assertThat(result.err()).startsWith("Error: cannot reach any broker at 127.0.0.1:1");
         assertThat(result.err().lines()).hasSize(1);
         assertThat(List.of(result.out())).containsExactly("");
+    }
+
+    /**
+     * A broker that accepts connections but never answers: the error names the broker and the setting
+     * that ran out; gRPC's own words (CallOptions, deadline arithmetic, socket lists) appear only with --verbose.
+     */
+    @Test
+    void aSilentBrokerTimesOutNamingTheSettingAndVerboseShowsTheTransport(@TempDir Path dir) throws Exception {
+        Path config = dir.resolve("client.properties");
+        Files.writeString(config, "default.api.timeout.ms=1000\n");
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            String address = "127.0.0.1:" + silent.getLocalPort();
+
+            CliRunner.Result result = CliRunner.run("topics", "list", "--bootstrap-server", address,
+                    "--command-config", config.toString());
+            assertThat(result.exitCode()).isEqualTo(1);
+            assertThat(result.err().lines()).containsExactly(
+                    "Error: request to broker " + address + ": no answer within default.api.timeout.ms (1000 ms)");
+
+            CliRunner.Result verbose = CliRunner.run("topics", "list", "--verbose", "--bootstrap-server", address,
+                    "--command-config", config.toString());
+            assertThat(verbose.exitCode()).isEqualTo(1);
+            assertThat(verbose.err()).startsWith("Error: request to broker " + address + ": no answer within")
+                    .contains("io.grpc.StatusRuntimeException: DEADLINE_EXCEEDED");
+        }
     }
 }

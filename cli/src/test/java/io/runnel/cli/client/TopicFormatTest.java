@@ -32,11 +32,11 @@ class TopicFormatTest {
                 ConfigEntry.newBuilder().setName("segment.bytes").setValue("1073741824").setSource(ConfigSource.DEFAULT_CONFIG).build(),
                 ConfigEntry.newBuilder().setName("cleanup.policy").setValue("compact").setSource(ConfigSource.DYNAMIC_TOPIC_CONFIG).build());
 
-        List<String> lines = TopicFormat.describe(ORDERS, TopicFormat.topicOverrides(entries));
+        List<String> lines = TopicFormat.describe(ORDERS, entries);
 
         assertThat(lines).containsExactly(
                 "Topic: orders\tTopicId: b6c2a9c4-0000-4000-8000-000000000001\tPartitionCount: 2\tReplicationFactor: 2"
-                        + "\tConfigs: retention.ms=1000,cleanup.policy=compact",
+                        + "\tCleanupPolicy: compact\tConfigs: retention.ms=1000,cleanup.policy=compact",
                 "\tTopic: orders\tPartition: 0\tLeader: 1\tReplicas: 1,2\tIsr: 1,2",
                 "\tTopic: orders\tPartition: 1\tLeader: 2\tReplicas: 2,1\tIsr: 2");
     }
@@ -49,13 +49,36 @@ class TopicFormatTest {
                 .addPartitions(partition(2, -1, List.of(1, 2), List.of(1, 2)))
                 .build();
 
-        assertThat(TopicFormat.unhealthyPartitionLines(topic, true, false))
+        assertThat(TopicFormat.filteredPartitionLines(topic, new TopicFormat.PartitionFilter(true, false, false, false), 1))
                 .containsExactly("\tTopic: t\tPartition: 1\tLeader: 2\tReplicas: 2,1\tIsr: 2");
-        assertThat(TopicFormat.unhealthyPartitionLines(topic, false, true))
+        assertThat(TopicFormat.filteredPartitionLines(topic, new TopicFormat.PartitionFilter(false, true, false, false), 1))
                 .containsExactly("\tTopic: t\tPartition: 2\tLeader: none\tReplicas: 1,2\tIsr: 1,2");
-        assertThat(TopicFormat.unhealthyPartitionLines(topic, true, true)).hasSize(2);
-        assertThat(TopicFormat.unhealthyPartitionLines(ORDERS, true, true)).containsExactly(
+        assertThat(TopicFormat.filteredPartitionLines(topic, new TopicFormat.PartitionFilter(true, true, false, false), 1)).hasSize(2);
+        assertThat(TopicFormat.filteredPartitionLines(ORDERS, new TopicFormat.PartitionFilter(true, true, false, false), 1)).containsExactly(
                 "\tTopic: orders\tPartition: 1\tLeader: 2\tReplicas: 2,1\tIsr: 2");
+    }
+
+    @Test
+    void minIsrFiltersCompareTheIsrWithTheTopicsMinimum() {
+        TopicMetadata topic = TopicMetadata.newBuilder().setName("t")
+                .addPartitions(partition(0, 1, List.of(1, 2, 3), List.of(1, 2, 3)))
+                .addPartitions(partition(1, 2, List.of(2, 3, 1), List.of(2, 3)))
+                .addPartitions(partition(2, 3, List.of(3, 1, 2), List.of(3)))
+                .addPartitions(partition(3, -1, List.of(1, 2, 3), List.of(1, 2)))
+                .build();
+        TopicFormat.PartitionFilter underMinIsr = new TopicFormat.PartitionFilter(false, false, true, false);
+        TopicFormat.PartitionFilter atMinIsr = new TopicFormat.PartitionFilter(false, false, false, true);
+
+        assertThat(TopicFormat.filteredPartitionLines(topic, underMinIsr, 2)).as("ISR 1 < 2, and no leader")
+                .containsExactly("\tTopic: t\tPartition: 2\tLeader: 3\tReplicas: 3,1,2\tIsr: 3",
+                        "\tTopic: t\tPartition: 3\tLeader: none\tReplicas: 1,2,3\tIsr: 1,2");
+        assertThat(TopicFormat.filteredPartitionLines(topic, atMinIsr, 2)).as("ISR of exactly 2")
+                .containsExactly("\tTopic: t\tPartition: 1\tLeader: 2\tReplicas: 2,3,1\tIsr: 2,3",
+                        "\tTopic: t\tPartition: 3\tLeader: none\tReplicas: 1,2,3\tIsr: 1,2");
+        assertThat(TopicFormat.filteredPartitionLines(topic, underMinIsr, 1)).as("only the leaderless one")
+                .containsExactly("\tTopic: t\tPartition: 3\tLeader: none\tReplicas: 1,2,3\tIsr: 1,2");
+        assertThat(TopicFormat.minInsyncReplicas(List.of(ConfigEntry.newBuilder().setName("min.insync.replicas")
+                .setValue("2").build()))).isEqualTo(2);
     }
 
     @Test

@@ -4,6 +4,7 @@ import io.runnel.common.TopicPartition;
 import io.runnel.common.errors.ApiException;
 import java.io.Closeable;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -51,6 +52,27 @@ public interface Admin extends Closeable {
      */
     CompletableFuture<Map<TopicPartition, Optional<ApiException>>> electLeaders(ElectionType type,
                                                                                Set<TopicPartition> partitions);
+
+    /**
+     * Starts, replaces or cancels partition reassignments (Kafka's KIP-455): for each partition, the target
+     * replica list (preferred leader first), or {@code Optional.empty()} to cancel its ongoing reassignment.
+     * Each partition's future fails with its error, e.g. INVALID_REPLICA_ASSIGNMENT for an unregistered
+     * broker or NO_REASSIGNMENT_IN_PROGRESS for a cancel of nothing; it completes once the change is in
+     * the cluster's metadata, not when the new replicas have caught up (see
+     * {@link #listPartitionReassignments()}).
+     */
+    AdminResult<TopicPartition, Void> alterPartitionReassignments(
+            Map<TopicPartition, Optional<List<Integer>>> reassignments);
+
+    /** Every partition under reassignment. */
+    CompletableFuture<Map<TopicPartition, PartitionReassignment>> listPartitionReassignments();
+
+    /**
+     * Those of {@code partitions} that are under reassignment; fails with UNKNOWN_TOPIC_OR_PARTITION
+     * naming one that does not exist.
+     */
+    CompletableFuture<Map<TopicPartition, PartitionReassignment>> listPartitionReassignments(
+            Set<TopicPartition> partitions);
 
     /** Waits for running calls (at most a few seconds) and releases the connections. */
     @Override

@@ -8,6 +8,18 @@ import io.runnel.common.TopicPartition;
 import io.runnel.common.errors.ApiException;
 import io.runnel.proto.AdminServiceGrpc;
 import io.runnel.proto.AdminServiceGrpc.AdminServiceBlockingStub;
+import io.runnel.proto.AlterPartitionReassignmentsRequest;
+import io.runnel.proto.AlterPartitionReassignmentsResponse;
+import io.runnel.proto.ListPartitionReassignmentsRequest;
+import io.runnel.proto.ListPartitionReassignmentsResponse;
+import io.runnel.proto.ListPartitionReassignmentsTopic;
+import io.runnel.proto.OngoingPartitionReassignment;
+import io.runnel.proto.OngoingTopicReassignment;
+import io.runnel.proto.ReassignablePartition;
+import io.runnel.proto.ReassignablePartitionResult;
+import io.runnel.proto.ReassignableTopic;
+import io.runnel.proto.ReassignableTopicResult;
+import io.runnel.proto.ReplicaList;
 import io.runnel.proto.AlterConfigsRequest;
 import io.runnel.proto.AlterConfigsResource;
 import io.runnel.proto.AlterConfigsResponse;
@@ -443,6 +455,72 @@ public final class RunnelAdmin implements Admin {
                         "electing a leader for " + tp + " failed")));
             }
             future.complete(results);
+        });
+        return future;
+    }
+
+    // ---- reassignments --------------------------------------------------------------------------
+
+    @Override
+    public AdminResult<TopicPartition, Void> alterPartitionReassignments(
+            Map<TopicPartition, Optional<List<Integer>>> reassignments) {
+        Map<TopicPartition, CompletableFuture<Void>> futures = futures(reassignments.keySet());
+        Map<String, ReassignableTopic.Builder> topics = new LinkedHashMap<>();
+        reassignments.forEach((tp, target) -> {
+            ReassignablePartition.Builder partition = ReassignablePartition.newBuilder().setPartition(tp.partition());
+            target.ifPresent(replicas -> partition.setReplicas(ReplicaList.newBuilder().addAllBrokerIds(replicas)));
+            topics.computeIfAbsent(tp.topic(), t -> ReassignableTopic.newBuilder().setName(t)).addPartitions(partition);
+        });
+        AlterPartitionReassignmentsRequest.Builder request = AlterPartitionReassignmentsRequest.newBuilder()
+                .setTimeoutMs(requestTimeoutMs);
+        topics.values().forEach(request::addTopics);
+        submit(futures.values(), () -> {
+            AlterPartitionReassignmentsResponse response = callAny(stub -> stub.alterPartitionReassignments(request.build()));
+            if (response.getError() != ErrorCode.NONE) {
+                throw error(response.getError(), response.getErrorMessage(), "reassigning partitions failed");
+            }
+            for (ReassignableTopicResult topic : response.getTopicsList()) {
+                for (ReassignablePartitionResult result : topic.getPartitionsList()) {
+                    TopicPartition tp = new TopicPartition(topic.getName(), result.getPartition());
+                    completeItem(futures.get(tp), result.getError(), result.getErrorMessage(),
+                            "reassigning " + tp + " failed");
+                }
+            }
+            failMissing(futures);
+        });
+        return new AdminResult<>(futures);
+    }
+
+    @Override
+    public CompletableFuture<Map<TopicPartition, PartitionReassignment>> listPartitionReassignments() {
+        return listPartitionReassignments(Set.of());
+    }
+
+    @Override
+    public CompletableFuture<Map<TopicPartition, PartitionReassignment>> listPartitionReassignments(
+            Set<TopicPartition> partitions) {
+        Map<String, ListPartitionReassignmentsTopic.Builder> topics = new LinkedHashMap<>();
+        for (TopicPartition tp : partitions) {
+            topics.computeIfAbsent(tp.topic(), t -> ListPartitionReassignmentsTopic.newBuilder().setName(t))
+                    .addPartitions(tp.partition());
+        }
+        ListPartitionReassignmentsRequest.Builder request = ListPartitionReassignmentsRequest.newBuilder()
+                .setTimeoutMs(requestTimeoutMs);
+        topics.values().forEach(request::addTopics);
+        CompletableFuture<Map<TopicPartition, PartitionReassignment>> future = new CompletableFuture<>();
+        submit(List.of(future), () -> {
+            ListPartitionReassignmentsResponse response = callAny(stub -> stub.listPartitionReassignments(request.build()));
+            if (response.getError() != ErrorCode.NONE) {
+                throw error(response.getError(), response.getErrorMessage(), "listing partition reassignments failed");
+            }
+            Map<TopicPartition, PartitionReassignment> result = new LinkedHashMap<>();
+            for (OngoingTopicReassignment topic : response.getTopicsList()) {
+                for (OngoingPartitionReassignment p : topic.getPartitionsList()) {
+                    result.put(new TopicPartition(topic.getName(), p.getPartition()), new PartitionReassignment(
+                            p.getReplicasList(), p.getAddingReplicasList(), p.getRemovingReplicasList()));
+                }
+            }
+            future.complete(result);
         });
         return future;
     }

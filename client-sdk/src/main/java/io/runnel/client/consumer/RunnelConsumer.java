@@ -8,6 +8,7 @@ import io.runnel.client.internal.Fetcher;
 import io.runnel.client.internal.SubscriptionState;
 import io.runnel.client.internal.SubscriptionState.ResetStrategy;
 import io.runnel.client.serialization.Deserializer;
+import io.runnel.common.ListOffsetsTimestamps;
 import io.runnel.common.TopicPartition;
 import io.runnel.common.config.ConfigException;
 import io.runnel.common.errors.ApiException;
@@ -55,8 +56,6 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
     private static final long NO_THREAD = -1;
     /** Room for gRPC framing and the per-partition fields around fetch.max.bytes of records. */
     private static final int RESPONSE_OVERHEAD_BYTES = 1024 * 1024;
-    private static final long LIST_EARLIEST = -2;
-    private static final long LIST_LATEST = -1;
 
     private final ConsumerConfig config;
     private final String clientId;
@@ -537,8 +536,8 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
         for (TopicPartition tp : needing) {
             ResetStrategy strategy = subscriptions.resetStrategy(tp);
             switch (strategy) {
-                case EARLIEST -> timestamps.put(tp, LIST_EARLIEST);
-                case LATEST -> timestamps.put(tp, LIST_LATEST);
+                case EARLIEST -> timestamps.put(tp, ListOffsetsTimestamps.EARLIEST_TIMESTAMP);
+                case LATEST -> timestamps.put(tp, ListOffsetsTimestamps.LATEST_TIMESTAMP);
                 case NONE -> noStrategy.add(tp);
                 default -> throw new IllegalStateException("unhandled reset strategy " + strategy);
             }
@@ -574,12 +573,12 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
 
     @Override
     public Map<TopicPartition, Long> beginningOffsets(Collection<TopicPartition> partitions) {
-        return listOffsets(partitions, LIST_EARLIEST);
+        return listOffsets(partitions, ListOffsetsTimestamps.EARLIEST_TIMESTAMP);
     }
 
     @Override
     public Map<TopicPartition, Long> endOffsets(Collection<TopicPartition> partitions) {
-        return listOffsets(partitions, LIST_LATEST);
+        return listOffsets(partitions, ListOffsetsTimestamps.LATEST_TIMESTAMP);
     }
 
     private Map<TopicPartition, Long> listOffsets(Collection<TopicPartition> partitions, long target) {

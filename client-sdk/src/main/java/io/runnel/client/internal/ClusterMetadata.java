@@ -156,7 +156,8 @@ public final class ClusterMetadata {
                 try {
                     return call.call(channels.channel(address), Math.min(remainingMs, requestTimeoutMs));
                 } catch (StatusRuntimeException e) {
-                    last = GrpcErrors.toApiException(e);
+                    last = GrpcErrors.toApiException(e, "request to broker at " + address.host() + ":" + address.port(),
+                            "request.timeout.ms (" + requestTimeoutMs + " ms)");
                     if (!last.isRetriable() && last.code() != ErrorCode.NETWORK_EXCEPTION
                             && last.code() != ErrorCode.BROKER_NOT_AVAILABLE) {
                         throw last;

@@ -144,7 +144,9 @@ public final class Fetcher {
                     @Override
                     public void onError(Throwable t) {
                         if (answered.compareAndSet(false, true)) {
-                            onAnswer(node, partitions, null, GrpcErrors.toApiException(t));
+                            onAnswer(node, partitions, null, GrpcErrors.toApiException(t, "fetch from broker " + node.id()
+                                    + " at " + node.host() + ":" + node.port(), "fetch.max.wait.ms + request.timeout.ms ("
+                                    + ((long) settings.maxWaitMs() + settings.requestTimeoutMs()) + " ms)"));
                         }
                     }
 
@@ -273,7 +275,10 @@ public final class Fetcher {
                     }
                 }
             } catch (StatusRuntimeException e) {
-                ApiException error = GrpcErrors.toApiException(e);
+                Node node = entry.getKey();
+                ApiException error = GrpcErrors.toApiException(e, "ListOffsets request to broker " + node.id() + " at "
+                        + node.host() + ":" + node.port(), "request.timeout.ms (" + settings.requestTimeoutMs()
+                        + " ms) or what was left of the call's " + timeoutMs + " ms");
                 for (ListOffsetsTopic.Builder topic : entry.getValue().values()) {
                     for (ListOffsetsPartition p : topic.getPartitionsList()) {
                         result.put(new TopicPartition(topic.getTopic(), p.getPartition()),

@@ -257,7 +257,8 @@ public final class Sender implements Runnable {
         Map<TopicPartition, PartitionProduceResponse> answers = new HashMap<>();
         ApiException callError = null;
         if (failure != null) {
-            callError = GrpcErrors.toApiException(failure);
+            callError = GrpcErrors.toApiException(failure, "produce request to broker " + node.id() + " at " + node.host()
+                    + ":" + node.port(), "request.timeout.ms (" + settings.requestTimeoutMs() + " ms)");
             LOG.debug("produce request to broker {} failed: {}", node, callError.toString());
         } else {
             for (TopicProduceResponse topic : response.getTopicsList()) {
@@ -275,13 +276,13 @@ public final class Sender implements Runnable {
                     if (callError.code() == ErrorCode.NETWORK_EXCEPTION || callError.code() == ErrorCode.REQUEST_TIMED_OUT) {
                         topicsNeedingMetadata.add(tp.topic());
                     }
-                    completeOrRetry(batches, callError.code(), callError.getMessage(), null, nowMs);
+                    completeOrRetry(batches, callError.code(), callError.getMessage(), null, nowMs, failure);
                     continue;
                 }
                 PartitionProduceResponse answer = answers.get(tp);
                 if (answer == null) {
                     completeOrRetry(batches, ErrorCode.UNKNOWN_SERVER_ERROR, "the broker did not answer for " + tp,
-                            null, nowMs);
+                            null, nowMs, null);
                 } else if (answer.getError() == ErrorCode.NONE) {
                     long offset = answer.getBaseOffset();
                     for (ProducerBatch batch : batches) {
@@ -291,14 +292,15 @@ public final class Sender implements Runnable {
                     }
                 } else {
                     completeOrRetry(batches, answer.getError(), answer.getErrorMessage(),
-                            answer.hasCurrentLeader() ? answer.getCurrentLeader() : null, nowMs);
+                            answer.hasCurrentLeader() ? answer.getCurrentLeader() : null, nowMs, null);
                 }
             }
         }
     }
 
+    /** {@code cause}: the transport failure behind {@code message}, kept for stack traces (--verbose); may be null. */
     private void completeOrRetry(List<ProducerBatch> batches, ErrorCode code, String message, CurrentLeader hint,
-                                 long nowMs) {
+                                 long nowMs, Throwable cause) {
         TopicPartition tp = batches.get(0).topicPartition;
         if (Errors.invalidatesMetadata(code)) {
             metadata.applyLeaderHint(tp, hint);
@@ -318,9 +320,9 @@ public final class Sender implements Runnable {
         if (retriable && !timeLeft) {
             error = new ApiException(ErrorCode.REQUEST_TIMED_OUT, "delivery.timeout.ms ("
                     + settings.deliveryTimeoutMs() + " ms) elapsed for " + tp + " after " + (first.attempts + 1)
-                    + " attempt(s); last error: " + code + ": " + detail);
+                    + " attempt(s); last error: " + code + ": " + detail, cause);
         } else {
-            error = new ApiException(code, detail);
+            error = new ApiException(code, detail, cause);
         }
         for (ProducerBatch batch : batches) {
             fail(batch, error);

@@ -194,7 +194,8 @@ class RunnelProducerTest {
 
     @Test
     void deliveryTimeoutBoundsRetries() {
-        RunnelProducer<String, String> producer = producer("delivery.timeout.ms", 400, "request.timeout.ms", 300);
+        // Seconds, not milliseconds: a loaded machine still fits several attempts (100 ms apart) in them.
+        RunnelProducer<String, String> producer = producer("delivery.timeout.ms", 3000, "request.timeout.ms", 1000);
         producer.partitionsFor("orders");
         broker.failProduce(P0, ErrorCode.NOT_ENOUGH_REPLICAS, 100_000);
         // The broker would fail 100,000 attempts; the send ends long before, by delivery.timeout.ms.
@@ -207,15 +208,42 @@ class RunnelProducerTest {
 
     @Test
     void aSlowBrokerTimesRequestsOutAndTheyAreRetried() throws Exception {
-        RunnelProducer<String, String> producer = producer("request.timeout.ms", 200, "delivery.timeout.ms", 10_000);
+        // The broker answers three times later than the request timeout, and once it answers at once the
+        // retries have 60 s to succeed: margins that hold on a loaded machine.
+        RunnelProducer<String, String> producer = producer("request.timeout.ms", 1000, "delivery.timeout.ms", 60_000);
         producer.partitionsFor("orders");
-        broker.setProduceDelayMs(400);
+        broker.setProduceDelayMs(3000);
         Future<RecordMetadata> future = producer.send(new ProducerRecord<>("orders", 0, "k", "v"));
-        await().atMost(Duration.ofSeconds(5)).until(() -> broker.produceRequests().size() >= 2);
+        await().atMost(Duration.ofSeconds(30)).until(() -> broker.produceRequests().size() >= 2);
         broker.setProduceDelayMs(0);
         // Without idempotence a timed-out request may still have been appended: at least once, as in Kafka.
-        assertThat(future.get(10, TimeUnit.SECONDS).offset()).isGreaterThanOrEqualTo(0);
+        assertThat(future.get(60, TimeUnit.SECONDS).offset()).isGreaterThanOrEqualTo(0);
         assertThat(values(broker.batches(P0))).contains("v");
+    }
+
+    /**
+     * A broker that never answers in time: the failure names the partition, the broker and both settings
+     * that ran out, in Runnel's words; gRPC's description of the deadline stays in the cause chain.
+     */
+    @Test
+    void aTimedOutProduceIsDescribedInRunnelsTerms() {
+        RunnelProducer<String, String> producer = producer("request.timeout.ms", 1000, "delivery.timeout.ms", 2500);
+        int leader = producer.partitionsFor("orders").stream().filter(p -> p.partition() == 0).findFirst().orElseThrow()
+                .leader().id();
+        broker.setProduceDelayMs(4000);
+        ApiException error = failure(producer.send(new ProducerRecord<>("orders", 0, "k", "v")));
+        broker.setProduceDelayMs(0);
+
+        assertThat(error.code()).isEqualTo(ErrorCode.REQUEST_TIMED_OUT);
+        assertThat(error.getMessage()).contains("delivery.timeout.ms (2500 ms) elapsed for orders-0")
+                .contains("produce request to broker " + leader + " at 127.0.0.1:")
+                .contains("no answer within request.timeout.ms (1000 ms)")
+                .doesNotContain("CallOptions", "remote_addr", "Name resolution", "deadline exceeded after");
+        Throwable transport = error;
+        while (transport.getCause() != null) {
+            transport = transport.getCause();
+        }
+        assertThat(transport).as("the transport detail, for --verbose").isInstanceOf(io.grpc.StatusRuntimeException.class);
     }
 
     @Test
@@ -291,6 +319,8 @@ class RunnelProducerTest {
     @Test
     void anExplicitPartitionBeyondTheTopicFailsAfterMaxBlockMs() {
         RunnelProducer<String, String> producer = producer("max.block.ms", 200);
+        // The topic's metadata is loaded first, so the 200 ms wait can only end for the missing partition.
+        assertThat(producer.partitionsFor("orders")).hasSize(2);
         ApiException error = failure(producer.send(new ProducerRecord<>("orders", 5, "k", "v")));
         assertThat(error.getMessage()).contains("partition 5 of topic 'orders'");
     }

@@ -17,9 +17,10 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Topic-level configuration keys with Apache Kafka's names and defaults. Each topic key has a
- * cluster-wide default key ({@link #serverDefaultKey}) that a broker's configuration may set, like
- * Kafka's {@code log.retention.ms} for {@code retention.ms}. Immutable and thread-safe.
+ * Topic-level configuration keys with Apache Kafka's names and defaults. Each topic key but the two
+ * replication-throttle lists has a cluster-wide default key ({@link #serverDefaultKey}) that a broker's
+ * configuration may set, like Kafka's {@code log.retention.ms} for {@code retention.ms}. Immutable and
+ * thread-safe.
  */
 public final class TopicConfig {
 
@@ -46,14 +47,22 @@ public final class TopicConfig {
     public static final String SEGMENT_JITTER_MS = "segment.jitter.ms";
     public static final String SEGMENT_MS = "segment.ms";
     public static final String UNCLEAN_LEADER_ELECTION_ENABLE = "unclean.leader.election.enable";
+    /** Replicas ({@link ThrottledReplicas}) whose leader-side replication traffic is throttled. */
+    public static final String LEADER_REPLICATION_THROTTLED_REPLICAS = "leader.replication.throttled.replicas";
+    /** Replicas ({@link ThrottledReplicas}) whose follower-side replication traffic is throttled. */
+    public static final String FOLLOWER_REPLICATION_THROTTLED_REPLICAS = "follower.replication.throttled.replicas";
 
     public static final String CLEANUP_POLICY_DELETE = "delete";
     public static final String CLEANUP_POLICY_COMPACT = "compact";
     public static final String TIMESTAMP_TYPE_CREATE_TIME = "CreateTime";
     public static final String TIMESTAMP_TYPE_LOG_APPEND_TIME = "LogAppendTime";
 
-    /** Smallest segment.bytes accepted: one minimal batch must fit (Kafka 3.x uses the same floor). */
-    public static final int SEGMENT_BYTES_MIN = 14;
+    /**
+     * Smallest segment.bytes (and log.segment.bytes) accepted: 1 MiB, Kafka 4's floor (KIP-1030), so a
+     * misconfigured topic cannot make a segment (six files and a roll) of every few batches. Tests that
+     * need small segments set the storage-internal {@code internal.segment.bytes} instead (see LogConfig).
+     */
+    public static final int SEGMENT_BYTES_MIN = 1024 * 1024;
 
     public static final ConfigDef DEFINITION = new ConfigDef()
             .define(CLEANUP_POLICY, LIST, CLEANUP_POLICY_DELETE, ValidList.in(CLEANUP_POLICY_DELETE, CLEANUP_POLICY_COMPACT),
@@ -101,7 +110,13 @@ public final class TopicConfig {
             .define(SEGMENT_MS, LONG, 604_800_000L, Range.atLeast(1), MEDIUM,
                     "age after which the active segment is rolled even if not full")
             .define(UNCLEAN_LEADER_ELECTION_ENABLE, BOOLEAN, false, HIGH,
-                    "allow an out-of-sync replica to become leader, losing data, when no ISR member is alive");
+                    "allow an out-of-sync replica to become leader, losing data, when no ISR member is alive")
+            .define(LEADER_REPLICATION_THROTTLED_REPLICAS, LIST, "", ThrottledReplicas.validator(), MEDIUM,
+                    "replicas whose leader throttles what it sends to out-of-sync followers to the broker's "
+                            + "leader.replication.throttled.rate: partitionId:brokerId,... or '*' for all")
+            .define(FOLLOWER_REPLICATION_THROTTLED_REPLICAS, LIST, "", ThrottledReplicas.validator(), MEDIUM,
+                    "replicas that fetch, while out of sync, at most the broker's follower.replication.throttled.rate: "
+                            + "partitionId:brokerId,... or '*' for all");
 
     /** Topic key -> the broker key that sets its cluster-wide default. */
     private static final Map<String, String> SERVER_DEFAULT_KEYS = Map.ofEntries(

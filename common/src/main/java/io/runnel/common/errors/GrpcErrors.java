@@ -84,15 +84,50 @@ public final class GrpcErrors {
         };
     }
 
-    /** The failure as an ApiException carrying the server's message. */
+    /** {@link #toApiException(Throwable, String, String)} for a call its caller does not name. */
     public static ApiException toApiException(Throwable t) {
+        return toApiException(t, "the call", "its deadline");
+    }
+
+    /**
+     * The failure as an ApiException worded for a user. When a server answered (a Runnel server's status,
+     * with its ErrorInfo or its own description) the message is the server's. When nothing answered, the
+     * message names the call in Runnel's terms ({@code what}: "produce request to broker 101 at
+     * 127.0.0.1:9092") and the condition: no answer within {@code deadline} (the setting that ran out,
+     * "request.timeout.ms (30000 ms)"), connection refused, connection lost. gRPC's own description of a
+     * transport failure (deadline arithmetic, name resolution delays, socket lists) is not for users: it
+     * stays in the cause, which {@code --verbose} prints.
+     */
+    public static ApiException toApiException(Throwable t, String what, String deadline) {
         if (t instanceof ApiException api) {
             return api;
         }
         ErrorCode code = errorCode(t);
         Status status = Status.fromThrowable(t);
+        if (errorInfo(t).isEmpty() && isTransportFailure(status.getCode())) {
+            return new ApiException(code, what + ": " + transportCondition(status, deadline), t);
+        }
         String message = status.getDescription() != null ? status.getDescription() : String.valueOf(t.getMessage());
         return new ApiException(code, message, t);
+    }
+
+    /** Codes gRPC's client produces itself when no server answered (Runnel's servers attach ErrorInfo to theirs). */
+    private static boolean isTransportFailure(Status.Code code) {
+        return switch (code) {
+            case DEADLINE_EXCEEDED, UNAVAILABLE, CANCELLED, UNKNOWN, INTERNAL -> true;
+            default -> false;
+        };
+    }
+
+    private static String transportCondition(Status status, String deadline) {
+        return switch (status.getCode()) {
+            case DEADLINE_EXCEEDED -> "no answer within " + deadline;
+            case UNAVAILABLE -> status.getCause() instanceof java.net.ConnectException ? "connection refused"
+                    : status.getCause() instanceof java.net.UnknownHostException ? "unknown host"
+                    : "cannot connect, or the connection was lost";
+            case CANCELLED -> "cancelled before an answer came";
+            default -> "no answer Runnel understands (gRPC status " + status.getCode() + ")";
+        };
     }
 
     static Status.Code grpcCodeFor(ErrorCode code) {

@@ -225,11 +225,19 @@ public final class RecordBatch {
 
     /** CRC-32C over attributes .. end, computed now. */
     public long computeChecksum() {
+        return checksumOf(buffer);
+    }
+
+    /** The CRC-32C of the batch in {@code batch} (index 0 .. limit): the bytes from attributes to the end. */
+    private static long checksumOf(ByteBuffer batch) {
         CRC32C crc = new CRC32C();
-        ByteBuffer covered = buffer.duplicate();
-        covered.position(ATTRIBUTES_OFFSET).limit(buffer.limit());
-        crc.update(covered);
+        crc.update(batch.slice(ATTRIBUTES_OFFSET, batch.limit() - ATTRIBUTES_OFFSET));
         return crc.getValue();
+    }
+
+    /** Computes the CRC-32C of the batch in {@code batch} (index 0 .. limit) and writes it into its header. */
+    static void writeChecksum(ByteBuffer batch) {
+        batch.putInt(CRC_OFFSET, (int) checksumOf(batch));
     }
 
     public boolean isValid() {
@@ -308,7 +316,7 @@ public final class RecordBatch {
                 ? attributes | TIMESTAMP_TYPE_MASK : attributes & ~TIMESTAMP_TYPE_MASK);
         buffer.putShort(ATTRIBUTES_OFFSET, updated);
         buffer.putLong(MAX_TIMESTAMP_OFFSET, maxTimestamp);
-        buffer.putInt(CRC_OFFSET, (int) computeChecksum());
+        writeChecksum(buffer);
     }
 
     @Override

@@ -4,9 +4,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.Objects;
-import java.util.zip.CRC32C;
 
 /**
  * Builds one v2 record batch (layout: {@link RecordBatch}, records: {@link Record}). The producer's hot
@@ -45,9 +43,9 @@ import java.util.zip.CRC32C;
 public final class RecordBatchBuilder {
 
     /** Pessimism over the estimated compression ratio (Kafka uses the same factor). */
-    public static final double COMPRESSION_ESTIMATE_FACTOR = 1.05;
+    static final double COMPRESSION_ESTIMATE_FACTOR = 1.05;
     /** Bytes allowed for a codec's own framing (gzip 18, snappy 16 + 4 per chunk, lz4 7 + 4 + 4, zstd about 12). */
-    public static final int CODEC_FRAMING_BYTES_ALLOWANCE = 32;
+    static final int CODEC_FRAMING_BYTES_ALLOWANCE = 32;
     /** Records of a compressed batch are handed to the codec in pieces of about this size. */
     static final int STAGING_BYTES = 16 * 1024;
     static final int INITIAL_CAPACITY_BYTES_DEFAULT = 16 * 1024;
@@ -71,6 +69,8 @@ public final class RecordBatchBuilder {
     private OutputStream codecStream;
     private int numRecords;
     private long lastOffset;
+    /** The lastOffset the header declares when it must stay above the last record's (compaction); else -1. */
+    private long lastOffsetOverride = -1;
     private long baseTimestamp;
     private long maxTimestamp = RecordBatch.NO_TIMESTAMP;
     private long uncompressedRecordsBytes;
@@ -100,11 +100,9 @@ public final class RecordBatchBuilder {
         this.writeLimitBytes = spec.writeLimitBytes;
         this.compressionRatioEstimate = spec.estimatedCompressionRatio;
         this.deleteHorizonMs = spec.deleteHorizonMs;
-        ByteBuffer buffer = spec.buffer != null ? spec.buffer
-                : ByteBuffer.allocate(Math.max(RecordBatch.HEADER_SIZE,
-                        spec.initialCapacityBytes >= 0 ? spec.initialCapacityBytes
-                                : Math.min(spec.writeLimitBytes, INITIAL_CAPACITY_BYTES_DEFAULT)));
-        buffer.order(ByteOrder.BIG_ENDIAN).clear();
+        ByteBuffer buffer = ByteBuffer.allocate(Math.max(RecordBatch.HEADER_SIZE,
+                spec.initialCapacityBytes >= 0 ? spec.initialCapacityBytes
+                        : Math.min(spec.writeLimitBytes, INITIAL_CAPACITY_BYTES_DEFAULT)));
         this.out = new ByteBufferOutputStream(buffer);
         out.position(RecordBatch.HEADER_SIZE);
         this.lastOffset = baseOffset - 1;
@@ -119,15 +117,10 @@ public final class RecordBatchBuilder {
      * Appends a record at the next offset (baseOffset for the first) and returns that offset.
      *
      * @param timestamp ms, or {@link RecordBatch#NO_TIMESTAMP}
-     * @param key       its remaining bytes (position not moved), or null for no key
-     * @param value     its remaining bytes (position not moved), or null for a tombstone
+     * @param key       the key's bytes, or null for no key
+     * @param value     the value's bytes, or null for a tombstone
      * @param headers   may be null or empty; header values may be null
      */
-    public long append(long timestamp, ByteBuffer key, ByteBuffer value, Header[] headers) {
-        return appendRecord(lastOffset + 1, timestamp, key, value, headers, false);
-    }
-
-    /** {@link #append(long, ByteBuffer, ByteBuffer, Header[])} for arrays (the whole array is the key/value). */
     public long append(long timestamp, byte[] key, byte[] value, Header[] headers) {
         return appendRecord(lastOffset + 1, timestamp, key, value, headers, false);
     }
@@ -149,19 +142,30 @@ public final class RecordBatchBuilder {
      * Appends a control record (key: version 0 and {@code type}) at the next offset; only into a control
      * batch. Returns its offset.
      */
-    public long appendControlRecord(long timestamp, ControlRecordType type, ByteBuffer value) {
+    private long appendControlRecord(long timestamp, ControlRecordType type, ByteBuffer value) {
         return appendRecord(lastOffset + 1, timestamp, type.keyBytes(), value, null, true);
+    }
+
+    /**
+     * Makes the header declare {@code offset} as the batch's last offset although the last record appended
+     * is below it. Log compaction uses this to keep a rewritten batch's offset range (and so its producer's
+     * last sequence) when it drops the batch's last records, as Kafka does. Call after the last append.
+     */
+    public void overrideLastOffset(long offset) {
+        if (built != null || aborted) {
+            throw new IllegalStateException("the batch was already " + (aborted ? "aborted" : "built"));
+        }
+        if (offset < lastOffset || offset - baseOffset > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("last offset " + offset + " must be at least the last appended offset "
+                    + lastOffset + " and within Integer.MAX_VALUE of baseOffset " + baseOffset);
+        }
+        this.lastOffsetOverride = offset;
     }
 
     /**
      * True when a record with these fields fits under the write limit by the current estimate, or when
      * the batch is still empty (the first record always fits). False once built, aborted or full.
      */
-    public boolean hasRoomFor(long timestamp, ByteBuffer key, ByteBuffer value, Header[] headers) {
-        return hasRoomFor(timestamp, lengthOf(key), lengthOf(value), headers);
-    }
-
-    /** {@link #hasRoomFor(long, ByteBuffer, ByteBuffer, Header[])} for arrays. */
     public boolean hasRoomFor(long timestamp, byte[] key, byte[] value, Header[] headers) {
         return hasRoomFor(timestamp, lengthOf(key), lengthOf(value), headers);
     }
@@ -349,20 +353,6 @@ public final class RecordBatchBuilder {
         return built != null || aborted || (numRecords > 0 && estimatedSizeInBytes() >= writeLimitBytes);
     }
 
-    public int numRecords() {
-        return numRecords;
-    }
-
-    /** Offset the next {@link #append} gets. */
-    public long nextOffset() {
-        return lastOffset + 1;
-    }
-
-    /** Bytes of the records before compression, length varints included. */
-    public long uncompressedRecordsSizeInBytes() {
-        return uncompressedRecordsBytes;
-    }
-
     /**
      * After {@link #build()}: compressed records bytes / uncompressed records bytes (1.0 for an
      * uncompressed or empty batch). Before: the ratio the estimate assumes.
@@ -376,10 +366,6 @@ public final class RecordBatchBuilder {
         }
         return uncompressedRecordsBytes == 0 ? 1.0
                 : (double) (built.limit() - RecordBatch.HEADER_SIZE) / uncompressedRecordsBytes;
-    }
-
-    public CompressionType compressionType() {
-        return codec == null ? CompressionType.NONE : codec.type();
     }
 
     // ---- finishing ---------------------------------------------------------------------------
@@ -468,16 +454,15 @@ public final class RecordBatchBuilder {
         buffer.putInt(RecordBatch.PARTITION_LEADER_EPOCH_OFFSET, partitionLeaderEpoch);
         buffer.put(RecordBatch.MAGIC_OFFSET, RecordBatch.MAGIC_V2);
         buffer.putShort(RecordBatch.ATTRIBUTES_OFFSET, attributes());
-        buffer.putInt(RecordBatch.LAST_OFFSET_DELTA_OFFSET, (int) (lastOffset - baseOffset));
+        long declaredLastOffset = Math.max(lastOffset, lastOffsetOverride);
+        buffer.putInt(RecordBatch.LAST_OFFSET_DELTA_OFFSET, (int) (declaredLastOffset - baseOffset));
         buffer.putLong(RecordBatch.BASE_TIMESTAMP_OFFSET, baseTimestamp);
         buffer.putLong(RecordBatch.MAX_TIMESTAMP_OFFSET, stampAppendTime ? logAppendTimeMs : maxTimestamp);
         buffer.putLong(RecordBatch.PRODUCER_ID_OFFSET, producerId);
         buffer.putShort(RecordBatch.PRODUCER_EPOCH_OFFSET, producerEpoch);
         buffer.putInt(RecordBatch.BASE_SEQUENCE_OFFSET, baseSequence);
         buffer.putInt(RecordBatch.RECORDS_COUNT_OFFSET, numRecords);
-        CRC32C crc = new CRC32C();
-        crc.update(buffer.slice(RecordBatch.ATTRIBUTES_OFFSET, size - RecordBatch.ATTRIBUTES_OFFSET));
-        buffer.putInt(RecordBatch.CRC_OFFSET, (int) crc.getValue());
+        RecordBatch.writeChecksum(buffer.slice(0, size));
     }
 
     /**
@@ -498,7 +483,7 @@ public final class RecordBatchBuilder {
     @Override
     public String toString() {
         return "RecordBatchBuilder(baseOffset=" + baseOffset + ", records=" + numRecords + ", compression="
-                + compressionType() + ", estimatedSize=" + estimatedSizeInBytes() + ")";
+                + (codec == null ? CompressionType.NONE : codec.type()) + ", estimatedSize=" + estimatedSizeInBytes() + ")";
     }
 
     /**
@@ -520,7 +505,6 @@ public final class RecordBatchBuilder {
         private int partitionLeaderEpoch = RecordBatch.NO_PARTITION_LEADER_EPOCH;
         private int initialCapacityBytes = -1;
         private int writeLimitBytes = Integer.MAX_VALUE;
-        private ByteBuffer buffer;
         private double estimatedCompressionRatio = 1.0;
         private long deleteHorizonMs = RecordBatch.NO_TIMESTAMP;
 
@@ -536,15 +520,6 @@ public final class RecordBatchBuilder {
         public Spec compression(CompressionType type, int level) {
             this.compressionType = Objects.requireNonNull(type, "compression type");
             this.compressionLevel = level;
-            return this;
-        }
-
-        /**
-         * CreateTime (default) or LogAppendTime. With LogAppendTime and no {@link #logAppendTimeMs}, the
-         * batch's maxTimestamp is the largest appended timestamp.
-         */
-        public Spec timestampType(TimestampType type) {
-            this.timestampType = Objects.requireNonNull(type, "timestamp type");
             return this;
         }
 
@@ -581,7 +556,7 @@ public final class RecordBatchBuilder {
         }
 
         /** A control batch holds only control records ({@link #appendControlRecord}). */
-        public Spec control(boolean isControl) {
+        private Spec control(boolean isControl) {
             this.control = isControl;
             return this;
         }
@@ -591,7 +566,7 @@ public final class RecordBatchBuilder {
             return this;
         }
 
-        /** First buffer size; defaults to the write limit, at most 16 KiB. Ignored with {@link #buffer}. */
+        /** First buffer size; defaults to the write limit, at most 16 KiB. */
         public Spec initialCapacityBytes(int bytes) {
             if (bytes < 0) {
                 throw new IllegalArgumentException("initial capacity " + bytes + " is negative");
@@ -606,15 +581,6 @@ public final class RecordBatchBuilder {
                 throw new IllegalArgumentException("write limit " + bytes + " must be positive");
             }
             this.writeLimitBytes = bytes;
-            return this;
-        }
-
-        /**
-         * Writes the batch into this buffer from index 0 (its position, limit and byte order are reset),
-         * e.g. one from the producer's buffer pool. If the batch outgrows it, a larger buffer replaces it.
-         */
-        public Spec buffer(ByteBuffer target) {
-            this.buffer = Objects.requireNonNull(target, "buffer");
             return this;
         }
 
@@ -655,7 +621,6 @@ public final class RecordBatchBuilder {
             copy.partitionLeaderEpoch = partitionLeaderEpoch;
             copy.initialCapacityBytes = initialCapacityBytes;
             copy.writeLimitBytes = writeLimitBytes;
-            copy.buffer = buffer;
             copy.estimatedCompressionRatio = estimatedCompressionRatio;
             copy.deleteHorizonMs = deleteHorizonMs;
             return copy;

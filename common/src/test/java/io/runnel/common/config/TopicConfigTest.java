@@ -35,8 +35,12 @@ class TopicConfigTest {
                 .isInstanceOf(ConfigException.class).hasMessageContaining("unknown configuration 'retention.mss'");
         assertThatThrownBy(() -> TopicConfig.validate(Map.of("segment.bytes", "lots")))
                 .hasMessageContaining("'lots'").hasMessageContaining("segment.bytes").hasMessageContaining("32-bit integer");
-        assertThatThrownBy(() -> TopicConfig.validate(Map.of("segment.bytes", "13")))
-                .hasMessageContaining("must be at least 14");
+        // Kafka 4's floor (KIP-1030): 1 MiB.
+        assertThatThrownBy(() -> TopicConfig.validate(Map.of("segment.bytes", "1048575")))
+                .hasMessageContaining("segment.bytes").hasMessageContaining("must be at least 1048576");
+        assertThat(TopicConfig.validate(Map.of("segment.bytes", "1048576"))).containsEntry("segment.bytes", 1_048_576);
+        assertThatThrownBy(() -> TopicConfig.validate(Map.of("internal.segment.bytes", "1000")))
+                .as("not a topic key").hasMessageContaining("unknown configuration 'internal.segment.bytes'");
         assertThatThrownBy(() -> TopicConfig.validate(Map.of("cleanup.policy", "forever")))
                 .hasMessageContaining("'forever' is not one of [delete, compact]");
         assertThatThrownBy(() -> TopicConfig.validate(Map.of("message.timestamp.type", "createtime")))
@@ -44,8 +48,12 @@ class TopicConfigTest {
     }
 
     @Test
-    void everyTopicKeyHasAServerDefaultKey() {
-        assertThat(TopicConfig.serverDefaultKeys().keySet()).containsExactlyInAnyOrderElementsOf(TopicConfig.DEFINITION.names());
+    void everyTopicKeyButTheThrottleListsHasAServerDefaultKey() {
+        java.util.Set<String> withDefaults = new java.util.HashSet<>(TopicConfig.DEFINITION.names());
+        // Kafka has no cluster-wide default for which replicas are throttled: it is per topic by nature.
+        withDefaults.remove(TopicConfig.LEADER_REPLICATION_THROTTLED_REPLICAS);
+        withDefaults.remove(TopicConfig.FOLLOWER_REPLICATION_THROTTLED_REPLICAS);
+        assertThat(TopicConfig.serverDefaultKeys().keySet()).containsExactlyInAnyOrderElementsOf(withDefaults);
         assertThat(TopicConfig.serverDefaultKey("retention.ms")).contains("log.retention.ms");
     }
 }

@@ -123,11 +123,9 @@ class RecordsTest {
 
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.EnumSource(CompressionType.class)
-    void directBuffersWorkForWritingAndReading(CompressionType type) {
+    void directBuffersWorkForReading(CompressionType type) {
         java.util.List<TestRecord> inputs = TestRecord.sample();
-        ByteBuffer written = TestRecord.build(RecordBatchBuilder.spec().compression(type)
-                .buffer(ByteBuffer.allocateDirect(256)), inputs);
-        assertThat(written.isDirect()).isTrue();
+        ByteBuffer written = TestRecord.build(RecordBatchBuilder.spec().compression(type), inputs);
         ByteBuffer direct = ByteBuffer.allocateDirect(written.remaining());
         direct.put(written.duplicate()).flip();
         RecordBatch batch = Records.wrap(direct).batches().iterator().next();

@@ -264,7 +264,11 @@ public final class LocalCluster implements AutoCloseable {
         }
     }
 
-    /** Stops a node without controlled shutdown: the controller notices only when its session expires. */
+    /**
+     * Stops a node without controlled shutdown: the controller notices only when its session expires.
+     * Its files are still closed cleanly, so this is no crash: ClusterMultiProcessTest and
+     * KillNineDurabilityTest kill real processes with SIGKILL for that.
+     */
     public void kill(int id) {
         RunnelNode node = running.remove(id);
         if (node != null) {

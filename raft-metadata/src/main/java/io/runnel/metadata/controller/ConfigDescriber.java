@@ -1,5 +1,6 @@
 package io.runnel.metadata.controller;
 
+import io.runnel.common.config.BrokerDynamicConfig;
 import io.runnel.common.config.ConfigDef;
 import io.runnel.common.config.TopicConfig;
 import io.runnel.metadata.image.MetadataImage;
@@ -22,8 +23,9 @@ import java.util.TreeMap;
  * most specific first: DYNAMIC_TOPIC_CONFIG (the topic's override), DYNAMIC_DEFAULT_BROKER_CONFIG (set
  * on the BROKER resource ""), STATIC_BROKER_CONFIG ({@code clusterDefaults}, the static configuration
  * of the node answering), DEFAULT_CONFIG (Kafka's default). Broker resources list the server keys the
- * same way, with DYNAMIC_BROKER_CONFIG for a key set on that broker id. A read: no records. Stateless;
- * thread-safe.
+ * same way, with DYNAMIC_BROKER_CONFIG for a key set on that broker id, and the dynamic-only keys of
+ * {@link BrokerDynamicConfig} (override, then cluster-wide default, then their default). A read: no
+ * records. Stateless; thread-safe.
  */
 final class ConfigDescriber {
 
@@ -103,6 +105,20 @@ final class ConfigDescriber {
             }
             entries.add(entry(brokerKey, resolved, topicKey, documentation));
         });
+        for (ConfigDef.ConfigKey key : BrokerDynamicConfig.DEFINITION.configKeys()) {
+            if (wanted(resource, key.name())) {
+                Resolved resolved;
+                if (overrides.containsKey(key.name())) {
+                    resolved = new Resolved(overrides.get(key.name()), ConfigSource.DYNAMIC_BROKER_CONFIG);
+                } else if (dynamicDefaults.containsKey(key.name())) {
+                    resolved = new Resolved(dynamicDefaults.get(key.name()), ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG);
+                } else {
+                    resolved = new Resolved(String.valueOf(key.defaultValue()), ConfigSource.DEFAULT_CONFIG);
+                }
+                entries.add(entry(key.name(), resolved, key, documentation));
+            }
+        }
+        entries.sort(java.util.Comparator.comparing(ConfigEntry::getName));
         return entries;
     }
 

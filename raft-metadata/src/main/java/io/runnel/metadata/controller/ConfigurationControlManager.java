@@ -1,5 +1,6 @@
 package io.runnel.metadata.controller;
 
+import io.runnel.common.config.BrokerDynamicConfig;
 import io.runnel.common.config.ConfigDef;
 import io.runnel.common.config.ConfigException;
 import io.runnel.common.config.TopicConfig;
@@ -30,8 +31,9 @@ import java.util.TreeMap;
  * value of a topic key. A topic key resolves, most specific first, to the topic's override, the
  * dynamic cluster-wide broker default (BROKER resource ""), the controller's static cluster default
  * ({@link ControllerContext#clusterDefaults()}), and Kafka's default. Broker resources accept the
- * server keys of topic configs ({@code log.retention.ms}, ...), {@value ControllerContext#NUM_PARTITIONS}
- * and {@value ControllerContext#DEFAULT_REPLICATION_FACTOR}. Stateless; thread-safe.
+ * server keys of topic configs ({@code log.retention.ms}, ...), {@value ControllerContext#NUM_PARTITIONS},
+ * {@value ControllerContext#DEFAULT_REPLICATION_FACTOR} and the dynamic-only keys of
+ * {@link BrokerDynamicConfig} (the replication throttle rates). Stateless; thread-safe.
  */
 final class ConfigurationControlManager {
 
@@ -195,7 +197,10 @@ final class ConfigurationControlManager {
                 "broker resource '" + name + "' is neither a broker id nor \"\" (the cluster-wide default)");
     }
 
-    /** The topic key whose definition types and validates {@code key} on a resource of {@code type}, or null for an int setting. */
+    /**
+     * The topic key whose definition types and validates {@code key} on a resource of {@code type}, or null
+     * for a broker's int setting or dynamic-only key; ConfigException for a key the resource does not have.
+     */
     private static String definingTopicKey(ResourceType type, String key) {
         if (type == ResourceType.TOPIC) {
             if (TopicConfig.DEFINITION.key(key).isEmpty()) {
@@ -203,7 +208,8 @@ final class ConfigurationControlManager {
             }
             return key;
         }
-        if (key.equals(ControllerContext.NUM_PARTITIONS) || key.equals(ControllerContext.DEFAULT_REPLICATION_FACTOR)) {
+        if (key.equals(ControllerContext.NUM_PARTITIONS) || key.equals(ControllerContext.DEFAULT_REPLICATION_FACTOR)
+                || BrokerDynamicConfig.isDynamicOnly(key)) {
             return null;
         }
         String topicKey = TOPIC_KEY_OF_BROKER_KEY.get(key);
@@ -215,6 +221,10 @@ final class ConfigurationControlManager {
 
     private static void validateValue(ResourceType type, String key, String value) {
         String topicKey = definingTopicKey(type, key);
+        if (type == ResourceType.BROKER && BrokerDynamicConfig.isDynamicOnly(key)) {
+            BrokerDynamicConfig.DEFINITION.parseValue(key, value);
+            return;
+        }
         if (topicKey == null) {
             Object parsed = ConfigDef.parseType(key, value, ConfigDef.Type.INT);
             if ((Integer) parsed < 1) {

@@ -17,6 +17,9 @@ import java.util.random.RandomGenerator;
  *   <li>{@value #NUM_PARTITIONS} (default {@value #NUM_PARTITIONS_DEFAULT}): partitions of a topic created with -1;
  *   <li>{@value #DEFAULT_REPLICATION_FACTOR} (default {@value #DEFAULT_REPLICATION_FACTOR_DEFAULT}): its
  *       replication factor;
+ *   <li>{@value #LEADER_IMBALANCE_PER_BROKER_PERCENTAGE} (default {@value #LEADER_IMBALANCE_PER_BROKER_PERCENTAGE_DEFAULT}):
+ *       the share (percent) of a broker's preferred partitions it may not lead before the automatic
+ *       rebalance moves them back;
  *   <li>the {@code log.*} and other server keys of {@link TopicConfig#serverDefaultKeys()}, e.g.
  *       {@code log.retention.ms} or {@code unclean.leader.election.enable}: cluster-wide defaults of topic
  *       configs, used for elections and DescribeConfigs.
@@ -28,6 +31,8 @@ public record ControllerContext(long nowMs, RandomGenerator random, Map<String, 
     public static final int NUM_PARTITIONS_DEFAULT = 1;
     public static final String DEFAULT_REPLICATION_FACTOR = "default.replication.factor";
     public static final int DEFAULT_REPLICATION_FACTOR_DEFAULT = 1;
+    public static final String LEADER_IMBALANCE_PER_BROKER_PERCENTAGE = "leader.imbalance.per.broker.percentage";
+    public static final int LEADER_IMBALANCE_PER_BROKER_PERCENTAGE_DEFAULT = 10;
 
     public ControllerContext {
         Objects.requireNonNull(random, "random");
@@ -44,6 +49,10 @@ public record ControllerContext(long nowMs, RandomGenerator random, Map<String, 
 
     public int defaultReplicationFactor() {
         return intSetting(DEFAULT_REPLICATION_FACTOR, DEFAULT_REPLICATION_FACTOR_DEFAULT);
+    }
+
+    public int leaderImbalancePerBrokerPercentage() {
+        return intSetting(LEADER_IMBALANCE_PER_BROKER_PERCENTAGE, LEADER_IMBALANCE_PER_BROKER_PERCENTAGE_DEFAULT);
     }
 
     /** The static cluster-wide default of a topic key (through its server key), if the controller's config sets it. */

@@ -12,6 +12,9 @@ public final class ControllerLimits {
     /** Most partitions one CreateTopics or CreatePartitions request may create, across its topics. */
     public static final int NEW_PARTITIONS_PER_REQUEST_MAX = 10_000;
 
+    /** Most partitions one AlterPartitionReassignments request may name: one PartitionChange each at most. */
+    public static final int REASSIGNMENTS_PER_REQUEST_MAX = 10_000;
+
     /** Size of a producer-id block handed to a broker by AllocateProducerIds. */
     public static final int PRODUCER_ID_BLOCK_SIZE = 1_000;
 

@@ -21,9 +21,11 @@ import io.runnel.proto.ErrorCode;
 import io.runnel.proto.TopicPartition;
 import io.runnel.proto.metadata.MetadataRecord;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.IntPredicate;
@@ -87,7 +89,7 @@ final class LeaderAndIsrControlManager {
             result.setError(ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE).setErrorMessage("preferred leader " + preferred
                     + " of " + name + " is fenced or shutting down");
         } else {
-            PartitionElection.change(topic.id(), partition, registration, preferred, registration.isr(),
+            PartitionElection.change(topic.id(), partition, registration, preferred, registration.isr(), eligible,
                     PartitionElection.isLive(cluster, registration.leader())).ifPresent(records::add);
         }
     }
@@ -104,7 +106,7 @@ final class LeaderAndIsrControlManager {
         int leader = PartitionElection.cleanLeader(registration.replicas(), registration.isr(), eligible);
         List<Integer> isr = registration.isr();
         if (leader == NO_LEADER) {
-            leader = PartitionElection.uncleanLeader(registration.replicas(), eligible);
+            leader = PartitionElection.uncleanLeader(registration, eligible);
             isr = List.of(leader);
         }
         if (leader == NO_LEADER) {
@@ -112,28 +114,56 @@ final class LeaderAndIsrControlManager {
                     + registration.replicas() + " is unfenced and not shutting down");
             return;
         }
-        PartitionElection.change(topic.id(), partition, registration, leader, isr,
+        PartitionElection.change(topic.id(), partition, registration, leader, isr, eligible,
                 PartitionElection.isLive(cluster, registration.leader())).ifPresent(records::add);
     }
 
+    /** A partition whose preferred replica could lead it but does not. */
+    private record Misled(TopicImage topic, int partition, PartitionRegistration registration, int preferred) {
+    }
+
     /**
-     * Automatic preferred-leader election ({@value #AUTO_LEADER_REBALANCE_ENABLE}, default true): every
-     * partition whose preferred replica is in the ISR and eligible but does not lead gets it as leader.
+     * Automatic preferred-leader election ({@value #AUTO_LEADER_REBALANCE_ENABLE}, default true), as
+     * Kafka's controller does it: a broker counts as imbalanced when, among the partitions it is the
+     * preferred replica of, the share it does not lead exceeds {@code leader.imbalance.per.broker.percentage}
+     * (default 10); each partition of an imbalanced broker whose preferred replica is in the ISR and
+     * eligible gets it back as leader. Partitions under reassignment are left alone (their preferred
+     * replica is in flux), in the count as in the moves.
      */
     static ControllerResult<Void> rebalanceLeaders(MetadataImage image, ControllerContext ctx) {
         if (!Boolean.parseBoolean(ctx.clusterDefaults().getOrDefault(AUTO_LEADER_REBALANCE_ENABLE, "true").trim())) {
             return ControllerResult.withoutRecords(null);
         }
         IntPredicate eligible = PartitionElection.eligible(image.cluster());
-        List<MetadataRecord> records = new ArrayList<>();
+        Map<Integer, Integer> preferredCount = new HashMap<>();
+        Map<Integer, Integer> notLedCount = new HashMap<>();
+        List<Misled> movable = new ArrayList<>();
         for (TopicImage topic : ReplicationControlManager.sortedTopics(image)) {
             topic.partitions().forEach((partition, registration) -> {
+                if (registration.isReassigning()) {
+                    return;
+                }
                 int preferred = registration.preferredLeader();
-                if (registration.leader() != preferred && registration.isInIsr(preferred) && eligible.test(preferred)) {
-                    PartitionElection.change(topic.id(), partition, registration, preferred, registration.isr(),
-                            PartitionElection.isLive(image.cluster(), registration.leader())).ifPresent(records::add);
+                preferredCount.merge(preferred, 1, Integer::sum);
+                if (registration.leader() != preferred) {
+                    notLedCount.merge(preferred, 1, Integer::sum);
+                    if (registration.isInIsr(preferred) && eligible.test(preferred)) {
+                        movable.add(new Misled(topic, partition, registration, preferred));
+                    }
                 }
             });
+        }
+        long percentage = ctx.leaderImbalancePerBrokerPercentage();
+        List<MetadataRecord> records = new ArrayList<>();
+        for (Misled misled : movable) {
+            long notLed = notLedCount.get(misled.preferred());
+            long total = preferredCount.get(misled.preferred());
+            // notLed / total > percentage / 100, in integers.
+            if (notLed * 100 > percentage * total) {
+                PartitionElection.change(misled.topic().id(), misled.partition(), misled.registration(),
+                        misled.preferred(), misled.registration().isr(), eligible,
+                        PartitionElection.isLive(image.cluster(), misled.registration().leader())).ifPresent(records::add);
+            }
         }
         return ControllerResult.of(records, null);
     }
@@ -183,8 +213,10 @@ final class LeaderAndIsrControlManager {
             describe(result.setError(error), current);
             return;
         }
+        // Completes the partition's reassignment when this ISR holds every target replica (KIP-455): the
+        // answer then carries the final state, possibly with another leader.
         Optional<MetadataRecord> change = PartitionElection.change(topic.id(), data.getPartition(), current,
-                current.leader(), data.getNewIsrList(), true);
+                current.leader(), data.getNewIsrList(), PartitionElection.eligible(image.cluster()), true);
         PartitionRegistration after = change.map(r -> current.merge(r.getPartitionChange())).orElse(current);
         change.ifPresent(records::add);
         describe(result.setError(ErrorCode.NONE), after);

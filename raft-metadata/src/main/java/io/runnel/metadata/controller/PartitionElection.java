@@ -19,14 +19,18 @@ import java.util.function.IntPredicate;
  * <ul>
  *   <li>Clean election: the first replica in assignment order that is in the ISR and eligible
  *       (registered, unfenced, not in controlled shutdown).
- *   <li>Unclean election, only where allowed: the first eligible replica in assignment order; the ISR
- *       becomes just that replica, because no other replica is known to have its data.
+ *   <li>Unclean election, only where allowed: the first eligible replica in assignment order, replicas
+ *       that a reassignment is adding last (they may hold nothing yet); the ISR becomes just that
+ *       replica, because no other replica is known to have its data.
  *   <li>Removing a broker (fenced, shutting down, re-registered): it leaves the ISR unless it is the
  *       last member, which keeps the last known in-sync replica on record; if it led, a new leader is
  *       elected from the remaining ISR, else the partition has no leader until one returns.
  * </ul>
  *
- * Records carry only the fields that change; replay bumps the epochs. Stateless; thread-safe.
+ * Every change goes through {@link #change}, which also completes a reassignment whose target replicas
+ * are all in the new ISR ({@link PartitionReassignment#completeIfDone}), so that no path that grows or
+ * elects an ISR can leave a finished reassignment open. Records carry only the fields that change;
+ * replay bumps the epochs. Stateless; thread-safe.
  */
 final class PartitionElection {
 
@@ -64,7 +68,14 @@ final class PartitionElection {
         return NO_LEADER;
     }
 
-    /** The first eligible replica in assignment order, or NO_LEADER. */
+    /** The first eligible replica in assignment order, replicas being added last, or NO_LEADER. */
+    static int uncleanLeader(PartitionRegistration registration, IntPredicate eligible) {
+        List<Integer> candidates = new ArrayList<>(registration.originalReplicas());
+        candidates.addAll(registration.addingReplicas());
+        return uncleanLeader(candidates, eligible);
+    }
+
+    /** The first eligible replica of {@code replicas}, in order, or NO_LEADER. */
     static int uncleanLeader(List<Integer> replicas, IntPredicate eligible) {
         for (int replica : replicas) {
             if (eligible.test(replica)) {
@@ -94,13 +105,15 @@ final class PartitionElection {
         if (leader == brokerId || leader == NO_LEADER) {
             leader = cleanLeader(current.replicas(), isr, others);
             if (leader == NO_LEADER && uncleanAllowed) {
-                leader = uncleanLeader(current.replicas(), others);
+                leader = uncleanLeader(current, others);
                 if (leader != NO_LEADER) {
                     isr = List.of(leader);
                 }
             }
         }
-        return change(topicId, partition, current, leader, isr, brokerAlive && current.leader() == brokerId);
+        // Another leader staying or handing over (reassignment) counts as alive: waiting is the safe side.
+        boolean leaderAlive = current.leader() == brokerId ? brokerAlive : current.hasLeader();
+        return change(topicId, partition, current, leader, isr, others, leaderAlive);
     }
 
     /** The change electing a leader for a leaderless partition, if an eligible replica can lead. */
@@ -111,34 +124,63 @@ final class PartitionElection {
         }
         int leader = cleanLeader(current.replicas(), current.isr(), eligible);
         if (leader != NO_LEADER) {
-            return change(topicId, partition, current, leader, current.isr(), false);
+            return change(topicId, partition, current, leader, current.isr(), eligible, false);
         }
         if (uncleanAllowed) {
-            leader = uncleanLeader(current.replicas(), eligible);
+            leader = uncleanLeader(current, eligible);
             if (leader != NO_LEADER) {
-                return change(topicId, partition, current, leader, List.of(leader), false);
+                return change(topicId, partition, current, leader, List.of(leader), eligible, false);
             }
         }
         return Optional.empty();
     }
 
     /**
-     * A PartitionChange with the fields that differ from {@code current}, or empty if none does.
-     * {@code currentLeaderLive}: the current leader may still be serving (see {@link #isLive}); when the
-     * leader changes, the record then says it deposes a live leader.
+     * The change giving the partition {@code leader} and {@code isr}, completing its reassignment if the
+     * new ISR holds every target replica (a leader outside the target then hands over to the first
+     * eligible target replica in the ISR); empty if nothing changes. {@code eligible} says which brokers
+     * may lead. {@code currentLeaderLive}: the current leader may still be serving (see {@link #isLive});
+     * if the leader changes, the record then says it deposes a live leader, whose lease the successor
+     * waits out.
      */
     static Optional<MetadataRecord> change(UUID topicId, int partition, PartitionRegistration current,
-                                           int leader, List<Integer> isr, boolean currentLeaderLive) {
+                                           int leader, List<Integer> isr, IntPredicate eligible,
+                                           boolean currentLeaderLive) {
+        PartitionRegistration proposed = new PartitionRegistration(current.replicas(), isr,
+                current.removingReplicas(), current.addingReplicas(), leader, current.leaderEpoch(),
+                current.partitionEpoch(), current.liveHandoffEpoch());
+        return diff(topicId, partition, current, PartitionReassignment.completeIfDone(proposed, eligible),
+                currentLeaderLive);
+    }
+
+    /**
+     * A PartitionChange taking {@code current} to {@code target} (epochs aside: replay bumps them), with
+     * only the fields that differ; empty if none does. {@code currentLeaderLive} as for {@link #change}.
+     */
+    static Optional<MetadataRecord> diff(UUID topicId, int partition, PartitionRegistration current,
+                                         PartitionRegistration target, boolean currentLeaderLive) {
         PartitionChangeRecord.Builder record = PartitionChangeRecord.newBuilder()
                 .setTopicId(topicId.toString()).setPartitionId(partition);
         boolean changed = false;
-        if (leader != current.leader()) {
-            record.setLeader(leader);
+        if (target.leader() != current.leader()) {
+            record.setLeader(target.leader());
             record.setDeposesLiveLeader(currentLeaderLive && current.hasLeader());
             changed = true;
         }
-        if (!isr.equals(current.isr())) {
-            record.setIsr(intList(isr));
+        if (!target.isr().equals(current.isr())) {
+            record.setIsr(intList(target.isr()));
+            changed = true;
+        }
+        if (!target.replicas().equals(current.replicas())) {
+            record.setReplicas(intList(target.replicas()));
+            changed = true;
+        }
+        if (!target.addingReplicas().equals(current.addingReplicas())) {
+            record.setAddingReplicas(intList(target.addingReplicas()));
+            changed = true;
+        }
+        if (!target.removingReplicas().equals(current.removingReplicas())) {
+            record.setRemovingReplicas(intList(target.removingReplicas()));
             changed = true;
         }
         return changed ? Optional.of(MetadataRecord.newBuilder().setPartitionChange(record).build()) : Optional.empty();

@@ -6,6 +6,8 @@ import io.runnel.proto.AllocateProducerIdsRequest;
 import io.runnel.proto.AllocateProducerIdsResponse;
 import io.runnel.proto.AlterConfigsRequest;
 import io.runnel.proto.AlterConfigsResponse;
+import io.runnel.proto.AlterPartitionReassignmentsRequest;
+import io.runnel.proto.AlterPartitionReassignmentsResponse;
 import io.runnel.proto.AlterPartitionRequest;
 import io.runnel.proto.AlterPartitionResponse;
 import io.runnel.proto.BrokerHeartbeatRequest;
@@ -20,6 +22,8 @@ import io.runnel.proto.DescribeConfigsResponse;
 import io.runnel.proto.DeleteTopicsResponse;
 import io.runnel.proto.ElectLeadersRequest;
 import io.runnel.proto.ElectLeadersResponse;
+import io.runnel.proto.ListPartitionReassignmentsRequest;
+import io.runnel.proto.ListPartitionReassignmentsResponse;
 import io.runnel.proto.RegisterBrokerRequest;
 import io.runnel.proto.RegisterBrokerResponse;
 import io.runnel.proto.metadata.MetadataRecord;
@@ -70,6 +74,21 @@ public final class QuorumControllerLogic {
     public ControllerResult<ElectLeadersResponse> electLeaders(MetadataImage image, ElectLeadersRequest request,
                                                                ControllerContext ctx) {
         return LeaderAndIsrControlManager.electLeaders(image, request);
+    }
+
+    /**
+     * Starts, replaces or cancels partition reassignments (KIP-455; see {@link ReassignmentControlManager}
+     * and {@link PartitionReassignment}): one PartitionChange per partition that changes.
+     */
+    public ControllerResult<AlterPartitionReassignmentsResponse> alterPartitionReassignments(
+            MetadataImage image, AlterPartitionReassignmentsRequest request, ControllerContext ctx) {
+        return ReassignmentControlManager.alterPartitionReassignments(image, request, ctx);
+    }
+
+    /** The partitions under reassignment with their adding and removing replicas. A read: no records. */
+    public ListPartitionReassignmentsResponse listPartitionReassignments(MetadataImage image,
+                                                                         ListPartitionReassignmentsRequest request) {
+        return ReassignmentControlManager.listPartitionReassignments(image, request);
     }
 
     /**
@@ -125,8 +144,10 @@ public final class QuorumControllerLogic {
 
     /**
      * Periodic preferred-leader election (Kafka's {@code auto.leader.rebalance.enable}, default true, read
-     * from ctx.clusterDefaults()): moves leadership back to each partition's first replica where it is in
-     * the ISR and eligible. The caller schedules it (Kafka: every leader.imbalance.check.interval.seconds).
+     * from ctx.clusterDefaults()): for each broker that does not lead more than
+     * {@code leader.imbalance.per.broker.percentage} (10) of the partitions it is the preferred replica of,
+     * moves leadership back to it where it is in the ISR and eligible. The caller schedules it (Kafka:
+     * every leader.imbalance.check.interval.seconds).
      */
     public ControllerResult<Void> rebalanceLeaders(MetadataImage image, ControllerContext ctx) {
         return LeaderAndIsrControlManager.rebalanceLeaders(image, ctx);

@@ -27,9 +27,17 @@ import java.util.random.RandomGenerator;
  *       one. A candidate that is already a replica is always skipped, so replicas are distinct.
  * </ol>
  *
- * Stateless; thread-safe.
+ * Public so that tools proposing placements (the CLI's {@code partitions reassign --generate}) place
+ * replicas exactly as topic creation does. Stateless; thread-safe.
  */
-final class ReplicaPlacer {
+public final class ReplicaPlacer {
+
+    /** A broker that may receive replicas: its id and rack ("" for none). */
+    public record Broker(int id, String rack) {
+        public Broker {
+            java.util.Objects.requireNonNull(rack, "rack");
+        }
+    }
 
     private ReplicaPlacer() {
     }
@@ -40,6 +48,17 @@ final class ReplicaPlacer {
      */
     static List<List<Integer>> place(List<BrokerRegistration> usable, int firstPartition, int count,
                                      int replicationFactor, RandomGenerator random) {
+        return placeOn(usable.stream().map(b -> new Broker(b.id(), b.rack().orElse(""))).toList(), firstPartition, count,
+                replicationFactor, random);
+    }
+
+    /**
+     * As for topic creation, on {@code brokers} (ids distinct): replica lists for partitions
+     * {@code firstPartition .. firstPartition + count - 1}; throws INVALID_REPLICATION_FACTOR when there
+     * are fewer brokers than {@code replicationFactor}.
+     */
+    public static List<List<Integer>> placeOn(List<Broker> usable, int firstPartition, int count,
+                                              int replicationFactor, RandomGenerator random) {
         if (replicationFactor <= 0) {
             throw new ApiException(ErrorCode.INVALID_REPLICATION_FACTOR,
                     "replication factor must be positive, not " + replicationFactor);
@@ -48,8 +67,8 @@ final class ReplicaPlacer {
             throw new ApiException(ErrorCode.INVALID_REPLICATION_FACTOR, "replication factor " + replicationFactor
                     + " is larger than the " + usable.size() + " available brokers");
         }
-        List<BrokerRegistration> ring = ring(usable);
-        boolean rackAware = usable.stream().anyMatch(b -> b.rack().isPresent());
+        List<Broker> ring = ring(usable);
+        boolean rackAware = usable.stream().anyMatch(b -> !b.rack().isEmpty());
         int rackCount = (int) usable.stream().map(ReplicaPlacer::rackOf).distinct().count();
         int n = ring.size();
         int start = random.nextInt(n);
@@ -66,7 +85,7 @@ final class ReplicaPlacer {
         return result;
     }
 
-    private static List<Integer> replicasOf(List<BrokerRegistration> ring, int first, int shift,
+    private static List<Integer> replicasOf(List<Broker> ring, int first, int shift,
                                             int replicationFactor, int rackCount) {
         int n = ring.size();
         List<Integer> replicas = new ArrayList<>(replicationFactor);
@@ -76,7 +95,7 @@ final class ReplicaPlacer {
         // First pass honours racks, the second only distinctness; each pass visits every other broker once.
         for (int pass = 0; pass < 2 && replicas.size() < replicationFactor; pass++) {
             for (int j = 0; j < n - 1 && replicas.size() < replicationFactor; j++) {
-                BrokerRegistration candidate = ring.get((first + 1 + Math.floorMod(shift + j, n - 1)) % n);
+                Broker candidate = ring.get((first + 1 + Math.floorMod(shift + j, n - 1)) % n);
                 if (replicas.contains(candidate.id())) {
                     continue;
                 }
@@ -92,13 +111,13 @@ final class ReplicaPlacer {
     }
 
     /** Brokers sorted by id, interleaved by rack when racks are set. */
-    private static List<BrokerRegistration> ring(List<BrokerRegistration> usable) {
-        Map<String, List<BrokerRegistration>> byRack = new TreeMap<>();
+    private static List<Broker> ring(List<Broker> usable) {
+        Map<String, List<Broker>> byRack = new TreeMap<>();
         usable.stream().sorted((a, b) -> Integer.compare(a.id(), b.id()))
                 .forEach(b -> byRack.computeIfAbsent(rackOf(b), r -> new ArrayList<>()).add(b));
-        List<BrokerRegistration> ring = new ArrayList<>(usable.size());
+        List<Broker> ring = new ArrayList<>(usable.size());
         for (int index = 0; ring.size() < usable.size(); index++) {
-            for (List<BrokerRegistration> rack : byRack.values()) {
+            for (List<Broker> rack : byRack.values()) {
                 if (index < rack.size()) {
                     ring.add(rack.get(index));
                 }
@@ -107,7 +126,7 @@ final class ReplicaPlacer {
         return ring;
     }
 
-    private static String rackOf(BrokerRegistration broker) {
-        return broker.rack().orElse("");
+    private static String rackOf(Broker broker) {
+        return broker.rack();
     }
 }

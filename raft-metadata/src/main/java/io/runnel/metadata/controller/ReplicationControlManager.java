@@ -323,7 +323,8 @@ final class ReplicationControlManager {
                     + " more partitions would exceed the limit of " + ControllerLimits.NEW_PARTITIONS_PER_REQUEST_MAX
                     + " new partitions per request");
         }
-        int replicationFactor = topic.partition(0).replicas().size();
+        // During a reassignment partition 0 also lists the replicas it is removing; its target is what counts.
+        int replicationFactor = topic.partition(0).targetReplicas().size();
         List<List<Integer>> assignment;
         List<List<Integer>> isrs;
         if (request.getAssignmentsCount() > 0) {

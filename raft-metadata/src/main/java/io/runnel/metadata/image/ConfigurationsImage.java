@@ -16,6 +16,8 @@ public final class ConfigurationsImage {
     public static final ConfigurationsImage EMPTY = new ConfigurationsImage(Map.of());
 
     private final Map<ConfigResourceKey, Map<String, String>> resources;
+    /** Derived on first use; racy but safe: every thread computes the same immutable value. */
+    private volatile ReplicationThrottles replicationThrottles;
 
     public ConfigurationsImage(Map<ConfigResourceKey, Map<String, String>> resources) {
         Map<ConfigResourceKey, Map<String, String>> copy = new HashMap<>();
@@ -55,6 +57,16 @@ public final class ConfigurationsImage {
             }
         });
         return Collections.unmodifiableMap(result);
+    }
+
+    /** The replication throttles these configurations set (see {@link ReplicationThrottles}). */
+    public ReplicationThrottles replicationThrottles() {
+        ReplicationThrottles throttles = replicationThrottles;
+        if (throttles == null) {
+            throttles = ReplicationThrottles.of(this);
+            replicationThrottles = throttles;
+        }
+        return throttles;
     }
 
     @Override

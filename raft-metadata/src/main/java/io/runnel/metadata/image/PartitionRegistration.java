@@ -19,7 +19,12 @@ import java.util.UUID;
  * whether a predecessor may still hold its lease (docs/replication.md). Immutable.
  *
  * <p>Invariants ({@link #invariantViolation}): replicas distinct and non-empty; ISR, adding and
- * removing replicas are subsets of the replicas; the leader is {@link #NO_LEADER} or an ISR member.
+ * removing replicas are subsets of the replicas; adding and removing are disjoint and leave a
+ * non-empty target; the leader is {@link #NO_LEADER} or an ISR member.
+ *
+ * <p>During a reassignment (docs/metadata.md, "Reassignment") {@code replicas} is the target replica
+ * list followed by the replicas being removed; {@code addingReplicas} are target replicas that were not
+ * replicas before it started, {@code removingReplicas} replicas that are not in the target.
  */
 public record PartitionRegistration(List<Integer> replicas, List<Integer> isr, List<Integer> removingReplicas,
                                     List<Integer> addingReplicas, int leader, int leaderEpoch, int partitionEpoch,
@@ -51,6 +56,25 @@ public record PartitionRegistration(List<Integer> replicas, List<Integer> isr, L
         return isr.contains(brokerId);
     }
 
+    /** True while a reassignment is in progress: some replicas are being added or removed. */
+    public boolean isReassigning() {
+        return !addingReplicas.isEmpty() || !removingReplicas.isEmpty();
+    }
+
+    /** The replica set a reassignment moves to: the replicas without those being removed, in order. */
+    public List<Integer> targetReplicas() {
+        return removingReplicas.isEmpty() ? replicas : without(replicas, removingReplicas);
+    }
+
+    /** The replica set before the reassignment: the replicas without those being added, in order. */
+    public List<Integer> originalReplicas() {
+        return addingReplicas.isEmpty() ? replicas : without(replicas, addingReplicas);
+    }
+
+    private static List<Integer> without(List<Integer> values, List<Integer> removed) {
+        return values.stream().filter(v -> !removed.contains(v)).toList();
+    }
+
     /** The preferred leader: the first replica in assignment order. */
     public int preferredLeader() {
         return replicas.isEmpty() ? NO_LEADER : replicas.get(0);
@@ -74,6 +98,12 @@ public record PartitionRegistration(List<Integer> replicas, List<Integer> isr, L
         if (!replicaSet.containsAll(addingReplicas) || !replicaSet.containsAll(removingReplicas)) {
             return Optional.of("adding " + addingReplicas + " or removing " + removingReplicas
                     + " replicas are not a subset of replicas " + replicas);
+        }
+        if (addingReplicas.stream().anyMatch(removingReplicas::contains)) {
+            return Optional.of("adding " + addingReplicas + " and removing " + removingReplicas + " replicas overlap");
+        }
+        if (isReassigning() && targetReplicas().isEmpty()) {
+            return Optional.of("every replica of " + replicas + " is being removed");
         }
         if (leader != NO_LEADER && !isr.contains(leader)) {
             return Optional.of("leader " + leader + " is not in ISR " + isr);

@@ -17,17 +17,20 @@ import io.runnel.metadata.image.MetadataImage;
 import io.runnel.proto.AlterConfigsRequest;
 import io.runnel.proto.AllocateProducerIdsRequest;
 import io.runnel.proto.AllocateProducerIdsResponse;
+import io.runnel.proto.AlterPartitionReassignmentsRequest;
 import io.runnel.proto.AlterPartitionRequest;
 import io.runnel.proto.AlterPartitionResponse;
 import io.runnel.proto.BrokerHeartbeatRequest;
 import io.runnel.proto.BrokerHeartbeatResponse;
 import io.runnel.proto.BrokerState;
 import io.runnel.proto.ControllerAlterConfigsResponse;
+import io.runnel.proto.ControllerAlterPartitionReassignmentsResponse;
 import io.runnel.proto.ControllerCreatePartitionsResponse;
 import io.runnel.proto.ControllerCreateTopicsResponse;
 import io.runnel.proto.ControllerDeleteTopicsResponse;
 import io.runnel.proto.ControllerElectLeadersResponse;
 import io.runnel.proto.ControllerInfo;
+import io.runnel.proto.ControllerListPartitionReassignmentsResponse;
 import io.runnel.proto.ControllerServiceGrpc;
 import io.runnel.proto.CreatePartitionsRequest;
 import io.runnel.proto.CreateTopicsRequest;
@@ -37,6 +40,7 @@ import io.runnel.proto.DescribeQuorumResponse;
 import io.runnel.proto.ElectLeadersRequest;
 import io.runnel.proto.ErrorCode;
 import io.runnel.proto.FetchMetadataRequest;
+import io.runnel.proto.ListPartitionReassignmentsRequest;
 import io.runnel.proto.MetadataDelivery;
 import io.runnel.proto.RegisterBrokerRequest;
 import io.runnel.proto.RegisterBrokerResponse;
@@ -180,6 +184,25 @@ final class ControllerServiceImpl extends ControllerServiceGrpc.ControllerServic
         write("ElectLeaders", request.getTimeoutMs(), observer,
                 image -> logic.electLeaders(image, request, context()),
                 (response, offset) -> ControllerElectLeadersResponse.newBuilder().setResponse(response)
+                        .setMetadataOffset(offset).build());
+    }
+
+    @Override
+    public void alterPartitionReassignments(AlterPartitionReassignmentsRequest request,
+                                            StreamObserver<ControllerAlterPartitionReassignmentsResponse> observer) {
+        write("AlterPartitionReassignments", request.getTimeoutMs(), observer,
+                image -> logic.alterPartitionReassignments(image, request, context()),
+                (response, offset) -> ControllerAlterPartitionReassignmentsResponse.newBuilder().setResponse(response)
+                        .setMetadataOffset(offset).build());
+    }
+
+    /** A read, but on the event thread like a write: it sees every decision made before it. */
+    @Override
+    public void listPartitionReassignments(ListPartitionReassignmentsRequest request,
+                                           StreamObserver<ControllerListPartitionReassignmentsResponse> observer) {
+        write("ListPartitionReassignments", request.getTimeoutMs(), observer,
+                image -> ControllerResult.withoutRecords(logic.listPartitionReassignments(image, request)),
+                (response, offset) -> ControllerListPartitionReassignmentsResponse.newBuilder().setResponse(response)
                         .setMetadataOffset(offset).build());
     }
 

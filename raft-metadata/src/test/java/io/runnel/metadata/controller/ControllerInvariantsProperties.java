@@ -30,10 +30,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.Size;
+import io.runnel.common.testing.PropertyCheck;
+import org.junit.jupiter.api.Test;
 
 /**
  * Random sequences of controller decisions, each applied through replay as the metadata log would, keep
@@ -45,9 +43,13 @@ class ControllerInvariantsProperties {
     private static final String[] TOPICS = {"a", "b", "c", "d"};
     private static final int BROKERS = 5;
 
-    @Property(tries = 200)
-    void randomOperationsKeepPartitionInvariants(@ForAll @Size(min = 1, max = 60) List<@IntRange(min = 0, max = 11) Integer> ops,
-                                                 @ForAll long seed) {
+    @Test
+    void randomOperationsKeepPartitionInvariants() {
+        PropertyCheck.forAll(200, gen -> randomOperationsKeepPartitionInvariants(
+                gen.listOf(1, 60, () -> gen.intBetween(0, 11)), gen.anyLong()));
+    }
+
+    private static void randomOperationsKeepPartitionInvariants(List<Integer> ops, long seed) {
         ControllerFixture fixture = new ControllerFixture(seed);
         Random random = new Random(seed);
         for (int id = 1; id <= BROKERS; id++) {

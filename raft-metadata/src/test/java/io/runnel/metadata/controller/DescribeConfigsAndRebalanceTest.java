@@ -36,7 +36,7 @@ class DescribeConfigsAndRebalanceTest {
     private DescribeConfigsResult describe(ResourceType type, String name, boolean documentation, String... keys) {
         return fixture.logic.describeConfigs(fixture.image, DescribeConfigsRequest.newBuilder()
                 .setIncludeDocumentation(documentation).addResources(ConfigResource.newBuilder().setType(type)
-                        .setName(name).addAllKeys(List.of(keys))).build(), Map.of("log.segment.bytes", "1024"))
+                        .setName(name).addAllKeys(List.of(keys))).build(), Map.of("log.segment.bytes", "2097152"))
                 .getResults(0);
     }
 
@@ -56,7 +56,7 @@ class DescribeConfigsAndRebalanceTest {
         assertThat(entries.get("retention.ms").getValue()).isEqualTo("1000");
         assertThat(entries.get("retention.ms").getSource()).isEqualTo(ConfigSource.DYNAMIC_TOPIC_CONFIG);
         assertThat(entries.get("cleanup.policy").getSource()).isEqualTo(ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG);
-        assertThat(entries.get("segment.bytes").getValue()).isEqualTo("1024");
+        assertThat(entries.get("segment.bytes").getValue()).isEqualTo("2097152");
         assertThat(entries.get("segment.bytes").getSource()).isEqualTo(ConfigSource.STATIC_BROKER_CONFIG);
         assertThat(entries.get("min.insync.replicas").getValue()).isEqualTo("1");
         assertThat(entries.get("min.insync.replicas").getSource()).isEqualTo(ConfigSource.DEFAULT_CONFIG);

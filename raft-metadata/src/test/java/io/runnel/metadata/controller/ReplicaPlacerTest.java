@@ -16,9 +16,7 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
+import io.runnel.common.testing.PropertyCheck;
 import org.junit.jupiter.api.Test;
 
 class ReplicaPlacerTest {
@@ -96,21 +94,26 @@ class ReplicaPlacerTest {
                 .hasMessage("replication factor 1 is larger than the 0 available brokers");
     }
 
-    @Property(tries = 300)
-    void replicasAreDistinctBrokersOfTheRequestedCount(@ForAll @IntRange(min = 1, max = 9) int brokerCount,
-                                                       @ForAll @IntRange(min = 0, max = 4) int racks,
-                                                       @ForAll @IntRange(min = 1, max = 9) int replicationFactor,
-                                                       @ForAll @IntRange(min = 0, max = 20) int firstPartition,
-                                                       @ForAll long seed) {
-        if (replicationFactor > brokerCount) {
-            return;
-        }
-        List<BrokerRegistration> brokers = brokers(brokerCount, racks);
-        List<List<Integer>> placement = ReplicaPlacer.place(brokers, firstPartition, 25, replicationFactor, new Random(seed));
+    /** Every try is a valid request: the replication factor never exceeds the brokers. */
+    @Test
+    void replicasAreDistinctBrokersOfTheRequestedCount() {
+        PropertyCheck.forAll(300, gen -> {
+            int brokerCount = gen.intBetween(1, 9);
+            int racks = gen.intBetween(0, 4);
+            int replicationFactor = gen.intBetween(1, brokerCount);
+            int firstPartition = gen.intBetween(0, 20);
+            List<BrokerRegistration> brokers = brokers(brokerCount, racks);
+            List<List<Integer>> placement = ReplicaPlacer.place(brokers, firstPartition, 25, replicationFactor, gen.random());
 
-        assertThat(placement).hasSize(25).allSatisfy(replicas -> {
-            assertThat(replicas).hasSize(replicationFactor).doesNotHaveDuplicates();
-            assertThat(replicas).allSatisfy(id -> assertThat(id).isBetween(1, brokerCount));
+            assertThat(placement).hasSize(25).allSatisfy(replicas -> {
+                assertThat(replicas).hasSize(replicationFactor).doesNotHaveDuplicates();
+                assertThat(replicas).allSatisfy(id -> assertThat(id).isBetween(1, brokerCount));
+            });
+            if (racks > 0 && replicationFactor <= Math.min(racks, brokerCount)) {
+                // As many racks as replicas: no two replicas of a partition share a rack.
+                assertThat(placement).allSatisfy(replicas -> assertThat(replicas.stream()
+                        .map(id -> "rack-" + (id % racks)).distinct()).hasSize(replicationFactor));
+            }
         });
     }
 }

@@ -88,7 +88,8 @@ class ControllerQuorumIntegrationTest {
 
     @Test
     void anotherControllerTakesOverWhenTheActiveIsKilled() throws Exception {
-        harness = ControllerQuorumHarness.start(3, dir, b -> b.brokerSessionTimeoutMs(5000));
+        // A session far longer than a failover takes on a loaded machine: the broker must stay unfenced throughout.
+        harness = ControllerQuorumHarness.start(3, dir, b -> b.brokerSessionTimeoutMs(30_000));
         ControllerChannel channel = harness.newChannel();
         MetadataLoader loader = closing(new MetadataLoader(channel, 1, Time.SYSTEM));
         loader.start();
@@ -184,7 +185,7 @@ class ControllerQuorumIntegrationTest {
     }
 
     @Test
-    void quorumLossFailsAdminRequestsWithinTheirTimeoutNamingTheVoters() throws Exception {
+    void quorumLossFailsAdminRequestsAsTimedOutNamingTheVoters() throws Exception {
         harness = ControllerQuorumHarness.start(3, dir, b -> b.requestTimeoutMs(2000));
         ControllerChannel channel = harness.newChannel();
         // An unfenced broker, so that CreateTopics has records to commit rather than an error to answer.
@@ -197,15 +198,13 @@ class ControllerQuorumIntegrationTest {
                 harness.kill(other.nodeId());
             }
         }
-        long startNs = System.nanoTime();
+        // That the call gives up at its timeout (and not later) is checked on a mock clock by ControllerChannelTest.
         assertThatThrownBy(() -> channel.createTopics(createTopic("lost"), Duration.ofSeconds(3)))
                 .isInstanceOfSatisfying(ApiException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.REQUEST_TIMED_OUT);
                     assertThat(e.getMessage()).contains("metadata quorum is unavailable")
                             .contains(harness.voters().toString());
                 });
-        long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
-        assertThat(elapsedMs).isLessThan(8000);
     }
 
     @Test

@@ -1,0 +1,27 @@
+package io.runnel.rpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.runnel.common.InternalTopics;
+import io.runnel.metadata.image.MetadataImage;
+import io.runnel.proto.ConfigSource;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class TopicConfigResolverTest {
+
+    @Test
+    void theConsumerOffsetsTopicIsCompactedWhateverTheBrokerDefault() {
+        TopicConfigResolver resolver = new TopicConfigResolver(Map.of("cleanup.policy", "delete", "segment.bytes", "4096"));
+
+        assertThat(resolver.resolve(MetadataImage.EMPTY, InternalTopics.CONSUMER_OFFSETS).get("cleanup.policy"))
+                .isEqualTo(new TopicConfigResolver.Resolved("compact", ConfigSource.DEFAULT_CONFIG));
+        assertThat(resolver.logConfig(MetadataImage.EMPTY, InternalTopics.CONSUMER_OFFSETS).compact()).isTrue();
+        assertThat(resolver.logConfig(MetadataImage.EMPTY, InternalTopics.CONSUMER_OFFSETS).segmentBytes())
+                .isEqualTo(InternalTopics.SEGMENT_BYTES);
+        assertThat(resolver.logConfig(MetadataImage.EMPTY, InternalTopics.TRANSACTION_STATE).compact()).isTrue();
+
+        assertThat(resolver.logConfig(MetadataImage.EMPTY, "orders").compact()).isFalse();
+        assertThat(resolver.logConfig(MetadataImage.EMPTY, "orders").segmentBytes()).isEqualTo(4096);
+    }
+}

@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import org.junit.jupiter.api.Test;
 
 /**
- * Runs the replication simulation over many seeds ({@code -Dsim.seeds=N}, 500 by default; the soak profile
+ * Runs the replication simulation over many seeds ({@code -Dsim.seeds=N}, 1000 by default; the soak profile
  * runs far more). A failing seed is printed; {@code -Dsim.seed=N} replays exactly that run.
  */
 class ReplicationSimulationTest {
 
-    private static final int SEEDS_DEFAULT = 500;
+    private static final int SEEDS_DEFAULT = 1000;
 
     @Test
     void everySeedKeepsTheReplicationInvariants() {

@@ -59,6 +59,13 @@ public final class NodeConfig {
     public static final String REQUEST_TIMEOUT_MS = "request.timeout.ms";
     public static final String SOCKET_REQUEST_MAX_BYTES = "socket.request.max.bytes";
     public static final String REPLICA_LAG_TIME_MAX_MS = "replica.lag.time.max.ms";
+    public static final String REPLICA_FETCH_MAX_BYTES = "replica.fetch.max.bytes";
+    public static final String REPLICA_FETCH_RESPONSE_MAX_BYTES = "replica.fetch.response.max.bytes";
+    public static final String REPLICA_FETCH_WAIT_MAX_MS = "replica.fetch.wait.max.ms";
+    public static final String REPLICA_FETCH_MIN_BYTES = "replica.fetch.min.bytes";
+    public static final String REPLICA_FETCH_BACKOFF_MS = "replica.fetch.backoff.ms";
+    public static final String NUM_REPLICA_FETCHERS = "num.replica.fetchers";
+    public static final String REPLICA_SOCKET_TIMEOUT_MS = "replica.socket.timeout.ms";
     public static final String LOG_RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
     public static final String LOG_FLUSH_SCHEDULER_INTERVAL_MS = "log.flush.scheduler.interval.ms";
     public static final String LOG_FLUSH_OFFSET_CHECKPOINT_INTERVAL_MS = "log.flush.offset.checkpoint.interval.ms";
@@ -109,6 +116,19 @@ public final class NodeConfig {
             .define(SOCKET_REQUEST_MAX_BYTES, INT, SOCKET_REQUEST_MAX_BYTES_DEFAULT, Range.atLeast(1024), MEDIUM,
                     "largest request message accepted")
             .define(REPLICA_LAG_TIME_MAX_MS, LONG, 30_000L, Range.atLeast(1), MEDIUM, "a follower lagging this long leaves the ISR")
+            .define(REPLICA_FETCH_MAX_BYTES, INT, 1_048_576, Range.atLeast(1), MEDIUM,
+                    "bytes of one partition a follower fetch asks for (at least one batch is always returned)")
+            .define(REPLICA_FETCH_RESPONSE_MAX_BYTES, INT, 10_485_760, Range.atLeast(1), MEDIUM,
+                    "bytes of one follower fetch answer (at least one batch is always returned)")
+            .define(REPLICA_FETCH_WAIT_MAX_MS, INT, 500, Range.between(0, 30_000), MEDIUM,
+                    "how long a leader holds a follower fetch that finds no new data; below replica.lag.time.max.ms")
+            .define(REPLICA_FETCH_MIN_BYTES, INT, 1, Range.atLeast(1), MEDIUM, "bytes that answer a waiting follower fetch at once")
+            .define(REPLICA_FETCH_BACKOFF_MS, LONG, 1_000L, Range.between(0, 600_000), MEDIUM,
+                    "pause before a follower fetches again after an error")
+            .define(NUM_REPLICA_FETCHERS, INT, 1, Range.between(1, 64), MEDIUM,
+                    "fetcher threads (and streams) per leader broker; partitions are spread over them by hash")
+            .define(REPLICA_SOCKET_TIMEOUT_MS, LONG, 30_000L, Range.atLeast(1), MEDIUM,
+                    "a follower fetch unanswered this long past replica.fetch.wait.max.ms is abandoned and the stream reopened")
             .define(LOG_RETENTION_CHECK_INTERVAL_MS, LONG, 300_000L, Range.atLeast(1), MEDIUM, "period of the retention task")
             .define(LOG_FLUSH_SCHEDULER_INTERVAL_MS, LONG, Long.MAX_VALUE, Range.atLeast(1), MEDIUM, "period of the flush.ms check")
             .define(LOG_FLUSH_OFFSET_CHECKPOINT_INTERVAL_MS, INT, 60_000, Range.atLeast(1), MEDIUM, "period of recovery-point and HW checkpoints")
@@ -178,6 +198,11 @@ public final class NodeConfig {
         }
         if (isBroker() && brokerListeners().isEmpty()) {
             throw new ConfigException(LISTENERS, string(LISTENERS), "a broker needs a listener other than " + controllerListener);
+        }
+        if (isBroker() && integer(REPLICA_FETCH_WAIT_MAX_MS) >= (Long) values.get(REPLICA_LAG_TIME_MAX_MS)) {
+            throw new ConfigException(REPLICA_FETCH_WAIT_MAX_MS, integer(REPLICA_FETCH_WAIT_MAX_MS), "must be below "
+                    + REPLICA_LAG_TIME_MAX_MS + "=" + values.get(REPLICA_LAG_TIME_MAX_MS)
+                    + ", or a caught-up follower whose fetch waits would leave the ISR");
         }
         if (isBroker() && listener(interBrokerListenerName()).isEmpty()) {
             throw new ConfigException(INTER_BROKER_LISTENER_NAME, interBrokerListenerName(), "no listener has this name");
@@ -336,6 +361,14 @@ public final class NodeConfig {
 
     public int metricsPort() {
         return integer(METRICS_PORT);
+    }
+
+    /** The replication settings (replica.*, num.replica.fetchers, broker.session.timeout.ms). */
+    public io.runnel.replication.ReplicationConfig replicationConfig() {
+        return new io.runnel.replication.ReplicationConfig((Long) values.get(REPLICA_LAG_TIME_MAX_MS),
+                integer(REPLICA_FETCH_MAX_BYTES), integer(REPLICA_FETCH_RESPONSE_MAX_BYTES), integer(REPLICA_FETCH_WAIT_MAX_MS),
+                integer(REPLICA_FETCH_MIN_BYTES), (Long) values.get(REPLICA_FETCH_BACKOFF_MS), integer(NUM_REPLICA_FETCHERS),
+                (Long) values.get(REPLICA_SOCKET_TIMEOUT_MS), brokerSessionTimeoutMs());
     }
 
     /** Value of any server key, typed as its definition says. */

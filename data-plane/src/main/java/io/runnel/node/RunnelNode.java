@@ -10,12 +10,18 @@ import io.runnel.metadata.image.MetadataImage;
 import io.runnel.metadata.server.ControllerConfig;
 import io.runnel.metadata.server.ControllerServer;
 import io.runnel.metadata.server.QuorumVoters;
+import io.runnel.replication.BrokerLease;
+import io.runnel.replication.ControllerLink;
 import io.runnel.replication.ReplicaManager;
+import io.runnel.replication.ReplicationConfig;
+import io.runnel.replication.ReplicationContext;
 import io.runnel.rpc.AdminServiceImpl;
 import io.runnel.rpc.BrokerMetadata;
 import io.runnel.rpc.FetchServiceImpl;
+import io.runnel.rpc.GrpcLeaderChannels;
 import io.runnel.rpc.MetadataServiceImpl;
 import io.runnel.rpc.ProduceServiceImpl;
+import io.runnel.rpc.ReplicationServiceImpl;
 import io.runnel.rpc.TopicConfigResolver;
 import io.runnel.storage.LogManager;
 import io.runnel.storage.LogManagerConfig;
@@ -54,6 +60,7 @@ public final class RunnelNode implements AutoCloseable {
     private static final long METADATA_POLL_MS = 10;
 
     private final NodeConfig config;
+    private final NodeHooks hooks;
     private final String clusterId;
     private final QuorumVoters voters;
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -65,25 +72,31 @@ public final class RunnelNode implements AutoCloseable {
     private ReplicaManager replicaManager;
     private MetadataLoader metadataLoader;
     private ControllerChannel controllerChannel;
-    private BrokerLifecycleManager lifecycle;
+    private volatile BrokerLifecycleManager lifecycle;
     private ScheduledExecutorService scheduler;
     private final io.micrometer.prometheusmetrics.PrometheusMeterRegistry metrics = MetricsServer.newRegistry();
     private MetricsServer metricsServer;
     private boolean closed;
     private volatile boolean skipControlledShutdown;
 
-    private RunnelNode(NodeConfig config, String clusterId, QuorumVoters voters) {
+    private RunnelNode(NodeConfig config, String clusterId, QuorumVoters voters, NodeHooks hooks) {
         this.config = config;
         this.clusterId = clusterId;
         this.voters = voters;
+        this.hooks = hooks;
     }
 
     /** Starts a node; on failure everything started so far is stopped again and the error rethrown. */
     public static RunnelNode start(NodeConfig config) throws IOException {
+        return start(config, NodeHooks.NONE);
+    }
+
+    /** {@link #start(NodeConfig)} with test hooks (fault injection between brokers). */
+    public static RunnelNode start(NodeConfig config, NodeHooks hooks) throws IOException {
         QuorumVoters voters = QuorumVoters.parse(config.quorumVoters());
         boolean soleVoter = config.isController() && voters.size() == 1 && voters.voter(config.nodeId()).isPresent();
         String clusterId = StorageFormatter.checkOrAutoFormat(config, soleVoter);
-        RunnelNode node = new RunnelNode(config, clusterId, voters);
+        RunnelNode node = new RunnelNode(config, clusterId, voters, hooks);
         try {
             if (config.isController()) {
                 node.startController();
@@ -131,9 +144,21 @@ public final class RunnelNode implements AutoCloseable {
             io.micrometer.core.instrument.Gauge.builder("runnel.broker.leader.partitions",
                     () -> replicas.partitions().values().stream().filter(p -> p.isLeader()).count())
                     .description("partitions this broker leads").register(metrics);
-            io.micrometer.core.instrument.Gauge.builder("runnel.broker.under.replicated.partitions",
-                    () -> replicas.partitions().values().stream().filter(p -> p.isLeader() && p.isr().size() < p.replicas().size()).count())
-                    .description("led partitions whose ISR is smaller than their replica set").register(metrics);
+            io.micrometer.core.instrument.Gauge.builder("runnel.broker.under.replicated.partitions", replicas::underReplicatedPartitions)
+                    .description("led partitions whose ISR is smaller than their replica set (Kafka's UnderReplicatedPartitions)")
+                    .register(metrics);
+            io.micrometer.core.instrument.Gauge.builder("runnel.broker.under.min.isr.partitions", replicas::underMinIsrPartitions)
+                    .description("led partitions whose ISR is smaller than min.insync.replicas (Kafka's UnderMinIsrPartitionCount)")
+                    .register(metrics);
+            io.micrometer.core.instrument.FunctionCounter.builder("runnel.broker.isr.shrinks", replicas, ReplicaManager::isrShrinks)
+                    .description("ISR shrinks this broker's leaders committed (Kafka's IsrShrinksPerSec, as a counter)")
+                    .register(metrics);
+            io.micrometer.core.instrument.FunctionCounter.builder("runnel.broker.isr.expands", replicas, ReplicaManager::isrExpands)
+                    .description("ISR expansions this broker's leaders committed (Kafka's IsrExpandsPerSec, as a counter)")
+                    .register(metrics);
+            io.micrometer.core.instrument.Gauge.builder("runnel.broker.replica.max.lag", replicas::maxFollowerLag)
+                    .description("largest lag, in records, of a follower behind a partition this broker leads")
+                    .register(metrics);
             bindCleanerMetrics(logManager.cleaner());
         }
         if (config.metricsPort() >= 0) {
@@ -205,7 +230,17 @@ public final class RunnelNode implements AutoCloseable {
                 tp -> topicConfigs.logConfig(metadataLoader.currentImage(), tp.topic()), scheduler, Time.SYSTEM);
         logManager.startup();
         closeOrder.add(0, logManager::shutdown);
-        replicaManager = new ReplicaManager(config.nodeId(), logManager);
+        BrokerLease lease = new BrokerLease(config.brokerSessionTimeoutMs());
+        ReplicationConfig replication = config.replicationConfig();
+        GrpcLeaderChannels leaderChannels = new GrpcLeaderChannels(() -> metadataLoader.currentImage(),
+                config.interBrokerListenerName(), config.nodeId(), hooks.replicaAddressOverride(config.nodeId()));
+        closeOrder.add(0, leaderChannels);
+        Duration alterPartitionTimeout = Duration.ofMillis(config.requestTimeoutMs());
+        ControllerLink controllerLink = request -> controllerChannel.callAsync("AlterPartition", alterPartitionTimeout,
+                stub -> stub.alterPartition(request));
+        ReplicationContext replicationContext = new ReplicationContext(replication, Time.SYSTEM, lease, leaderChannels,
+                controllerLink, this::brokerEpoch, true);
+        replicaManager = new ReplicaManager(config.nodeId(), logManager, replicationContext);
         closeOrder.add(0, replicaManager);
         MetadataLoader loader = metadataLoader;
         metadataLoader.register(new BrokerMetadataPublisher(config.nodeId(), replicaManager, logManager, topicConfigs,
@@ -219,18 +254,22 @@ public final class RunnelNode implements AutoCloseable {
         List<Endpoint> endpoints = new ArrayList<>();
         for (Listener listener : config.brokerListeners()) {
             String name = listener.name();
-            List<BindableService> services = List.of(
+            List<BindableService> services = new ArrayList<>(List.of(
                     new MetadataServiceImpl(brokerMetadata, gateway, name, config.autoCreateTopicsEnable(), config.requestTimeoutMs()),
                     new ProduceServiceImpl(replicaManager, brokerMetadata, name),
                     new FetchServiceImpl(replicaManager, brokerMetadata, name),
                     new AdminServiceImpl(brokerMetadata, gateway, replicaManager, topicConfigs, brokerConfigs, name,
-                            config.deleteTopicEnable()));
+                            config.deleteTopicEnable())));
+            if (name.equals(config.interBrokerListenerName())) {
+                services.add(new ReplicationServiceImpl(replicaManager));
+            }
             ListenerServer server = startListener(listener, services);
             endpoints.add(advertised(listener, server.port()));
         }
         lifecycle = new BrokerLifecycleManager(config.nodeId(), clusterId, UUID.randomUUID(),
                 endpoints.stream().map(Endpoint::toProto).toList(), config.rack(),
                 controllerChannel, metadataLoader::appliedOffset, Time.SYSTEM, config.brokerHeartbeatIntervalMs());
+        lifecycle.setHeartbeatListener(lease::onHeartbeatAcknowledged);
         lifecycle.start();
         closeOrder.add(0, this::stopLifecycle);
         Duration unfenceTimeout = Duration.ofMillis(Math.max(UNFENCE_TIMEOUT_MS_MIN, config.requestTimeoutMs()));
@@ -264,6 +303,12 @@ public final class RunnelNode implements AutoCloseable {
             }
             Thread.sleep(METADATA_POLL_MS);
         }
+    }
+
+    /** This incarnation's registration epoch, -1 before it registered. */
+    private long brokerEpoch() {
+        BrokerLifecycleManager current = lifecycle;
+        return current == null ? -1 : current.brokerEpoch();
     }
 
     private void stopLifecycle() {

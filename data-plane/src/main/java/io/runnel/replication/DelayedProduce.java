@@ -15,8 +15,11 @@ import java.util.function.Function;
  */
 final class DelayedProduce extends DelayedOperation {
 
-    /** Per partition: the offset the high watermark must reach, and the result to send when it does. */
-    record Pending(long requiredOffset, ProduceResult result) {
+    /**
+     * Per partition: the offset the high watermark must reach, the result to send when it does, and the
+     * leader epoch the batches were appended at (a leadership lost and regained may have truncated them).
+     */
+    record Pending(long requiredOffset, ProduceResult result, int leaderEpoch) {
     }
 
     private final Map<TopicPartition, Pending> pending;
@@ -37,7 +40,7 @@ final class DelayedProduce extends DelayedOperation {
     public boolean tryComplete() {
         for (Map.Entry<TopicPartition, Pending> entry : pending.entrySet()) {
             Partition partition = partitions.apply(entry.getKey());
-            if (partition == null || !partition.isLeader()) {
+            if (partition == null || !partition.isLeader() || partition.leaderEpoch() != entry.getValue().leaderEpoch()) {
                 continue;
             }
             if (partition.highWatermark() < entry.getValue().requiredOffset()) {
@@ -51,7 +54,7 @@ final class DelayedProduce extends DelayedOperation {
     protected void onComplete() {
         pending.forEach((tp, wait) -> {
             Partition partition = partitions.apply(tp);
-            if (partition == null || !partition.isLeader()) {
+            if (partition == null || !partition.isLeader() || partition.leaderEpoch() != wait.leaderEpoch()) {
                 int leader = partition == null ? -1 : partition.leaderId();
                 int epoch = partition == null ? -1 : partition.leaderEpoch();
                 results.put(tp, ProduceResult.error(ErrorCode.NOT_LEADER_OR_FOLLOWER,
@@ -59,6 +62,11 @@ final class DelayedProduce extends DelayedOperation {
             } else if (partition.highWatermark() < wait.requiredOffset()) {
                 results.put(tp, ProduceResult.error(ErrorCode.REQUEST_TIMED_OUT, "the in-sync replicas of " + tp
                         + " did not all receive the batch before the request timeout", partition.leaderId(), partition.leaderEpoch()));
+            } else if (partition.isr().size() < partition.log().config().minInSyncReplicas()) {
+                // Every member of the ISR has the batch, but the ISR shrank below min.insync.replicas meanwhile.
+                results.put(tp, ProduceResult.error(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND, "the batch reached every "
+                        + "in-sync replica of " + tp + ", but they are now " + partition.isr() + ", fewer than min.insync.replicas="
+                        + partition.log().config().minInSyncReplicas(), partition.leaderId(), partition.leaderEpoch()));
             } else {
                 results.put(tp, wait.result());
             }

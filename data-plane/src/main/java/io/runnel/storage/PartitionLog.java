@@ -285,11 +285,16 @@ public final class PartitionLog implements Closeable {
         return highWatermark;
     }
 
-    /** Sets the high watermark, clamped to [logStartOffset, logEndOffset]. */
+    /**
+     * Moves the high watermark up to {@code hw} (clamped to [logStartOffset, logEndOffset]); never down:
+     * two appends that computed their high watermarks in one order may publish them in the other. Only a
+     * truncation below it lowers the high watermark.
+     */
     public void updateHighWatermark(long hw) {
         lock.lock();
         try {
-            highWatermark = Math.min(Math.max(hw, logStartOffset), logEndOffset());
+            long candidate = Math.min(Math.max(hw, logStartOffset), logEndOffset());
+            highWatermark = Math.max(highWatermark, candidate);
         } finally {
             lock.unlock();
         }

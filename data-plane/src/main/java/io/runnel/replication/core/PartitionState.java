@@ -160,7 +160,7 @@ public final class PartitionState {
     private long servingFrom(long nowMs) {
         long wait = settings.leaseWaitMs();
         long from = plus(lastLeaderContactMs, wait);
-        boolean liveHandoffNow = knownHandoffEpoch == leaderEpoch;
+        boolean liveHandoffNow = knownHandoffEpoch > 0 && knownHandoffEpoch == leaderEpoch;
         if (establishedLeaderEpochSeen == leaderEpoch - 1) {
             // The predecessor established itself, so every older leader was done; only a predecessor
             // deposed alive may still hold a lease.

@@ -1,6 +1,7 @@
 package io.runnel.common;
 
 import io.runnel.common.errors.ApiException;
+import io.runnel.common.errors.ErrorText;
 import io.runnel.proto.ErrorCode;
 
 /**
@@ -18,7 +19,11 @@ public final class TopicNames {
     private TopicNames() {
     }
 
-    /** Throws INVALID_TOPIC_EXCEPTION naming the problem when {@code name} is not a legal topic name. */
+    /**
+     * Throws INVALID_TOPIC_EXCEPTION naming the problem when {@code name} is not a legal topic name. The
+     * message names an illegal character by code point ({@code U+1F525}) unless it is printable ASCII, and
+     * quotes the name through {@link ErrorText#quote}, so it never holds half a surrogate pair.
+     */
     public static void validate(String name) {
         if (name == null || name.isEmpty()) {
             throw invalid("topic name must not be empty");
@@ -27,17 +32,18 @@ public final class TopicNames {
             throw invalid("topic name cannot be '" + name + "'");
         }
         if (name.length() > MAX_LENGTH) {
-            throw invalid("topic name '" + name.substring(0, 20) + "...' is " + name.length()
+            throw invalid("topic name " + ErrorText.quote(name) + " is " + name.length()
                     + " characters long; the limit is " + MAX_LENGTH);
         }
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
+        for (int i = 0; i < name.length(); ) {
+            int c = name.codePointAt(i);
             boolean legal = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
                     || c == '.' || c == '_' || c == '-';
             if (!legal) {
-                throw invalid("topic name '" + name + "' contains '" + printable(c)
+                throw invalid("topic name " + ErrorText.quote(name) + " contains '" + ErrorText.codePoint(c)
                         + "'; only ASCII letters, digits, '.', '_' and '-' are allowed");
             }
+            i += Character.charCount(c);
         }
     }
 
@@ -57,11 +63,6 @@ public final class TopicNames {
     /** Two topics whose names map to the same key would collide in metric names. */
     public static String collisionKey(String name) {
         return name.replace('.', '_');
-    }
-
-    private static String printable(char c) {
-        return Character.isISOControl(c) || Character.isWhitespace(c)
-                ? String.format("\\u%04x", (int) c) : String.valueOf(c);
     }
 
     private static ApiException invalid(String message) {

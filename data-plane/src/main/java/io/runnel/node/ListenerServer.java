@@ -14,6 +14,7 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.grpc.services.HealthStatusManager;
+import io.runnel.common.rpc.RequestGuard;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -26,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * The gRPC server of one listener: the given services plus gRPC health checking (so Kubernetes
  * probes and {@code grpc_health_probe} work) and server reflection (so {@code grpcurl} works).
  * Requests beyond {@code maxInFlightRequests} at once are answered RESOURCE_EXHAUSTED, which clients
- * retry, instead of queueing without bound (Kafka's {@code queued.max.requests}). Thread-safe.
+ * retry, instead of queueing without bound (Kafka's {@code queued.max.requests}). Every request is
+ * checked by {@link RequestGuard} first. Thread-safe.
  */
 public final class ListenerServer implements AutoCloseable {
 
@@ -51,12 +53,14 @@ public final class ListenerServer implements AutoCloseable {
                 .permitKeepAliveTime(10, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true);
         AdmissionLimit limit = new AdmissionLimit(maxInFlightRequests);
+        // Every service's requests are checked before it sees them: malformed bytes and unknown enum values
+        // are answered INVALID_REQUEST instead of UNKNOWN or INTERNAL (see RequestGuard).
         for (BindableService service : services) {
-            ServerServiceDefinition definition = service.bindService();
+            ServerServiceDefinition definition = RequestGuard.guard(service.bindService());
             builder.addService(ServerInterceptors.intercept(definition, limit));
         }
-        builder.addService(health.getHealthService());
-        builder.addService(ProtoReflectionServiceV1.newInstance());
+        builder.addService(RequestGuard.guard(health.getHealthService().bindService()));
+        builder.addService(RequestGuard.guard(ProtoReflectionServiceV1.newInstance().bindService()));
         this.server = builder.build();
     }
 

@@ -259,7 +259,7 @@ public final class RunnelNode implements AutoCloseable {
                     new ProduceServiceImpl(replicaManager, brokerMetadata, name),
                     new FetchServiceImpl(replicaManager, brokerMetadata, name),
                     new AdminServiceImpl(brokerMetadata, gateway, replicaManager, topicConfigs, brokerConfigs, name,
-                            config.deleteTopicEnable())));
+                            config.deleteTopicEnable(), config.requestTimeoutMs())));
             if (name.equals(config.interBrokerListenerName())) {
                 services.add(new ReplicationServiceImpl(replicaManager));
             }

@@ -1,6 +1,6 @@
 package io.runnel.purgatory;
 
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -9,12 +9,19 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Exactly one of {@link #onComplete()} runs once: either {@link #tryComplete()} finds the
  * condition met and calls {@link #forceComplete()}, or the timer expires the operation and
- * {@link #onComplete()} then {@link #onExpiration()} (for metrics) run. Thread-safe: {@code tryComplete} runs under
- * the operation's lock, so two threads never check it at once.
+ * {@link #onComplete()} then {@link #onExpiration()} (for metrics) run. {@link #onComplete()} tells the two
+ * apart with {@link #isExpired()}: only an operation whose delay really passed is expired, so an answer
+ * like REQUEST_TIMED_OUT can be given exactly when the deadline passed. Thread-safe: {@code tryComplete}
+ * runs under the operation's lock, so two threads never check it at once; completion is one atomic step.
  */
 public abstract class DelayedOperation extends TimerTask {
 
-    private final AtomicBoolean completed = new AtomicBoolean();
+    private static final int WAITING = 0;
+    private static final int COMPLETED = 1;
+    private static final int EXPIRED = 2;
+
+    /** WAITING until one compare-and-set moves it to COMPLETED or EXPIRED; it never changes again. */
+    private final AtomicInteger state = new AtomicInteger(WAITING);
     private final ReentrantLock lock = new ReentrantLock();
 
     protected DelayedOperation(long delayMs) {
@@ -23,7 +30,11 @@ public abstract class DelayedOperation extends TimerTask {
 
     /** Completes the operation if no one else has; true for the caller that completed it. */
     public final boolean forceComplete() {
-        if (completed.compareAndSet(false, true)) {
+        return complete(COMPLETED);
+    }
+
+    private boolean complete(int outcome) {
+        if (state.compareAndSet(WAITING, outcome)) {
             cancel();
             onComplete();
             return true;
@@ -32,7 +43,15 @@ public abstract class DelayedOperation extends TimerTask {
     }
 
     public final boolean isCompleted() {
-        return completed.get();
+        return state.get() != WAITING;
+    }
+
+    /**
+     * True when the operation completed because its delay passed (its timer ran before anything else
+     * completed it). Meant for {@link #onComplete()}, which runs after the state is decided.
+     */
+    public final boolean isExpired() {
+        return state.get() == EXPIRED;
     }
 
     /** Checks the condition; calls {@link #forceComplete()} and returns its result when it holds. */
@@ -57,7 +76,7 @@ public abstract class DelayedOperation extends TimerTask {
     /** Timer callback: expires the operation if it is still waiting. */
     @Override
     public final void run() {
-        if (forceComplete()) {
+        if (complete(EXPIRED)) {
             onExpiration();
         }
     }

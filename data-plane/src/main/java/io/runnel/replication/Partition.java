@@ -41,7 +41,7 @@ import java.util.function.IntPredicate;
  * under an epoch it does not belong to. The core is guarded by its own monitor ({@code state}), held only
  * for the short decisions, never across file I/O. The log has its own lock. Thread-safe.
  */
-public final class Partition {
+public final class Partition implements DelayedProduce.WaitedOn {
 
     private final TopicPartition topicPartition;
     private final UUID topicId;
@@ -391,18 +391,26 @@ public final class Partition {
         return log;
     }
 
+    @Override
+    public int minInSyncReplicas() {
+        return log.config().minInSyncReplicas();
+    }
+
+    @Override
     public boolean isLeader() {
         synchronized (state) {
             return state.isLeader();
         }
     }
 
+    @Override
     public int leaderId() {
         synchronized (state) {
             return state.leaderId();
         }
     }
 
+    @Override
     public int leaderEpoch() {
         synchronized (state) {
             return state.leaderEpoch();
@@ -415,6 +423,7 @@ public final class Partition {
         }
     }
 
+    @Override
     public List<Integer> isr() {
         synchronized (state) {
             return state.isr();
@@ -427,6 +436,7 @@ public final class Partition {
         }
     }
 
+    @Override
     public long highWatermark() {
         synchronized (state) {
             return state.highWatermark();

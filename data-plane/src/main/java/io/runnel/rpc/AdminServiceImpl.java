@@ -1,10 +1,12 @@
 package io.runnel.rpc;
 
 import io.grpc.stub.StreamObserver;
+import io.runnel.common.TopicNames;
 import io.runnel.common.config.BrokerDynamicConfig;
 import io.runnel.common.config.ConfigDef;
 import io.runnel.common.config.TopicConfig;
 import io.runnel.common.errors.ApiException;
+import io.runnel.common.errors.ErrorText;
 import io.runnel.metadata.image.BrokerRegistration;
 import io.runnel.metadata.image.MetadataImage;
 import io.runnel.proto.AdminServiceGrpc;
@@ -44,6 +46,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.ToLongFunction;
 
 /**
  * The Admin RPC on a broker. Writes (topics, partitions, configs, elections, reassignments) and
@@ -54,11 +57,6 @@ import java.util.function.Function;
  */
 public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBase {
 
-    /** Used when a request carries no timeout of its own. */
-    static final int DEFAULT_TIMEOUT_MS = 30_000;
-    /** Extra time, beyond the request's timeout, for this broker to apply the controller's result. */
-    static final int APPLY_MARGIN_MS = 5_000;
-
     private final BrokerMetadata metadata;
     private final ControllerGateway controller;
     private final ReplicaManager replicaManager;
@@ -66,10 +64,12 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
     private final Map<String, String> brokerConfigs;
     private final String listenerName;
     private final boolean deleteTopicEnable;
+    /** request.timeout.ms: the bound on every admin request's timeout_ms and the default when it is 0 or less. */
+    private final int requestTimeoutMs;
 
     public AdminServiceImpl(BrokerMetadata metadata, ControllerGateway controller, ReplicaManager replicaManager,
                             TopicConfigResolver topicConfigs, Map<String, String> brokerConfigs, String listenerName,
-                            boolean deleteTopicEnable) {
+                            boolean deleteTopicEnable, int requestTimeoutMs) {
         this.metadata = metadata;
         this.controller = controller;
         this.replicaManager = replicaManager;
@@ -77,33 +77,26 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
         this.brokerConfigs = Map.copyOf(brokerConfigs);
         this.listenerName = listenerName;
         this.deleteTopicEnable = deleteTopicEnable;
-    }
-
-    private static int timeoutMs(int requested) {
-        return requested <= 0 ? DEFAULT_TIMEOUT_MS : requested;
+        this.requestTimeoutMs = requestTimeoutMs;
     }
 
     /** Runs a controller write, waits for this broker to apply its metadata offset, then answers. */
-    private <R, T> void forward(CompletableFuture<R> call, Function<R, Long> offset, Function<R, T> response, int timeoutMs,
-                                StreamObserver<T> observer) {
-        // The controller channel gives up at timeoutMs with an error naming the quorum; the extra margin
-        // only bounds the wait for this broker to apply the result.
-        call.thenCompose(result -> metadata.awaitOffset(offset.apply(result)).thenApply(image -> response.apply(result)))
-                .orTimeout(timeoutMs + APPLY_MARGIN_MS, TimeUnit.MILLISECONDS)
-                .whenComplete((result, failure) -> {
-                    if (failure != null) {
-                        Requests.fail(observer, failure);
-                    } else {
-                        observer.onNext(result);
-                        observer.onCompleted();
-                    }
-                });
+    private <R, T> void forward(String apiName, CompletableFuture<R> call, ToLongFunction<R> offset, Function<R, T> response,
+                                int timeoutMs, StreamObserver<T> observer) {
+        ControllerWrites.awaitApplied(apiName, call, offset, metadata, timeoutMs).whenComplete((result, failure) -> {
+            if (failure != null) {
+                Requests.fail(observer, failure);
+            } else {
+                observer.onNext(response.apply(result));
+                observer.onCompleted();
+            }
+        });
     }
 
     @Override
     public void createTopics(CreateTopicsRequest request, StreamObserver<CreateTopicsResponse> observer) {
-        int timeoutMs = timeoutMs(request.getTimeoutMs());
-        forward(controller.createTopics(request.toBuilder().setTimeoutMs(timeoutMs).build()),
+        int timeoutMs = ControllerWrites.clampTimeoutMs(request.getTimeoutMs(), requestTimeoutMs);
+        forward("CreateTopics", controller.createTopics(request.toBuilder().setTimeoutMs(timeoutMs).build()),
                 r -> r.getMetadataOffset(), r -> r.getResponse(), timeoutMs, observer);
     }
 
@@ -114,35 +107,37 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
                     "topic deletion is disabled on this broker (delete.topic.enable=false)"));
             return;
         }
-        int timeoutMs = timeoutMs(request.getTimeoutMs());
-        forward(controller.deleteTopics(request.toBuilder().setTimeoutMs(timeoutMs).build()),
+        int timeoutMs = ControllerWrites.clampTimeoutMs(request.getTimeoutMs(), requestTimeoutMs);
+        forward("DeleteTopics", controller.deleteTopics(request.toBuilder().setTimeoutMs(timeoutMs).build()),
                 r -> r.getMetadataOffset(), r -> r.getResponse(), timeoutMs, observer);
     }
 
     @Override
     public void createPartitions(CreatePartitionsRequest request, StreamObserver<CreatePartitionsResponse> observer) {
-        int timeoutMs = timeoutMs(request.getTimeoutMs());
-        forward(controller.createPartitions(request.toBuilder().setTimeoutMs(timeoutMs).build()),
+        int timeoutMs = ControllerWrites.clampTimeoutMs(request.getTimeoutMs(), requestTimeoutMs);
+        forward("CreatePartitions", controller.createPartitions(request.toBuilder().setTimeoutMs(timeoutMs).build()),
                 r -> r.getMetadataOffset(), r -> r.getResponse(), timeoutMs, observer);
     }
 
     @Override
     public void alterConfigs(AlterConfigsRequest request, StreamObserver<AlterConfigsResponse> observer) {
-        forward(controller.alterConfigs(request), r -> r.getMetadataOffset(), r -> r.getResponse(), DEFAULT_TIMEOUT_MS, observer);
+        // AlterConfigs has no timeout field: request.timeout.ms bounds it, as the gateway's call.
+        forward("AlterConfigs", controller.alterConfigs(request), r -> r.getMetadataOffset(), r -> r.getResponse(),
+                requestTimeoutMs, observer);
     }
 
     @Override
     public void electLeaders(ElectLeadersRequest request, StreamObserver<ElectLeadersResponse> observer) {
-        int timeoutMs = timeoutMs(request.getTimeoutMs());
-        forward(controller.electLeaders(request.toBuilder().setTimeoutMs(timeoutMs).build()),
+        int timeoutMs = ControllerWrites.clampTimeoutMs(request.getTimeoutMs(), requestTimeoutMs);
+        forward("ElectLeaders", controller.electLeaders(request.toBuilder().setTimeoutMs(timeoutMs).build()),
                 r -> r.getMetadataOffset(), r -> r.getResponse(), timeoutMs, observer);
     }
 
     @Override
     public void alterPartitionReassignments(AlterPartitionReassignmentsRequest request,
                                             StreamObserver<AlterPartitionReassignmentsResponse> observer) {
-        int timeoutMs = timeoutMs(request.getTimeoutMs());
-        forward(controller.alterPartitionReassignments(request.toBuilder().setTimeoutMs(timeoutMs).build()),
+        int timeoutMs = ControllerWrites.clampTimeoutMs(request.getTimeoutMs(), requestTimeoutMs);
+        forward("AlterPartitionReassignments", controller.alterPartitionReassignments(request.toBuilder().setTimeoutMs(timeoutMs).build()),
                 r -> r.getMetadataOffset(), r -> r.getResponse(), timeoutMs, observer);
     }
 
@@ -150,8 +145,8 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
     @Override
     public void listPartitionReassignments(ListPartitionReassignmentsRequest request,
                                            StreamObserver<ListPartitionReassignmentsResponse> observer) {
-        int timeoutMs = timeoutMs(request.getTimeoutMs());
-        forward(controller.listPartitionReassignments(request.toBuilder().setTimeoutMs(timeoutMs).build()),
+        int timeoutMs = ControllerWrites.clampTimeoutMs(request.getTimeoutMs(), requestTimeoutMs);
+        forward("ListPartitionReassignments", controller.listPartitionReassignments(request.toBuilder().setTimeoutMs(timeoutMs).build()),
                 r -> r.getMetadataOffset(), r -> r.getResponse(), timeoutMs, observer);
     }
 
@@ -171,11 +166,12 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
     }
 
     private DescribeConfigsResult describe(MetadataImage image, ConfigResource resource, boolean documentation) {
-        DescribeConfigsResult.Builder result = DescribeConfigsResult.newBuilder().setType(resource.getType()).setName(resource.getName());
+        DescribeConfigsResult.Builder result = DescribeConfigsResult.newBuilder().setTypeValue(resource.getTypeValue())
+                .setName(resource.getName());
         if (resource.getType() == ResourceType.TOPIC) {
             if (image.topics().getTopic(resource.getName()) == null) {
                 return result.setError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
-                        .setErrorMessage("topic '" + resource.getName() + "' does not exist").build();
+                        .setErrorMessage("topic " + ErrorText.quote(resource.getName()) + " does not exist").build();
             }
             topicConfigs.resolve(image, resource.getName()).forEach((key, resolved) -> {
                 if (resource.getKeysCount() == 0 || resource.getKeysList().contains(key)) {
@@ -187,7 +183,7 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
         }
         if (resource.getType() == ResourceType.BROKER) {
             if (!resource.getName().equals(String.valueOf(replicaManager.brokerId()))) {
-                return result.setError(ErrorCode.INVALID_REQUEST).setErrorMessage("broker " + resource.getName()
+                return result.setError(ErrorCode.INVALID_REQUEST).setErrorMessage("broker " + ErrorText.quote(resource.getName())
                         + " is not this broker (" + replicaManager.brokerId() + "); ask that broker").build();
             }
             new java.util.TreeMap<>(brokerConfigs).forEach((key, value) -> {
@@ -246,6 +242,10 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
                     DeleteRecordsPartitionResult.Builder result = DeleteRecordsPartitionResult.newBuilder()
                             .setPartition(partition.getPartition()).setLowWatermark(-1);
                     try {
+                        if (TopicNames.isInternal(topic.getName())) {
+                            throw new ApiException(ErrorCode.INVALID_TOPIC_EXCEPTION, "cannot delete records of internal topic "
+                                    + ErrorText.quote(topic.getName()));
+                        }
                         long low = replicaManager.deleteRecords(Requests.topicPartition(topic.getName(), partition.getPartition()),
                                 partition.getOffset());
                         result.setError(ErrorCode.NONE).setLowWatermark(low);
@@ -280,7 +280,7 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
             observer.onCompleted();
             return;
         }
-        controller.describeQuorum().orTimeout(DEFAULT_TIMEOUT_MS, TimeUnit.MILLISECONDS).whenComplete((quorum, failure) -> {
+        controller.describeQuorum().orTimeout(requestTimeoutMs, TimeUnit.MILLISECONDS).whenComplete((quorum, failure) -> {
             if (failure != null) {
                 Requests.fail(observer, failure);
                 return;

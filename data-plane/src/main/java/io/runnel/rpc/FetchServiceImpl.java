@@ -4,6 +4,7 @@ import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.stub.StreamObserver;
 import io.runnel.common.TopicPartition;
 import io.runnel.common.errors.ApiException;
+import io.runnel.common.errors.ErrorText;
 import io.runnel.proto.EpochEndOffsetResult;
 import io.runnel.proto.ErrorCode;
 import io.runnel.proto.FetchPartition;
@@ -72,7 +73,7 @@ public final class FetchServiceImpl extends FetchServiceGrpc.FetchServiceImplBas
                             Requests.epoch(partition.hasCurrentLeaderEpoch(), partition.getCurrentLeaderEpoch())));
                 }
             }
-            FetchParams params = new FetchParams(request.getMaxWaitMs(), request.getMinBytes(), request.getMaxBytes());
+            FetchParams params = new FetchParams(request.getMaxWaitMs(), request.getMinBytes(), responseMaxBytes(request));
             replicaManager.fetch(params, inputs, results -> {
                 try {
                     Map<TopicPartition, FetchResult> all = new LinkedHashMap<>(early);
@@ -88,13 +89,25 @@ public final class FetchServiceImpl extends FetchServiceGrpc.FetchServiceImplBas
         }
     }
 
+    /**
+     * The request's {@code max_bytes}: negative is INVALID_REQUEST; 0 (proto3's default, a client that did
+     * not set it) is 1, i.e. one batch, since a fetch always returns at least the first batch it finds.
+     */
+    static int responseMaxBytes(FetchRequest request) {
+        int maxBytes = request.getMaxBytes();
+        if (maxBytes < 0) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "max_bytes must not be negative, not " + maxBytes);
+        }
+        return Math.max(1, maxBytes);
+    }
+
     private FetchResponse toResponse(Map<TopicPartition, FetchResult> results) {
         Map<String, FetchTopicResponse.Builder> topics = new LinkedHashMap<>();
         results.forEach((tp, result) -> {
             FetchPartitionResponse.Builder partition = FetchPartitionResponse.newBuilder()
                     .setPartition(tp.partition())
                     .setError(result.error())
-                    .setErrorMessage(result.errorMessage())
+                    .setErrorMessage(ErrorText.printable(result.errorMessage(), ApiException.MESSAGE_CHARS_MAX))
                     .setHighWatermark(result.highWatermark())
                     .setLastStableOffset(result.highWatermark())
                     .setLogStartOffset(result.logStartOffset())

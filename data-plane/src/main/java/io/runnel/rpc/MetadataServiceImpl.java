@@ -3,6 +3,7 @@ package io.runnel.rpc;
 import io.grpc.stub.StreamObserver;
 import io.runnel.common.TopicNames;
 import io.runnel.common.errors.ApiException;
+import io.runnel.common.errors.ErrorText;
 import io.runnel.metadata.image.BrokerRegistration;
 import io.runnel.metadata.image.Endpoint;
 import io.runnel.metadata.image.MetadataImage;
@@ -24,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The Metadata RPC: brokers and topics from this broker's metadata image, on the listener the client
@@ -41,10 +41,11 @@ public final class MetadataServiceImpl extends MetadataServiceGrpc.MetadataServi
     private final ControllerGateway controller;
     private final String listenerName;
     private final boolean autoCreateTopicsEnable;
-    private final long requestTimeoutMs;
+    /** request.timeout.ms: how long auto-creation may take at the controller. */
+    private final int requestTimeoutMs;
 
     public MetadataServiceImpl(BrokerMetadata metadata, ControllerGateway controller, String listenerName,
-                               boolean autoCreateTopicsEnable, long requestTimeoutMs) {
+                               boolean autoCreateTopicsEnable, int requestTimeoutMs) {
         this.metadata = metadata;
         this.controller = controller;
         this.listenerName = listenerName;
@@ -80,12 +81,13 @@ public final class MetadataServiceImpl extends MetadataServiceGrpc.MetadataServi
 
     /** Creates the topics; completes with the errors of those that could not be created. */
     private CompletableFuture<Map<String, CreatableTopicResult>> autoCreate(List<String> names) {
-        CreateTopicsRequest.Builder create = CreateTopicsRequest.newBuilder().setTimeoutMs((int) requestTimeoutMs);
+        CreateTopicsRequest.Builder create = CreateTopicsRequest.newBuilder().setTimeoutMs(requestTimeoutMs);
         for (String name : names) {
             create.addTopics(CreatableTopic.newBuilder().setName(name).setNumPartitions(-1).setReplicationFactor(-1));
         }
-        return controller.createTopics(create.build())
-                .thenCompose(response -> metadata.awaitOffset(response.getMetadataOffset()).thenApply(image -> {
+        return ControllerWrites.awaitApplied("auto-creation of " + names.size() + " topic(s)",
+                controller.createTopics(create.build()), response -> response.getMetadataOffset(), metadata,
+                requestTimeoutMs).thenApply(response -> {
                     Map<String, CreatableTopicResult> errors = new LinkedHashMap<>();
                     for (CreatableTopicResult result : response.getResponse().getTopicsList()) {
                         if (result.getError() != ErrorCode.NONE && result.getError() != ErrorCode.TOPIC_ALREADY_EXISTS) {
@@ -93,8 +95,7 @@ public final class MetadataServiceImpl extends MetadataServiceGrpc.MetadataServi
                         }
                     }
                     return errors;
-                }))
-                .orTimeout(requestTimeoutMs, TimeUnit.MILLISECONDS);
+                });
     }
 
     private void respond(MetadataRequest request, MetadataImage image, Map<String, CreatableTopicResult> createErrors,
@@ -130,7 +131,7 @@ public final class MetadataServiceImpl extends MetadataServiceGrpc.MetadataServi
         }
         TopicImage found = image.topics().getTopic(name);
         if (found == null) {
-            return topic.setError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION).setErrorMessage("topic '" + name + "' does not exist").build();
+            return topic.setError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION).setErrorMessage("topic " + ErrorText.quote(name) + " does not exist").build();
         }
         topic.setError(ErrorCode.NONE).setTopicId(found.id().toString()).setIsInternal(TopicNames.isInternal(name));
         new java.util.TreeMap<>(found.partitions()).forEach((id, registration) -> topic.addPartitions(partition(image, id, registration)));

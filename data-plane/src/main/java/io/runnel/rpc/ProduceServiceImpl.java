@@ -1,7 +1,10 @@
 package io.runnel.rpc;
 
 import io.grpc.stub.StreamObserver;
+import io.runnel.common.TopicNames;
 import io.runnel.common.TopicPartition;
+import io.runnel.common.errors.ApiException;
+import io.runnel.common.errors.ErrorText;
 import io.runnel.proto.ErrorCode;
 import io.runnel.proto.PartitionProduceData;
 import io.runnel.proto.PartitionProduceResponse;
@@ -71,17 +74,22 @@ public final class ProduceServiceImpl extends ProduceServiceGrpc.ProduceServiceI
         if (data.getPartition() < 0) {
             invalid.add(TopicProduceResponse.newBuilder().setTopic(topic).addPartitions(PartitionProduceResponse.newBuilder()
                     .setPartition(data.getPartition()).setError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
-                    .setErrorMessage("partition " + data.getPartition() + " of '" + topic
-                            + "' does not exist: partitions are numbered from 0")
+                    .setErrorMessage("partition " + data.getPartition() + " of " + ErrorText.quote(topic)
+                            + " does not exist: partitions are numbered from 0")
                     .setBaseOffset(-1).setLogAppendTimeMs(-1).setLogStartOffset(-1)).build());
             return;
         }
         TopicPartition tp = new TopicPartition(topic, data.getPartition());
         if (acks != -1 && acks != 0 && acks != 1) {
             early.put(tp, ProduceResult.error(ErrorCode.INVALID_REQUIRED_ACKS, "acks must be -1 (all), 0 or 1, not " + acks, -1, -1));
+        } else if (TopicNames.isInternal(topic)) {
+            // As in Kafka: internal topics hold the coordinators' records, appended by the broker itself.
+            early.put(tp, ProduceResult.error(ErrorCode.INVALID_TOPIC_EXCEPTION, "cannot append to internal topic "
+                    + ErrorText.quote(topic), -1, -1));
         } else if (inputs.containsKey(tp) || early.containsKey(tp)) {
             inputs.remove(tp);
-            early.put(tp, ProduceResult.error(ErrorCode.INVALID_REQUEST, "partition " + tp + " appears twice in one request", -1, -1));
+            early.put(tp, ProduceResult.error(ErrorCode.INVALID_REQUEST, "partition " + tp.partition() + " of "
+                    + ErrorText.quote(tp.topic()) + " appears twice in one request", -1, -1));
         } else {
             // Read-only: the log copies it once before writing offsets into the batch headers.
             inputs.put(tp, new ProduceInput(data.getRecords().asReadOnlyByteBuffer(),
@@ -95,7 +103,7 @@ public final class ProduceServiceImpl extends ProduceServiceGrpc.ProduceServiceI
             PartitionProduceResponse.Builder partition = PartitionProduceResponse.newBuilder()
                     .setPartition(tp.partition())
                     .setError(result.error())
-                    .setErrorMessage(result.errorMessage())
+                    .setErrorMessage(ErrorText.printable(result.errorMessage(), ApiException.MESSAGE_CHARS_MAX))
                     .setBaseOffset(result.baseOffset())
                     .setLogAppendTimeMs(result.logAppendTimeMs())
                     .setLogStartOffset(result.logStartOffset());

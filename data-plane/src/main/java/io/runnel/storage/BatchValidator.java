@@ -25,13 +25,21 @@ import java.util.List;
  *   <li>magic 2 only → CORRUPT_MESSAGE;</li>
  *   <li>batch size ≤ {@code max.message.bytes} → RECORD_TOO_LARGE;</li>
  *   <li>CRC-32C over attributes..end → CORRUPT_MESSAGE;</li>
- *   <li>leader only: recordCount &gt; 0 and lastOffsetDelta = recordCount − 1, offset deltas 0, 1, 2, …
- *       (Kafka's validator for v2), no control batch from a client, a client's producer id needs a sequence
- *       → INVALID_RECORD; record framing (including decompression) → CORRUPT_MESSAGE;</li>
+ *   <li>leader only: at least one batch in the request (Kafka refuses a partition entry without one);
+ *       recordCount &gt; 0 and lastOffsetDelta = recordCount − 1, offset deltas 0, 1, 2, … (Kafka's
+ *       validator for v2) → INVALID_RECORD; record framing (including decompression) → CORRUPT_MESSAGE;</li>
+ *   <li>leader only, the batch header ({@link #validateHeader}): no attribute bit outside those v2
+ *       defines (compression, timestamp type, transactional, control, delete horizon); from a client, no
+ *       control batch and no delete-horizon bit (both are the broker's own); the transactional bit only
+ *       with a producer id; producer id -1 (none) or a real id ≥ 0; from a client, without a producer id,
+ *       producer epoch and base sequence -1, and with one, both ≥ 0 → INVALID_RECORD. Sequence numbers
+ *       themselves are the idempotent producer's to check;</li>
  *   <li>leader, compacted topic (cleanup.policy contains compact): every record of a data batch has a
  *       key → INVALID_RECORD naming the topic;</li>
- *   <li>leader, CreateTime: every record timestamp within [now − message.timestamp.before.max.ms,
- *       now + message.timestamp.after.max.ms] → INVALID_TIMESTAMP;</li>
+ *   <li>leader, CreateTime: in a batch that says CreateTime, every record timestamp (baseTimestamp +
+ *       timestampDelta) computed without overflow and the largest of them not below baseTimestamp (the
+ *       first record of a batch carries the base); every record timestamp within [now − message.timestamp.before.max.ms, now + message.timestamp.after.max.ms]
+ *       → INVALID_TIMESTAMP (under LogAppendTime the broker's time replaces them all);</li>
  *   <li>follower only: offsets increase from batch to batch, starting at or after the log end offset
  *       → INVALID_RECORD.</li>
  * </ul>
@@ -48,6 +56,10 @@ final class BatchValidator {
     static ValidatedBatches validateAsLeader(TopicPartition topicPartition, ByteBuffer request, long nextOffset, int leaderEpoch,
                                              LogConfig config, long nowMs, AppendOrigin origin) {
         List<RecordBatch> batches = frame(request, config);
+        if (batches.isEmpty()) {
+            throw new ApiException(ErrorCode.INVALID_RECORD, "the request holds no record batch for the partition; "
+                    + "a produce must send at least one");
+        }
         boolean logAppendTime = config.messageTimestampType() == TimestampType.LOG_APPEND_TIME;
         long[] computedMaxTimestamps = new long[batches.size()];
         for (int i = 0; i < batches.size(); i++) {
@@ -172,14 +184,12 @@ final class BatchValidator {
             throw new ApiException(ErrorCode.INVALID_RECORD, "record batch has lastOffsetDelta " + batch.lastOffsetDelta()
                     + " but recordCount " + count + " (expected lastOffsetDelta " + (count - 1) + ")");
         }
-        if (batch.isControlBatch() && origin == AppendOrigin.CLIENT) {
-            throw new ApiException(ErrorCode.INVALID_RECORD, "clients may not write control batches");
-        }
-        if (origin == AppendOrigin.CLIENT && batch.producerId() >= 0 && batch.baseSequence() < 0) {
-            throw new ApiException(ErrorCode.INVALID_RECORD, "record batch has producerId " + batch.producerId()
-                    + " but baseSequence " + batch.baseSequence());
-        }
-        long maxTimestamp = RecordBatch.NO_TIMESTAMP;
+        validateHeader(batch, origin);
+        long baseTimestamp = batch.baseTimestamp();
+        // A batch that says LogAppendTime itself reads every record at its maxTimestamp (as Kafka's reader
+        // does), so base + delta is not what its records carry: only a CreateTime batch is checked for it.
+        boolean deltasApply = !logAppendTime && batch.timestampType() == TimestampType.CREATE_TIME;
+        long maxTimestamp = Long.MIN_VALUE;
         int expectedDelta = 0;
         boolean compacted = config.compact() && !batch.isControlBatch();
         try (CloseableIterator<Record> records = batch.records()) {
@@ -193,14 +203,79 @@ final class BatchValidator {
                     throw new ApiException(ErrorCode.INVALID_RECORD, "record " + expectedDelta + " of the batch has no key; "
                             + "topic " + topicPartition.topic() + " is compacted (cleanup.policy=compact), so every record needs one");
                 }
-                if (!logAppendTime) {
-                    checkTimestamp(record.timestamp(), expectedDelta, config, nowMs);
+                long timestamp = record.timestamp();
+                if (deltasApply) {
+                    checkTimestampArithmetic(baseTimestamp, timestamp, expectedDelta);
                 }
-                maxTimestamp = Math.max(maxTimestamp, record.timestamp());
+                if (!logAppendTime) {
+                    checkTimestamp(timestamp, expectedDelta, config, nowMs);
+                }
+                maxTimestamp = Math.max(maxTimestamp, timestamp);
                 expectedDelta++;
             }
         }
+        if (deltasApply && maxTimestamp < baseTimestamp) {
+            throw new ApiException(ErrorCode.INVALID_TIMESTAMP, "record batch has baseTimestamp " + baseTimestamp
+                    + " but its largest record timestamp is " + maxTimestamp + "; the base must not exceed the maximum");
+        }
         return maxTimestamp;
+    }
+
+    /** Attribute bits v2 defines: compression (0-2), timestamp type (3), transactional (4), control (5), delete horizon (6). */
+    static final int DEFINED_ATTRIBUTES_MASK = 0x7f;
+    private static final int DELETE_HORIZON_MASK = 0x40;
+
+    /** Checks the batch header's attributes and producer fields; see the class comment. */
+    static void validateHeader(RecordBatch batch, AppendOrigin origin) {
+        int attributes = batch.attributes() & 0xffff;
+        if ((attributes & ~DEFINED_ATTRIBUTES_MASK) != 0) {
+            throw new ApiException(ErrorCode.INVALID_RECORD, String.format("record batch attributes 0x%04x set bits"
+                    + " that RecordBatch v2 does not define (only 0x%04x may be set)", attributes, DEFINED_ATTRIBUTES_MASK));
+        }
+        if (origin == AppendOrigin.CLIENT && batch.isControlBatch()) {
+            throw new ApiException(ErrorCode.INVALID_RECORD, "clients may not write control batches");
+        }
+        if (origin == AppendOrigin.CLIENT && (attributes & DELETE_HORIZON_MASK) != 0) {
+            throw new ApiException(ErrorCode.INVALID_RECORD, "clients may not set the delete-horizon attribute;"
+                    + " only the log cleaner writes it");
+        }
+        long producerId = batch.producerId();
+        short producerEpoch = batch.producerEpoch();
+        int baseSequence = batch.baseSequence();
+        if (producerId < RecordBatch.NO_PRODUCER_ID) {
+            throw new ApiException(ErrorCode.INVALID_RECORD, "record batch has producerId " + producerId
+                    + "; it must be -1 (none) or a producer id >= 0");
+        }
+        if (producerId == RecordBatch.NO_PRODUCER_ID && batch.isTransactional()) {
+            throw new ApiException(ErrorCode.INVALID_RECORD, "record batch is transactional but has no producerId");
+        }
+        if (origin != AppendOrigin.CLIENT) {
+            // The coordinators write their own batches (markers carry no sequence, offset commits a sequence of 0).
+            return;
+        }
+        if (producerId == RecordBatch.NO_PRODUCER_ID) {
+            if (producerEpoch != RecordBatch.NO_PRODUCER_EPOCH || baseSequence != RecordBatch.NO_SEQUENCE) {
+                throw new ApiException(ErrorCode.INVALID_RECORD, "record batch without a producerId has producerEpoch "
+                        + producerEpoch + " and baseSequence " + baseSequence + "; both must be -1");
+            }
+            return;
+        }
+        if (producerEpoch < 0 || baseSequence < 0) {
+            throw new ApiException(ErrorCode.INVALID_RECORD, "record batch has producerId " + producerId
+                    + " but producerEpoch " + producerEpoch + " and baseSequence " + baseSequence + "; both must be >= 0");
+        }
+    }
+
+    /**
+     * A record's timestamp is baseTimestamp + timestampDelta in 64 bits; the reader has added them, and the
+     * sum overflowed exactly when base and delta have the same sign and the sum the other one.
+     */
+    private static void checkTimestampArithmetic(long baseTimestamp, long timestamp, int offsetDelta) {
+        long delta = timestamp - baseTimestamp; // the record's timestampDelta, recovered exactly (two's complement)
+        if (((baseTimestamp ^ timestamp) & (delta ^ timestamp)) < 0) {
+            throw new ApiException(ErrorCode.INVALID_TIMESTAMP, "record " + offsetDelta + " of the batch has timestampDelta "
+                    + delta + ", which overflows added to baseTimestamp " + baseTimestamp);
+        }
     }
 
     /** CreateTime bounds; overflow-safe for any configured bound. */

@@ -362,8 +362,22 @@ public final class LogManager implements Closeable {
         return List.copyOf(logs.values());
     }
 
+    /** Longest file name the common file systems (ext4, xfs, apfs, ntfs) accept, in bytes. */
+    static final int FILE_NAME_BYTES_MAX = 255;
+
     /**
-     * Removes a partition: closes its log, renames its directory to {@code <topic>-<partition>.<id>-delete}
+     * {@code <topic>-<partition>.<id>-delete}, with the topic name cut so that the whole name stays within
+     * {@value #FILE_NAME_BYTES_MAX} bytes (as Kafka does): a topic name may be 249 characters long, and the
+     * suffix adds 40 or more. Topic names are ASCII, so characters are bytes.
+     */
+    static String deleteDirName(TopicPartition tp) {
+        String suffix = "-" + tp.partition() + "." + UUID.randomUUID().toString().replace("-", "") + DELETE_DIR_SUFFIX;
+        String topic = tp.topic();
+        return topic.substring(0, Math.min(topic.length(), FILE_NAME_BYTES_MAX - suffix.length())) + suffix;
+    }
+
+    /**
+     * Removes a partition: closes its log, renames its directory to {@link #deleteDirName}
      * and removes the files in the background. UNKNOWN_TOPIC_OR_PARTITION when there is no such log.
      */
     public void deleteLog(TopicPartition tp) {
@@ -379,8 +393,7 @@ public final class LogManager implements Closeable {
             log.close();
             Path parent = log.dir().getParent();
             cleaner.removeLog(tp, parent);
-            Path target = parent.resolve(tp.directoryName() + "." + UUID.randomUUID().toString().replace("-", "")
-                    + DELETE_DIR_SUFFIX);
+            Path target = parent.resolve(deleteDirName(tp));
             log.renameDir(target);
             CheckpointFile.fsyncDirectory(parent);
             Runnable removal = () -> {

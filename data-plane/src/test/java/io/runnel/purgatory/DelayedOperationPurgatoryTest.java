@@ -27,6 +27,8 @@ class DelayedOperationPurgatoryTest {
         final AtomicBoolean ready = new AtomicBoolean();
         final AtomicInteger completions = new AtomicInteger();
         volatile boolean expired;
+        /** What {@link #isExpired()} said inside onComplete. */
+        volatile Boolean expiredInOnComplete;
 
         Waiter(long delayMs) {
             super(delayMs);
@@ -39,6 +41,7 @@ class DelayedOperationPurgatoryTest {
 
         @Override
         protected void onComplete() {
+            expiredInOnComplete = isExpired();
             completions.incrementAndGet();
         }
 
@@ -110,5 +113,24 @@ class DelayedOperationPurgatoryTest {
             await().atMost(Duration.ofSeconds(5)).until(() -> waiter.expired);
             assertThat(waiter.completions.get()).isEqualTo(1);
         }
+    }
+
+    @Test
+    void onCompleteKnowsWhetherTheDeadlinePassed() throws InterruptedException {
+        Waiter completed = new Waiter(500);
+        Waiter expired = new Waiter(500);
+        purgatory.tryCompleteElseWatch(completed, List.of("p0"));
+        purgatory.tryCompleteElseWatch(expired, List.of("p1"));
+        completed.ready.set(true);
+        purgatory.checkAndComplete("p0");
+        assertThat(completed.expiredInOnComplete).isFalse();
+        assertThat(completed.isExpired()).isFalse();
+
+        time.advance(500);
+        purgatory.advanceClock(0);
+        assertThat(expired.expiredInOnComplete).isTrue();
+        assertThat(expired.isExpired()).isTrue();
+        assertThat(completed.completions.get()).isEqualTo(1);
+        assertThat(expired.completions.get()).isEqualTo(1);
     }
 }

@@ -12,7 +12,7 @@ class TopicConfigResolverTest {
 
     @Test
     void theConsumerOffsetsTopicIsCompactedWhateverTheBrokerDefault() {
-        TopicConfigResolver resolver = new TopicConfigResolver(Map.of("cleanup.policy", "delete", "segment.bytes", "4096"));
+        TopicConfigResolver resolver = new TopicConfigResolver(Map.of("cleanup.policy", "delete", "segment.bytes", "2097152"));
 
         assertThat(resolver.resolve(MetadataImage.EMPTY, InternalTopics.CONSUMER_OFFSETS).get("cleanup.policy"))
                 .isEqualTo(new TopicConfigResolver.Resolved("compact", ConfigSource.DEFAULT_CONFIG));
@@ -22,6 +22,6 @@ class TopicConfigResolverTest {
         assertThat(resolver.logConfig(MetadataImage.EMPTY, InternalTopics.TRANSACTION_STATE).compact()).isTrue();
 
         assertThat(resolver.logConfig(MetadataImage.EMPTY, "orders").compact()).isFalse();
-        assertThat(resolver.logConfig(MetadataImage.EMPTY, "orders").segmentBytes()).isEqualTo(4096);
+        assertThat(resolver.logConfig(MetadataImage.EMPTY, "orders").segmentBytes()).isEqualTo(2_097_152);
     }
 }

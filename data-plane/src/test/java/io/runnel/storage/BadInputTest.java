@@ -217,4 +217,94 @@ class BadInputTest {
         // the good batches of the failed request were not rewritten either
         assertThat(RecordBatch.readFrom(request.duplicate()).baseOffset()).isZero();
     }
+
+    // ---- issue 11: what Kafka's broker validates besides framing and CRC (defects 4 and 6)
+
+    /** One uncompressed record at {@code now()}, whose timestampDelta byte (zig-zag 0) sits at this index. */
+    private static final int FIRST_RECORD_TIMESTAMP_DELTA = RecordBatch.RECORDS_OFFSET + 2;
+
+    private ByteBuffer oneRecord() {
+        ByteBuffer b = batch(1, 10, now());
+        assertThat(b.get(FIRST_RECORD_TIMESTAMP_DELTA)).isZero();
+        return b;
+    }
+
+    private ByteBuffer withOneRecord(RecordBatchBuilder builder) {
+        builder.append(now(), null, new byte[3], null);
+        return builder.build();
+    }
+
+    @Test
+    void aRequestWithoutAnyBatchIsRefused() {
+        assertThat(rejectedAsLeader(ByteBuffer.allocate(0), ErrorCode.INVALID_RECORD)).hasMessageContaining("no record batch");
+    }
+
+    @Test
+    void attributeBitsV2DoesNotDefineAreRefused() {
+        for (int bit = 7; bit < 16; bit++) {
+            ByteBuffer b = oneRecord();
+            b.putShort(RecordBatch.ATTRIBUTES_OFFSET, (short) (b.getShort(RecordBatch.ATTRIBUTES_OFFSET) | (1 << bit)));
+            fixCrc(b);
+            assertThat(rejectedAsLeader(b, ErrorCode.INVALID_RECORD)).as("bit %d", bit).hasMessageContaining("does not define");
+        }
+    }
+
+    @Test
+    void theDeleteHorizonBitIsTheCleanersNotAClients() {
+        ByteBuffer b = oneRecord();
+        b.putShort(RecordBatch.ATTRIBUTES_OFFSET, (short) (b.getShort(RecordBatch.ATTRIBUTES_OFFSET) | 0x40));
+        fixCrc(b);
+        assertThat(rejectedAsLeader(b, ErrorCode.INVALID_RECORD)).hasMessageContaining("delete-horizon");
+    }
+
+    @Test
+    void aTransactionalBatchNeedsAProducerId() {
+        ByteBuffer b = oneRecord();
+        b.putShort(RecordBatch.ATTRIBUTES_OFFSET, (short) (b.getShort(RecordBatch.ATTRIBUTES_OFFSET) | 0x10));
+        fixCrc(b);
+        assertThat(rejectedAsLeader(b, ErrorCode.INVALID_RECORD)).hasMessageContaining("transactional but has no producerId");
+    }
+
+    @Test
+    void producerFieldsMustBeConsistent() {
+        ByteBuffer negativeId = oneRecord();
+        negativeId.putLong(RecordBatch.PRODUCER_ID_OFFSET, -5);
+        fixCrc(negativeId);
+        assertThat(rejectedAsLeader(negativeId, ErrorCode.INVALID_RECORD)).hasMessageContaining("producerId -5");
+
+        ByteBuffer epochWithoutId = oneRecord();
+        epochWithoutId.putShort(RecordBatch.PRODUCER_EPOCH_OFFSET, (short) 3);
+        fixCrc(epochWithoutId);
+        assertThat(rejectedAsLeader(epochWithoutId, ErrorCode.INVALID_RECORD)).hasMessageContaining("producerEpoch 3");
+
+        ByteBuffer sequenceWithoutId = oneRecord();
+        sequenceWithoutId.putInt(RecordBatch.BASE_SEQUENCE_OFFSET, 7);
+        fixCrc(sequenceWithoutId);
+        assertThat(rejectedAsLeader(sequenceWithoutId, ErrorCode.INVALID_RECORD)).hasMessageContaining("baseSequence 7");
+
+        ByteBuffer idWithoutEpoch = withOneRecord(RecordBatchBuilder.spec().producerId(7).producerEpoch((short) -1)
+                .baseSequence(0).newBuilder());
+        assertThat(rejectedAsLeader(idWithoutEpoch, ErrorCode.INVALID_RECORD)).hasMessageContaining("producerEpoch -1");
+
+        ByteBuffer idempotent = withOneRecord(RecordBatchBuilder.spec().producerId(7).producerEpoch((short) 0)
+                .baseSequence(0).newBuilder());
+        assertThat(log.appendAsLeader(idempotent, 3).recordCount()).isEqualTo(1);
+    }
+
+    @Test
+    void aRecordTimestampThatOverflowsIsRefused() {
+        ByteBuffer b = oneRecord();
+        b.put(FIRST_RECORD_TIMESTAMP_DELTA, (byte) 20); // zig-zag 10
+        b.putLong(RecordBatch.BASE_TIMESTAMP_OFFSET, Long.MAX_VALUE - 5);
+        fixCrc(b);
+        assertThat(rejectedAsLeader(b, ErrorCode.INVALID_TIMESTAMP)).hasMessageContaining("overflows");
+    }
+
+    @Test
+    void aMaxTimestampBelowTheBaseTimestampIsRefused() {
+        ByteBuffer b = oneRecord();
+        b.put(FIRST_RECORD_TIMESTAMP_DELTA, (byte) 9); // zig-zag -5: the only record lies before the base
+        fixCrc(b);
+        assertThat(rejectedAsLeader(b, ErrorCode.INVALID_TIMESTAMP)).hasMessageContaining("baseTimestamp " + now());
+    }
 }

@@ -146,6 +146,24 @@ class LogManagerTest {
     }
 
     @Test
+    void aPartitionOfATopicWithTheLongestNameCanBeDeletedAndCreatedAgain() {
+        Path dir = root.resolve("d1");
+        start(dir);
+        TopicPartition longest = new TopicPartition("n".repeat(io.runnel.common.TopicNames.MAX_LENGTH), 9_999);
+        manager.getOrCreateLog(longest, topicId, config).appendAsLeader(batch(1, 10, time.milliseconds()), 0);
+        manager.deleteLog(longest); // the -delete name would exceed 255 bytes uncut
+        assertThat(LogManager.deleteDirName(longest)).hasSizeLessThanOrEqualTo(LogManager.FILE_NAME_BYTES_MAX)
+                .endsWith(LogManager.DELETE_DIR_SUFFIX);
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(() -> {
+            try (var children = Files.list(dir)) {
+                assertThat(children.filter(Files::isDirectory)).isEmpty();
+            }
+        });
+        java.util.UUID otherId = java.util.UUID.randomUUID();
+        assertThat(manager.getOrCreateLog(longest, otherId, config).logEndOffset()).isZero();
+    }
+
+    @Test
     void retentionAndFlushTasksRunOnEveryLog() throws Exception {
         start(root.resolve("d1"));
         LogConfig short_ = config.with(TopicConfig.RETENTION_MS, 1000).with(TopicConfig.FLUSH_MS, 500);

@@ -240,6 +240,17 @@ class PartitionLogTest {
     }
 
     @Test
+    void theHighWatermarkOnlyMovesForwardAndStaysBelowTheLogEnd() {
+        open(LogConfig.defaults());
+        log.appendAsLeader(batch(20, 10, now()), 0);
+        log.updateHighWatermark(15);
+        log.updateHighWatermark(10); // a stale candidate, published late
+        assertThat(log.highWatermark()).isEqualTo(15);
+        log.updateHighWatermark(99);
+        assertThat(log.highWatermark()).isEqualTo(20);
+    }
+
+    @Test
     void truncateToRemovesWholeBatchesAndLaterSegments() {
         open(LogConfig.defaults().with(LogConfig.INTERNAL_SEGMENT_BYTES, 1000));
         for (int i = 0; i < 10; i++) {

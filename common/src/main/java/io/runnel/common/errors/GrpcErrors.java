@@ -20,10 +20,34 @@ public final class GrpcErrors {
 
     public static final String DOMAIN = "runnel.io";
 
+    /**
+     * Characters of a status message at most. The message travels in the call's trailers twice (grpc-message
+     * and the google.rpc.Status details), and a gRPC client accepts 8 KiB of trailers by default, so an error
+     * that quotes a 10,000-character client string must be cut rather than lose the whole answer.
+     */
+    public static final int STATUS_MESSAGE_CHARS_MAX = 1_000;
+
+    /**
+     * ErrorInfo metadata key on REQUEST_TIMED_OUT answers to writes: whether the write took effect, so a
+     * client knows whether to retry, to look, or that nothing happened. Values: {@link #OUTCOME_NOT_APPLIED},
+     * {@link #OUTCOME_UNKNOWN}, {@link #OUTCOME_COMMITTED}.
+     */
+    public static final String OUTCOME_KEY = "outcome";
+    /** The write was not applied and will not be: it timed out before it was decided. */
+    public static final String OUTCOME_NOT_APPLIED = "not_applied";
+    /** The write may or may not take effect: it timed out after it was sent to (or submitted by) the controller. */
+    public static final String OUTCOME_UNKNOWN = "unknown";
+    /** The write was committed, but the answering broker had not applied it yet when its wait ran out. */
+    public static final String OUTCOME_COMMITTED = "committed";
+
     private GrpcErrors() {
     }
 
-    /** A status exception for {@code code}, with {@code message} for humans and {@code metadata} for programs. */
+    /**
+     * A status exception for {@code code}, with {@code message} for humans and {@code metadata} for programs.
+     * The message is made printable ASCII (other characters named {@code <U+XXXX>}) and cut to
+     * {@value #STATUS_MESSAGE_CHARS_MAX} characters by {@link ErrorText#printable}.
+     */
     public static StatusRuntimeException toStatus(ErrorCode code, String message, Map<String, String> metadata) {
         ErrorInfo info = ErrorInfo.newBuilder()
                 .setReason(code.name())
@@ -32,14 +56,14 @@ public final class GrpcErrors {
                 .build();
         com.google.rpc.Status status = com.google.rpc.Status.newBuilder()
                 .setCode(grpcCodeFor(code).value())
-                .setMessage(message == null ? code.name() : message)
+                .setMessage(message == null ? code.name() : ErrorText.printable(message, STATUS_MESSAGE_CHARS_MAX))
                 .addDetails(Any.pack(info))
                 .build();
         return StatusProto.toStatusRuntimeException(status);
     }
 
     public static StatusRuntimeException toStatus(ApiException e) {
-        return toStatus(e.code(), e.getMessage(), Map.of());
+        return toStatus(e.code(), e.getMessage(), e.metadata());
     }
 
     /** The ErrorInfo a Runnel server attached to {@code t}, if {@code t} is such a failure. */
@@ -108,7 +132,16 @@ public final class GrpcErrors {
             return new ApiException(code, what + ": " + transportCondition(status, deadline), t);
         }
         String message = status.getDescription() != null ? status.getDescription() : String.valueOf(t.getMessage());
-        return new ApiException(code, message, t);
+        Map<String, String> metadata = errorInfo(t).map(ErrorInfo::getMetadataMap).orElse(Map.of());
+        return new ApiException(code, message, t, metadata);
+    }
+
+    /** The {@link #OUTCOME_KEY} a failed write carries, if any. */
+    public static Optional<String> outcome(Throwable t) {
+        if (t instanceof ApiException api) {
+            return Optional.ofNullable(api.metadata().get(OUTCOME_KEY));
+        }
+        return errorInfo(t).map(info -> info.getMetadataMap().get(OUTCOME_KEY));
     }
 
     /** Codes gRPC's client produces itself when no server answered (Runnel's servers attach ErrorInfo to theirs). */

@@ -5,12 +5,14 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.util.zip.Deflater;
-import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
 /**
- * gzip through the JDK's {@link GZIPOutputStream}/{@link GZIPInputStream}, as Kafka does. Inflation is
- * streaming with fixed 8 KiB buffers, so memory does not depend on the input. Immutable and thread-safe.
+ * gzip: compression through the JDK's {@link GZIPOutputStream}, as Kafka does; decompression through
+ * {@link GzipFrameInputStream}, which checks every member's trailer and refuses bytes after the last
+ * member (the JDK's GZIPInputStream ignores them), like the other codecs refuse trailing input.
+ * Inflation is streaming into the caller's buffer, so memory does not depend on the input. Immutable and
+ * thread-safe.
  */
 final class GzipCodec implements CompressionCodec {
 
@@ -49,7 +51,7 @@ final class GzipCodec implements CompressionCodec {
 
     @Override
     public InputStream wrapForInput(ByteBuffer compressed) throws IOException {
-        return new GZIPInputStream(new ByteBufferInputStream(compressed), BUFFER_BYTES);
+        return new GzipFrameInputStream(compressed);
     }
 
     /** GZIPOutputStream with a chosen deflate level (the JDK class only offers the default). */

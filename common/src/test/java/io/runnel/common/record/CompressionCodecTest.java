@@ -50,6 +50,62 @@ class CompressionCodecTest {
     }
 
     @ParameterizedTest
+    @EnumSource(value = CompressionType.class, names = "NONE", mode = EnumSource.Mode.EXCLUDE)
+    void everyCodecRefusesBytesAfterItsCompressedData(CompressionType type) throws IOException {
+        CompressionCodec codec = CompressionCodec.of(type);
+        byte[] compressed = compress(codec, sample(5_000, 7));
+        for (byte[] junk : new byte[][] {{0}, {'j', 'u', 'n', 'k'}, new byte[100]}) {
+            byte[] withJunk = java.util.Arrays.copyOf(compressed, compressed.length + junk.length);
+            System.arraycopy(junk, 0, withJunk, compressed.length, junk.length);
+            assertThatThrownBy(() -> decompress(codec, withJunk)).as("%s + %d junk bytes", type, junk.length)
+                    .isInstanceOf(IOException.class);
+        }
+    }
+
+    @Test
+    void gzipReadsConcatenatedMembersAndChecksEachTrailer() throws IOException {
+        CompressionCodec gzip = CompressionCodec.of(CompressionType.GZIP);
+        byte[] first = sample(3_000, 1);
+        byte[] second = sample(70_000, 2);
+        byte[] a = compress(gzip, first);
+        byte[] b = compress(gzip, second);
+        byte[] both = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, both, a.length, b.length);
+        byte[] expected = java.util.Arrays.copyOf(first, first.length + second.length);
+        System.arraycopy(second, 0, expected, first.length, second.length);
+        assertThat(decompress(gzip, both)).isEqualTo(expected);
+
+        byte[] badCrc = a.clone();
+        badCrc[badCrc.length - 6] ^= 1;
+        assertThatThrownBy(() -> decompress(gzip, badCrc)).hasMessageContaining("CRC-32 mismatch");
+        byte[] truncated = java.util.Arrays.copyOf(a, a.length - 9);
+        assertThatThrownBy(() -> decompress(gzip, truncated)).isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> decompress(gzip, new byte[] {0x1f, (byte) 0x8b, 8})).hasMessageContaining("header");
+    }
+
+    @Test
+    void gzipSkipsOptionalHeaderFieldsAndChecksTheHeaderCrc() throws IOException {
+        byte[] data = sample(1_000, 3);
+        byte[] plain = compress(CompressionCodec.of(CompressionType.GZIP), data);
+        // Rebuild the member with FEXTRA, FNAME, FCOMMENT and FHCRC set, keeping its deflate data and trailer.
+        ByteArrayOutputStream header = new ByteArrayOutputStream();
+        header.write(new byte[] {0x1f, (byte) 0x8b, 8, 0x1e, 0, 0, 0, 0, 0, (byte) 0xff}, 0, 10);
+        header.write(new byte[] {3, 0, 'x', 'y', 'z'}, 0, 5);
+        header.write(new byte[] {'n', 'a', 'm', 'e', 0}, 0, 5);
+        header.write(new byte[] {'c', 0}, 0, 2);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(header.toByteArray());
+        header.write((int) crc.getValue() & 0xff);
+        header.write((int) (crc.getValue() >> 8) & 0xff);
+        header.write(plain, 10, plain.length - 10);
+        byte[] rich = header.toByteArray();
+        assertThat(decompress(CompressionCodec.of(CompressionType.GZIP), rich)).isEqualTo(data);
+        rich[17] ^= 1; // inside the file name, covered by the header CRC
+        assertThatThrownBy(() -> decompress(CompressionCodec.of(CompressionType.GZIP), rich))
+                .hasMessageContaining("header CRC");
+    }
+
+    @ParameterizedTest
     @EnumSource(CompressionType.class)
     void everyCodecRoundTripsAnySize(CompressionType type) throws IOException {
         CompressionCodec codec = CompressionCodec.of(type);

@@ -23,6 +23,7 @@ import io.runnel.proto.ControllerCreateTopicsResponse;
 import io.runnel.proto.ControllerDeleteTopicsResponse;
 import io.runnel.proto.ControllerElectLeadersResponse;
 import io.runnel.proto.ControllerServiceGrpc;
+import io.runnel.proto.CreateInternalTopicsRequest;
 import io.runnel.proto.CreatePartitionsRequest;
 import io.runnel.proto.CreateTopicsRequest;
 import io.runnel.proto.DeleteTopicsRequest;
@@ -55,8 +56,13 @@ import org.slf4j.LoggerFactory;
  * unavailable and naming the voters.
  *
  * <p>Retried: NOT_CONTROLLER, unreachable controllers, and retriable errors that a controller answers
- * for the whole call. A write the controller timed out may still commit, so a retried CreateTopics can
- * answer TOPIC_ALREADY_EXISTS, as in Kafka.
+ * for the whole call. Not retried: a REQUEST_TIMED_OUT whose {@link GrpcErrors#OUTCOME_KEY} is
+ * {@code unknown} (the controller submitted the write and it may still commit; a retry could misreport it
+ * as TOPIC_ALREADY_EXISTS): it is passed on as it is. When the call gives up, its REQUEST_TIMED_OUT says
+ * {@code outcome=not_applied} only if every attempt was answered NOT_CONTROLLER or {@code not_applied};
+ * after an attempt that timed out or lost its connection it says {@code unknown}. A leader that loses its
+ * leadership in the middle of a commit answers NOT_CONTROLLER although the entry may still commit; a
+ * retried CreateTopics can then answer TOPIC_ALREADY_EXISTS, as in Kafka.
  *
  * <p>Thread-safe: any number of threads may call at once.
  */
@@ -137,6 +143,11 @@ public final class ControllerChannel implements AutoCloseable {
 
     public ControllerCreateTopicsResponse createTopics(CreateTopicsRequest request, Duration timeout) {
         return call("CreateTopics", timeout, (stub) -> stub.createTopics(request));
+    }
+
+    /** Internal topics (names starting with "__") for a broker's own use; see ControllerService.CreateInternalTopics. */
+    public ControllerCreateTopicsResponse createInternalTopics(CreateInternalTopicsRequest request, Duration timeout) {
+        return call("CreateInternalTopics", timeout, (stub) -> stub.createInternalTopics(request));
     }
 
     public ControllerDeleteTopicsResponse deleteTopics(DeleteTopicsRequest request, Duration timeout) {
@@ -221,6 +232,7 @@ public final class ControllerChannel implements AutoCloseable {
         long backoffMs = BACKOFF_MS_INITIAL;
         ApiException last = null;
         int attempts = 0;
+        boolean outcomeUnknown = false;
         while (!closed) {
             long remainingNs = deadlineNs - time.nanoseconds();
             if (remainingNs <= 0) {
@@ -238,6 +250,13 @@ public final class ControllerChannel implements AutoCloseable {
                 ApiException error = GrpcErrors.toApiException(e, apiName + " to controller " + target,
                         "the " + timeout.toMillis() + " ms the call was given");
                 last = error;
+                String outcome = error.metadata().get(GrpcErrors.OUTCOME_KEY);
+                if (GrpcErrors.OUTCOME_UNKNOWN.equals(outcome)) {
+                    throw error;
+                }
+                if (error.code() != ErrorCode.NOT_CONTROLLER && !GrpcErrors.OUTCOME_NOT_APPLIED.equals(outcome)) {
+                    outcomeUnknown = true;
+                }
                 Optional<Integer> hint = leaderHint(e);
                 if (error.code() == ErrorCode.NOT_CONTROLLER && hint.isPresent() && hint.get() != target) {
                     active.set(hint.get());
@@ -262,10 +281,12 @@ public final class ControllerChannel implements AutoCloseable {
             backoffMs = Math.min(BACKOFF_MS_MAX, backoffMs * 2);
         }
         long elapsedMs = TimeUnit.NANOSECONDS.toMillis(time.nanoseconds() - startNs);
+        String outcome = outcomeUnknown ? GrpcErrors.OUTCOME_UNKNOWN : GrpcErrors.OUTCOME_NOT_APPLIED;
         throw new ApiException(ErrorCode.REQUEST_TIMED_OUT, "the metadata quorum is unavailable: no active "
                 + "controller answered " + apiName + " within " + elapsedMs + " ms after " + attempts
                 + " attempts (controller.quorum.voters=" + voters + ")"
-                + (last == null ? "" : "; last error: " + last), last);
+                + (outcomeUnknown ? "; an attempt may still take effect (outcome unknown)" : "; it was not applied")
+                + (last == null ? "" : "; last error: " + last), last, Map.of(GrpcErrors.OUTCOME_KEY, outcome));
     }
 
     private int target() {

@@ -40,11 +40,11 @@ final class ConfigDescriber {
         DescribeConfigsResponse.Builder response = DescribeConfigsResponse.newBuilder();
         for (ConfigResource resource : request.getResourcesList()) {
             DescribeConfigsResult.Builder result = DescribeConfigsResult.newBuilder()
-                    .setType(resource.getType()).setName(resource.getName()).setError(ErrorCode.NONE);
+                    .setTypeValue(resource.getTypeValue()).setName(resource.getName()).setError(ErrorCode.NONE);
             if (resource.getType() == ResourceType.TOPIC) {
                 if (image.topics().getTopic(resource.getName()) == null) {
                     result.setError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
-                            .setErrorMessage("topic '" + resource.getName() + "' does not exist");
+                            .setErrorMessage("topic " + io.runnel.common.errors.ErrorText.quote(resource.getName()) + " does not exist");
                 } else {
                     result.addAllEntries(topicEntries(image, resource, clusterDefaults, request.getIncludeDocumentation()));
                 }
@@ -52,7 +52,7 @@ final class ConfigDescriber {
                 result.addAllEntries(brokerEntries(image, resource, clusterDefaults, request.getIncludeDocumentation()));
             } else {
                 result.setError(ErrorCode.INVALID_REQUEST).setErrorMessage("cannot describe " + resource.getType()
-                        + " '" + resource.getName() + "'");
+                        + " " + io.runnel.common.errors.ErrorText.quote(resource.getName()));
             }
             response.addResults(result);
         }

@@ -110,7 +110,7 @@ final class ConfigurationControlManager {
         Set<ConfigResourceKey> seen = new HashSet<>();
         for (AlterConfigsResource resource : request.getResourcesList()) {
             AlterConfigsResult.Builder result = AlterConfigsResult.newBuilder()
-                    .setType(resource.getType()).setName(resource.getName()).setError(ErrorCode.NONE);
+                    .setTypeValue(resource.getTypeValue()).setName(resource.getName()).setError(ErrorCode.NONE);
             try {
                 if (!seen.add(new ConfigResourceKey(resource.getType(), resource.getName()))) {
                     throw new ApiException(ErrorCode.INVALID_REQUEST, "resource " + resource.getType() + " '"

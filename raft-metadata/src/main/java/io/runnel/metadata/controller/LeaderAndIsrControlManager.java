@@ -63,7 +63,8 @@ final class LeaderAndIsrControlManager {
             PartitionRegistration registration = topic == null ? null : topic.partition(tp.getPartition());
             if (registration == null) {
                 result.setError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION).setErrorMessage("partition "
-                        + tp.getTopic() + "-" + tp.getPartition() + " does not exist");
+                        + tp.getPartition() + " of topic " + io.runnel.common.errors.ErrorText.quote(tp.getTopic())
+                        + " does not exist");
             } else if (request.getElectionType() == ElectionType.UNCLEAN) {
                 electUnclean(image.cluster(), topic, tp.getPartition(), registration, eligible, result, records);
             } else {

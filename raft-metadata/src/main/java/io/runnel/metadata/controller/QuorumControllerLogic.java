@@ -12,6 +12,7 @@ import io.runnel.proto.AlterPartitionRequest;
 import io.runnel.proto.AlterPartitionResponse;
 import io.runnel.proto.BrokerHeartbeatRequest;
 import io.runnel.proto.BrokerHeartbeatResponse;
+import io.runnel.proto.CreateInternalTopicsRequest;
 import io.runnel.proto.CreatePartitionsRequest;
 import io.runnel.proto.CreatePartitionsResponse;
 import io.runnel.proto.CreateTopicsRequest;
@@ -47,9 +48,17 @@ import java.util.Map;
  */
 public final class QuorumControllerLogic {
 
+    /** A client's CreateTopics; names starting with "__" (internal topics) are refused. */
     public ControllerResult<CreateTopicsResponse> createTopics(MetadataImage image, CreateTopicsRequest request,
                                                                ControllerContext ctx) {
         return ReplicationControlManager.createTopics(image, request, ctx);
+    }
+
+    /** A broker creating internal topics (names starting with "__") for its own use; see the RPC's comment. */
+    public ControllerResult<CreateTopicsResponse> createInternalTopics(MetadataImage image,
+                                                                       CreateInternalTopicsRequest request,
+                                                                       ControllerContext ctx) {
+        return ReplicationControlManager.createInternalTopics(image, request, ctx);
     }
 
     /** RemoveTopic for each topic, preceded by ConfigRecords removing its overrides. */

@@ -150,7 +150,7 @@ final class ReassignmentControlManager {
         for (ListPartitionReassignmentsTopic topicRequest : request.getTopicsList()) {
             TopicImage topic = image.topics().getTopic(topicRequest.getName());
             if (topic == null) {
-                return unknown("topic '" + topicRequest.getName() + "' does not exist");
+                return unknown("topic " + io.runnel.common.errors.ErrorText.quote(topicRequest.getName()) + " does not exist");
             }
             Set<Integer> partitions = wanted.computeIfAbsent(topic.name(), t -> new TreeSet<>());
             if (topicRequest.getPartitionsCount() == 0) {

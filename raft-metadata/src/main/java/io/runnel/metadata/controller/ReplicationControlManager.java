@@ -5,6 +5,7 @@ import static io.runnel.metadata.image.PartitionRegistration.NO_LEADER;
 import io.runnel.common.TopicNames;
 import io.runnel.common.config.TopicConfig;
 import io.runnel.common.errors.ApiException;
+import io.runnel.common.errors.ErrorText;
 import io.runnel.metadata.image.BrokerRegistration;
 import io.runnel.metadata.image.ClusterImage;
 import io.runnel.metadata.image.MetadataImage;
@@ -15,6 +16,7 @@ import io.runnel.proto.CreatableTopicResult;
 import io.runnel.proto.CreatePartitionsRequest;
 import io.runnel.proto.CreatePartitionsResponse;
 import io.runnel.proto.CreatePartitionsTopic;
+import io.runnel.proto.CreateInternalTopicsRequest;
 import io.runnel.proto.CreatePartitionsTopicResult;
 import io.runnel.proto.CreateTopicsRequest;
 import io.runnel.proto.CreateTopicsResponse;
@@ -39,7 +41,9 @@ import java.util.random.RandomGenerator;
 
 /**
  * Topic and partition decisions: create and delete topics, add partitions, and the partition changes
- * that follow a broker's fencing, controlled shutdown or unfencing. Per-topic errors are answered in
+ * that follow a broker's fencing, controlled shutdown or unfencing. Internal topics (names starting with
+ * "__") are created only through {@link #createInternalTopics}, by brokers, and are never deleted or
+ * grown by a client. Per-topic errors are answered in
  * the per-topic result with a message naming the value; bad input never throws. Stateless; thread-safe.
  */
 final class ReplicationControlManager {
@@ -58,8 +62,41 @@ final class ReplicationControlManager {
     private record NewTopic(UUID id, int partitions, int replicationFactor, List<MetadataRecord> records) {
     }
 
+    /**
+     * A client's CreateTopics: names starting with "__" are refused (INVALID_REQUEST), they are the
+     * internal topics' (see {@link #createInternalTopics}).
+     */
     static ControllerResult<CreateTopicsResponse> createTopics(MetadataImage image, CreateTopicsRequest request,
                                                                ControllerContext ctx) {
+        return createTopics(image, request, ctx, false);
+    }
+
+    /**
+     * A broker creating internal topics for its own use (the group and transaction coordinators'
+     * {@code __consumer_offsets} and {@code __transaction_state}): only names starting with "__", and only
+     * from a registered broker at its current epoch (else BROKER_ID_NOT_REGISTERED or STALE_BROKER_EPOCH
+     * for every topic). Otherwise exactly CreateTopics.
+     */
+    static ControllerResult<CreateTopicsResponse> createInternalTopics(MetadataImage image,
+                                                                       CreateInternalTopicsRequest request,
+                                                                       ControllerContext ctx) {
+        BrokerRegistration broker = image.cluster().broker(request.getBrokerId());
+        ErrorCode refusal = broker == null ? ErrorCode.BROKER_ID_NOT_REGISTERED
+                : broker.epoch() != request.getBrokerEpoch() ? ErrorCode.STALE_BROKER_EPOCH : ErrorCode.NONE;
+        if (refusal == ErrorCode.NONE) {
+            return createTopics(image, request.getRequest(), ctx, true);
+        }
+        String message = "internal topics are created by registered brokers at their current epoch; broker "
+                + request.getBrokerId() + " at epoch " + request.getBrokerEpoch() + " is "
+                + (broker == null ? "not registered" : "at epoch " + broker.epoch());
+        CreateTopicsResponse.Builder response = CreateTopicsResponse.newBuilder();
+        request.getRequest().getTopicsList().forEach(topic -> response.addTopics(CreatableTopicResult.newBuilder()
+                .setName(topic.getName()).setError(refusal).setErrorMessage(message)));
+        return ControllerResult.withoutRecords(response.build());
+    }
+
+    private static ControllerResult<CreateTopicsResponse> createTopics(MetadataImage image, CreateTopicsRequest request,
+                                                                       ControllerContext ctx, boolean internal) {
         Map<String, Integer> occurrences = new HashMap<>();
         request.getTopicsList().forEach(t -> occurrences.merge(t.getName(), 1, Integer::sum));
         Map<String, String> collisionKeys = new HashMap<>();
@@ -77,7 +114,7 @@ final class ReplicationControlManager {
                     throw new ApiException(ErrorCode.INVALID_REQUEST,
                             "topic '" + topic.getName() + "' appears more than once in the request");
                 }
-                NewTopic created = createTopic(image, topic, usable, collisionKeys, partitionBudget, ctx);
+                NewTopic created = createTopic(image, topic, usable, collisionKeys, partitionBudget, ctx, internal);
                 partitionBudget -= created.partitions();
                 collisionKeys.put(TopicNames.collisionKey(topic.getName()), topic.getName());
                 result.setNumPartitions(created.partitions()).setReplicationFactor(created.replicationFactor());
@@ -94,9 +131,18 @@ final class ReplicationControlManager {
     }
 
     private static NewTopic createTopic(MetadataImage image, CreatableTopic topic, List<BrokerRegistration> usable,
-                                        Map<String, String> collisionKeys, int partitionBudget, ControllerContext ctx) {
+                                        Map<String, String> collisionKeys, int partitionBudget, ControllerContext ctx,
+                                        boolean internalRequest) {
         String name = topic.getName();
         TopicNames.validate(name);
+        if (TopicNames.isInternal(name) && !internalRequest) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "topic '" + name + "': names starting with '"
+                    + TopicNames.INTERNAL_PREFIX + "' are reserved for internal topics, which only brokers create");
+        }
+        if (!TopicNames.isInternal(name) && internalRequest) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "topic '" + name + "' is not an internal topic name"
+                    + " (those start with '" + TopicNames.INTERNAL_PREFIX + "'); create it with CreateTopics");
+        }
         if (image.topics().getTopic(name) != null) {
             throw new ApiException(ErrorCode.TOPIC_ALREADY_EXISTS, "topic '" + name + "' already exists");
         }
@@ -253,10 +299,13 @@ final class ReplicationControlManager {
             TopicImage topic = image.topics().getTopic(name);
             if (occurrences.get(name) > 1) {
                 result.setError(ErrorCode.INVALID_REQUEST)
-                        .setErrorMessage("topic '" + name + "' appears more than once in the request");
+                        .setErrorMessage("topic " + ErrorText.quote(name) + " appears more than once in the request");
             } else if (topic == null) {
                 result.setError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
-                        .setErrorMessage("topic '" + name + "' does not exist");
+                        .setErrorMessage("topic " + ErrorText.quote(name) + " does not exist");
+            } else if (TopicNames.isInternal(name)) {
+                result.setError(ErrorCode.INVALID_REQUEST)
+                        .setErrorMessage("topic '" + name + "' is an internal topic; internal topics cannot be deleted");
             } else {
                 records.addAll(ConfigurationControlManager.deleteTopicConfigRecords(image, name));
                 records.add(MetadataRecord.newBuilder().setRemoveTopic(RemoveTopicRecord.newBuilder()
@@ -306,6 +355,11 @@ final class ReplicationControlManager {
         TopicImage topic = image.topics().getTopic(name);
         if (topic == null) {
             throw new ApiException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "topic '" + name + "' does not exist");
+        }
+        if (TopicNames.isInternal(name)) {
+            // Internal topics map keys to partitions by their count (group id hash % partitions): the broker owns it.
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "topic '" + name + "' is an internal topic; its partition"
+                    + " count cannot be changed");
         }
         int current = topic.partitionCount();
         int requested = request.getCount();

@@ -10,6 +10,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.runnel.common.errors.ApiException;
+import io.runnel.common.errors.GrpcErrors;
+import io.runnel.common.rpc.RequestGuard;
 import io.runnel.common.time.Time;
 import io.runnel.metadata.image.MetadataImage;
 import io.runnel.metadata.ratis.MetadataStateMachine;
@@ -26,6 +28,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -163,7 +166,7 @@ public final class ControllerServer implements AutoCloseable {
     /**
      * Starts the Ratis peer and a gRPC server of its own on the voter's port (0: an ephemeral port,
      * then {@link #boundPort()} tells which; only for a single voter), hosting {@link #service()},
-     * gRPC health checking (SERVING once started) and server reflection.
+     * gRPC health checking (SERVING once started) and server reflection, each behind {@link RequestGuard}.
      */
     public static ControllerServer startWithOwnGrpcServer(ControllerConfig config, Time time,
                                                           Consumer<Throwable> fatalHandler) throws IOException {
@@ -171,9 +174,9 @@ public final class ControllerServer implements AutoCloseable {
         QuorumVoters.Voter self = config.self();
         HealthStatusManager health = new HealthStatusManager();
         Server grpc = NettyServerBuilder.forAddress(new InetSocketAddress(self.host(), self.port()))
-                .addService(controller.service())
-                .addService(health.getHealthService())
-                .addService(ProtoReflectionServiceV1.newInstance())
+                .addService(RequestGuard.guard(controller.service().bindService()))
+                .addService(RequestGuard.guard(health.getHealthService().bindService()))
+                .addService(RequestGuard.guard(ProtoReflectionServiceV1.newInstance().bindService()))
                 .maxInboundMessageSize(64 * 1024 * 1024)
                 .build();
         grpc.start();
@@ -341,7 +344,8 @@ public final class ControllerServer implements AutoCloseable {
             });
         } catch (RejectedExecutionException e) {
             result.completeExceptionally(new ApiException(ErrorCode.REQUEST_TIMED_OUT, "controller "
-                    + config.nodeId() + " has " + EVENT_QUEUE_MAX + " requests queued; try again later"));
+                    + config.nodeId() + " has " + EVENT_QUEUE_MAX + " requests queued; " + name
+                    + " was not applied; try again later", null, Map.of(GrpcErrors.OUTCOME_KEY, GrpcErrors.OUTCOME_NOT_APPLIED)));
         }
         return result;
     }
@@ -367,9 +371,17 @@ public final class ControllerServer implements AutoCloseable {
     private <R> Written<R> runWrite(String name, long deadlineNs, Function<MetadataImage, Decision<R>> decide)
             throws InterruptedException {
         if (System.nanoTime() >= deadlineNs) {
-            throw timedOut(name, "before it was decided");
+            throw timedOut(name, "before it was decided", GrpcErrors.OUTCOME_NOT_APPLIED);
         }
-        ensureActive(deadlineNs);
+        try {
+            ensureActive(deadlineNs);
+        } catch (ApiException e) {
+            if (e.code() == ErrorCode.REQUEST_TIMED_OUT) {
+                throw timedOut(name, "before it was decided, while this controller became active",
+                        GrpcErrors.OUTCOME_NOT_APPLIED);
+            }
+            throw e;
+        }
         MetadataImage image = stateMachine.currentImage();
         Decision<R> decision = decide.apply(image);
         if (decision.records().isEmpty()) {
@@ -428,7 +440,8 @@ public final class ControllerServer implements AutoCloseable {
             long remainingNs = deadlineNs - System.nanoTime();
             reply = raftServer.submitClientRequestAsync(request).get(Math.max(1, remainingNs), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            throw timedOut(name, "while waiting for the metadata quorum to commit it");
+            // The entry is in the Ratis log and may still commit: the caller must not take this as "not done".
+            throw timedOut(name, "while waiting for the metadata quorum to commit it", GrpcErrors.OUTCOME_UNKNOWN);
         } catch (ExecutionException | IOException e) {
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
             throw new ApiException(ErrorCode.UNKNOWN_SERVER_ERROR, name + " could not be submitted to the metadata "
@@ -449,9 +462,13 @@ public final class ControllerServer implements AutoCloseable {
                 + reply.getException());
     }
 
-    private ApiException timedOut(String name, String when) {
+    /** REQUEST_TIMED_OUT saying whether the write took effect ({@link GrpcErrors#OUTCOME_KEY}). */
+    private ApiException timedOut(String name, String when, String outcome) {
+        String consequence = GrpcErrors.OUTCOME_NOT_APPLIED.equals(outcome) ? "it was not applied"
+                : "it may still be applied (outcome unknown)";
         return new ApiException(ErrorCode.REQUEST_TIMED_OUT, name + " timed out on controller " + config.nodeId()
-                + " " + when + "; the metadata quorum (voters " + config.voters() + ") may have lost its majority");
+                + " " + when + "; " + consequence + "; the metadata quorum (voters " + config.voters()
+                + ") may have lost its majority", null, Map.of(GrpcErrors.OUTCOME_KEY, outcome));
     }
 
     private static Throwable unwrap(Throwable t) {

@@ -32,6 +32,7 @@ import io.runnel.proto.ControllerElectLeadersResponse;
 import io.runnel.proto.ControllerInfo;
 import io.runnel.proto.ControllerListPartitionReassignmentsResponse;
 import io.runnel.proto.ControllerServiceGrpc;
+import io.runnel.proto.CreateInternalTopicsRequest;
 import io.runnel.proto.CreatePartitionsRequest;
 import io.runnel.proto.CreateTopicsRequest;
 import io.runnel.proto.DeleteTopicsRequest;
@@ -150,6 +151,15 @@ final class ControllerServiceImpl extends ControllerServiceGrpc.ControllerServic
     public void createTopics(CreateTopicsRequest request, StreamObserver<ControllerCreateTopicsResponse> observer) {
         write("CreateTopics", request.getTimeoutMs(), observer,
                 image -> logic.createTopics(image, request, context()),
+                (response, offset) -> ControllerCreateTopicsResponse.newBuilder().setResponse(response)
+                        .setMetadataOffset(offset).build());
+    }
+
+    @Override
+    public void createInternalTopics(CreateInternalTopicsRequest request,
+                                     StreamObserver<ControllerCreateTopicsResponse> observer) {
+        write("CreateInternalTopics", request.getRequest().getTimeoutMs(), observer,
+                image -> logic.createInternalTopics(image, request, context()),
                 (response, offset) -> ControllerCreateTopicsResponse.newBuilder().setResponse(response)
                         .setMetadataOffset(offset).build());
     }

@@ -306,4 +306,55 @@ class TopicDecisionsTest {
         rebuilt.replayAll(fixture.image.toRecords());
         assertThat(rebuilt.apply(fixture.image.offset())).isEqualTo(fixture.image);
     }
+
+    // ---- internal topics (issue 11, defect 8)
+
+    private io.runnel.proto.CreateTopicsResponse createInternal(int brokerId, long brokerEpoch, CreatableTopic... topics) {
+        return fixture.apply(fixture.logic.createInternalTopics(fixture.image, io.runnel.proto.CreateInternalTopicsRequest
+                .newBuilder().setBrokerId(brokerId).setBrokerEpoch(brokerEpoch)
+                .setRequest(CreateTopicsRequest.newBuilder().addAllTopics(List.of(topics))).build(), fixture.ctx()));
+    }
+
+    @Test
+    void clientsCannotCreateInternalTopicNames() {
+        fixture.addBrokers(1);
+        long offset = fixture.image.offset();
+        for (String name : List.of("__cluster_metadata", "__consumer_offsets", "__transaction_state", "__anything")) {
+            CreatableTopicResult result = createOne(topic(name, 1, 1));
+            assertThat(result.getError()).as(name).isEqualTo(ErrorCode.INVALID_REQUEST);
+            assertThat(result.getErrorMessage()).contains("reserved for internal topics");
+        }
+        assertThat(fixture.image.offset()).isEqualTo(offset);
+        assertThat(fixture.image.topics().topicsByName()).isEmpty();
+    }
+
+    @Test
+    void aRegisteredBrokerCreatesInternalTopicsAndNothingElseThatWay() {
+        fixture.addBrokers(1);
+        long epoch = fixture.brokerEpochs.get(1);
+        assertThat(createInternal(1, epoch, topic("__consumer_offsets", 3, 1)).getTopics(0).getError()).isEqualTo(ErrorCode.NONE);
+        assertThat(fixture.image.topics().getTopic("__consumer_offsets").partitionCount()).isEqualTo(3);
+
+        assertThat(createInternal(1, epoch, topic("orders", 1, 1)).getTopics(0).getError()).isEqualTo(ErrorCode.INVALID_REQUEST);
+        assertThat(createInternal(1, epoch - 1, topic("__transaction_state", 1, 1)).getTopics(0).getError())
+                .isEqualTo(ErrorCode.STALE_BROKER_EPOCH);
+        assertThat(createInternal(7, epoch, topic("__transaction_state", 1, 1)).getTopics(0).getError())
+                .isEqualTo(ErrorCode.BROKER_ID_NOT_REGISTERED);
+        assertThat(fixture.image.topics().topicsByName().keySet()).containsExactly("__consumer_offsets");
+    }
+
+    @Test
+    void internalTopicsCannotBeDeletedOrGrown() {
+        fixture.addBrokers(1);
+        createInternal(1, fixture.brokerEpochs.get(1), topic("__consumer_offsets", 2, 1));
+        DeleteTopicsResponse deleted = fixture.apply(fixture.logic.deleteTopics(fixture.image,
+                DeleteTopicsRequest.newBuilder().addNames("__consumer_offsets").build(), fixture.ctx()));
+        assertThat(deleted.getTopics(0).getError()).isEqualTo(ErrorCode.INVALID_REQUEST);
+        assertThat(deleted.getTopics(0).getErrorMessage()).contains("cannot be deleted");
+        CreatePartitionsTopicResult grown = fixture.apply(fixture.logic.createPartitions(fixture.image,
+                CreatePartitionsRequest.newBuilder().addTopics(CreatePartitionsTopic.newBuilder()
+                        .setName("__consumer_offsets").setCount(5)).build(), fixture.ctx())).getResults(0);
+        assertThat(grown.getError()).isEqualTo(ErrorCode.INVALID_REQUEST);
+        assertThat(fixture.image.topics().getTopic("__consumer_offsets").partitionCount()).isEqualTo(2);
+    }
 }

@@ -62,6 +62,24 @@ class ControllerServerTest {
     }
 
     @Test
+    void aWriteWhoseDeadlinePassedBeforeItWasDecidedIsNotAppliedAndSaysSo() throws Exception {
+        ControllerServer server = start(10_000);
+        write(server, topic("before"));
+        long offsetBefore = server.currentImage().offset();
+        java.util.concurrent.CompletableFuture<ControllerServer.Written<String>> late = server.write("late",
+                System.nanoTime() - 1, image -> new ControllerServer.Decision<>(topic("late"), "ok"));
+        Throwable failure = org.assertj.core.api.Assertions.catchThrowable(() -> late.get(15, TimeUnit.SECONDS)).getCause();
+        assertThat(failure).isInstanceOf(io.runnel.common.errors.ApiException.class);
+        io.runnel.common.errors.ApiException e = (io.runnel.common.errors.ApiException) failure;
+        assertThat(e.code()).isEqualTo(io.runnel.proto.ErrorCode.REQUEST_TIMED_OUT);
+        assertThat(e.metadata()).containsEntry(io.runnel.common.errors.GrpcErrors.OUTCOME_KEY,
+                io.runnel.common.errors.GrpcErrors.OUTCOME_NOT_APPLIED);
+        assertThat(e.getMessage()).contains("it was not applied");
+        assertThat(server.currentImage().offset()).isEqualTo(offsetBefore);
+        assertThat(server.currentImage().topics().getTopic("late")).isNull();
+    }
+
+    @Test
     void writesAreAppliedAndSurviveRestart() throws Exception {
         ControllerServer server = start(10_000);
         long offset = write(server, topic("orders"));

@@ -33,6 +33,26 @@ import org.slf4j.LoggerFactory;
  */
 final class ReplicaFetcher implements Runnable {
 
+    /** The follower's replication throttle (follower.replication.throttled.*). */
+    interface Throttle {
+        /** True when {@code tp} is throttled and the throttled rate is used up: leave it out of this fetch. */
+        boolean skip(TopicPartition tp);
+
+        /** Bytes received for {@code tp}, counted if it is throttled. */
+        void record(TopicPartition tp, int bytes);
+
+        Throttle NONE = new Throttle() {
+            @Override
+            public boolean skip(TopicPartition tp) {
+                return false;
+            }
+
+            @Override
+            public void record(TopicPartition tp, int bytes) {
+            }
+        };
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(ReplicaFetcher.class);
     /** Longest idle wait when no partition is assigned, so that close() is noticed. */
     private static final long IDLE_WAIT_MS = 500;
@@ -44,6 +64,7 @@ final class ReplicaFetcher implements Runnable {
     private final LeaderChannels channels;
     private final LongSupplier brokerEpoch;
     private final Time time;
+    private final Throttle throttle;
     private final Map<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
     /** Fetcher thread only: partitions that must wait before their next fetch, until this time (ms). */
     private final Map<TopicPartition, Long> backoffUntilMs = new HashMap<>();
@@ -55,7 +76,7 @@ final class ReplicaFetcher implements Runnable {
     private Long leaseToken;
 
     ReplicaFetcher(int brokerId, int leaderId, int fetcherId, ReplicationConfig config, LeaderChannels channels,
-                   LongSupplier brokerEpoch, Time time) {
+                   LongSupplier brokerEpoch, Time time, Throttle throttle) {
         this.brokerId = brokerId;
         this.leaderId = leaderId;
         this.name = "replica-fetcher-" + brokerId + "-from-" + leaderId + "-" + fetcherId;
@@ -63,6 +84,7 @@ final class ReplicaFetcher implements Runnable {
         this.channels = channels;
         this.brokerEpoch = brokerEpoch;
         this.time = time;
+        this.throttle = throttle;
     }
 
     void start() {
@@ -162,7 +184,7 @@ final class ReplicaFetcher implements Runnable {
         for (Map.Entry<TopicPartition, Partition> entry : partitions.entrySet()) {
             TopicPartition tp = entry.getKey();
             Long until = backoffUntilMs.get(tp);
-            if (until != null && until > now) {
+            if (until != null && until > now || throttle.skip(tp)) {
                 continue;
             }
             FollowerFetch fetch = entry.getValue().nextFetch(leaderId);
@@ -196,6 +218,7 @@ final class ReplicaFetcher implements Runnable {
                     continue;
                 }
                 try {
+                    throttle.record(tp, answer.getRecords().size());
                     FollowerStep step = partition.onFetchAnswer(fetch, answer);
                     if (step.kind() == FollowerStep.Kind.RETRY_LATER) {
                         backoffUntilMs.put(tp, nowMs() + config.fetchBackoffMs());

@@ -26,17 +26,19 @@ public final class ReplicaFetcherManager implements AutoCloseable {
     private final LeaderChannels channels;
     private final LongSupplier brokerEpoch;
     private final Time time;
+    private final ReplicaFetcher.Throttle throttle;
     private final Map<FetcherKey, ReplicaFetcher> fetchers = new HashMap<>();
     private final Map<TopicPartition, FetcherKey> assignment = new HashMap<>();
     private boolean closed;
 
     public ReplicaFetcherManager(int brokerId, ReplicationConfig config, LeaderChannels channels, LongSupplier brokerEpoch,
-                                 Time time) {
+                                 Time time, ReplicaFetcher.Throttle throttle) {
         this.brokerId = brokerId;
         this.config = config;
         this.channels = channels;
         this.brokerEpoch = brokerEpoch;
         this.time = time;
+        this.throttle = throttle;
     }
 
     /** Fetches {@code partition} from {@code leaderId} from now on (moving it from any other leader's fetcher). */
@@ -51,7 +53,8 @@ public final class ReplicaFetcherManager implements AutoCloseable {
             detach(tp, previous);
         }
         fetchers.computeIfAbsent(key, k -> {
-            ReplicaFetcher fetcher = new ReplicaFetcher(brokerId, k.leaderId(), k.fetcherId(), config, channels, brokerEpoch, time);
+            ReplicaFetcher fetcher = new ReplicaFetcher(brokerId, k.leaderId(), k.fetcherId(), config, channels, brokerEpoch,
+                    time, throttle);
             fetcher.start();
             return fetcher;
         }).add(partition);

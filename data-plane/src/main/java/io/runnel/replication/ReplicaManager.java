@@ -91,6 +91,8 @@ public final class ReplicaManager implements AutoCloseable {
     private final ReplicaFetcherManager fetchers;
     private final IsrProposalSender proposals;
     private final List<LeadershipListener> leadershipListeners = new CopyOnWriteArrayList<>();
+    private final ReplicationQuota leaderQuota = new ReplicationQuota();
+    private final ReplicationQuota followerQuota = new ReplicationQuota();
     private final AtomicLong isrShrinks = new AtomicLong();
     private final AtomicLong isrExpands = new AtomicLong();
     private volatile MetadataImage image = MetadataImage.EMPTY;
@@ -132,7 +134,8 @@ public final class ReplicaManager implements AutoCloseable {
             return thread;
         });
         this.fetchers = context.leaders() == null ? null
-                : new ReplicaFetcherManager(brokerId, config, context.leaders(), context.brokerEpoch(), context.time());
+                : new ReplicaFetcherManager(brokerId, config, context.leaders(), context.brokerEpoch(), context.time(),
+                        new FollowerThrottle());
         this.proposals = context.controller() == null ? null
                 : new IsrProposalSender(brokerId, context.brokerEpoch(), context.controller(), scheduler, this::onProposalCommitted);
         scheduler.scheduleWithFixedDelay(this::tick, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
@@ -562,10 +565,18 @@ public final class ReplicaManager implements AutoCloseable {
                             partition == null ? -1 : partition.leaderEpoch());
                 }
                 int limit = (int) Math.max(first ? 1 : 0, Math.min(entry.getValue().maxBytes(), remaining));
+                boolean throttled = isLeaderThrottled(tp, partition, request.getReplicaId());
+                long now = nowMs();
+                if (throttled && leaderQuota.isExceeded(leaderRate(), now)) {
+                    limit = 0; // the moving replica's share of leader.replication.throttled.rate is used up
+                }
                 ByteBuffer records = ByteBuffer.allocate(0);
                 if (limit > 0) {
                     FetchDataInfo data = partition.readForFollower(entry.getValue().fetchOffset(), limit);
                     records = data.records().readAllBytes();
+                    if (throttled) {
+                        leaderQuota.record(records.remaining(), leaderRate(), now);
+                    }
                 }
                 if (records.remaining() > 0) {
                     first = false;
@@ -581,6 +592,55 @@ public final class ReplicaManager implements AutoCloseable {
                 .setLeaseToken(TimeUnit.NANOSECONDS.toMillis(context.time().nanoseconds()));
         topics.values().forEach(response::addTopics);
         return response.build();
+    }
+
+    // ---------------------------------------------------------------- replication throttles
+
+    /**
+     * Kafka's rule: the leader throttles a partition listed in leader.replication.throttled.replicas for
+     * this broker, towards a follower outside the ISR (a replica being added or catching up).
+     */
+    private boolean isLeaderThrottled(TopicPartition tp, Partition partition, int followerId) {
+        var throttles = image.configs().replicationThrottles();
+        return !throttles.isEmpty() && throttles.isLeaderThrottled(tp.topic(), tp.partition(), brokerId)
+                && !partition.isr().contains(followerId);
+    }
+
+    private long leaderRate() {
+        return image.configs().replicationThrottles().leaderRateBytesPerSecond(brokerId);
+    }
+
+    private long nowMs() {
+        return TimeUnit.NANOSECONDS.toMillis(context.time().nanoseconds());
+    }
+
+    /** The follower side: follower.replication.throttled.replicas for this broker, outside the ISR. */
+    private final class FollowerThrottle implements ReplicaFetcher.Throttle {
+        @Override
+        public boolean skip(TopicPartition tp) {
+            return isThrottled(tp) && followerQuota.isExceeded(rate(), nowMs());
+        }
+
+        @Override
+        public void record(TopicPartition tp, int bytes) {
+            if (bytes > 0 && isThrottled(tp)) {
+                followerQuota.record(bytes, rate(), nowMs());
+            }
+        }
+
+        private boolean isThrottled(TopicPartition tp) {
+            var throttles = image.configs().replicationThrottles();
+            if (throttles.isEmpty() || !throttles.isFollowerThrottled(tp.topic(), tp.partition(), brokerId)) {
+                return false;
+            }
+            var topic = image.topics().getTopic(tp.topic());
+            var registration = topic == null ? null : topic.partition(tp.partition());
+            return registration == null || !registration.isInIsr(brokerId);
+        }
+
+        private long rate() {
+            return image.configs().replicationThrottles().followerRateBytesPerSecond(brokerId);
+        }
     }
 
     /** Brokers that may join an ISR: registered, unfenced and not shutting down (KIP-841). */

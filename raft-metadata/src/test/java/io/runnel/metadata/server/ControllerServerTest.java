@@ -38,7 +38,7 @@ class ControllerServerTest {
     private ControllerServer start(long snapshotRecords) throws Exception {
         ControllerConfig config = ControllerConfig.builder(1, "test-cluster",
                         QuorumVoters.of(List.of(new QuorumVoters.Voter(1, "127.0.0.1", 0))), dir)
-                .electionTimeoutMs(150, 300)
+                .electionTimeoutMs(150)
                 .snapshotRecords(snapshotRecords)
                 .logSegmentBytes(16 * 1024)
                 .build();

@@ -1,5 +1,6 @@
 package io.runnel.cli;
 
+import io.runnel.common.config.ConfigDocs;
 import io.runnel.node.NodeConfig;
 import io.runnel.node.RunnelNode;
 import java.nio.file.Path;
@@ -29,8 +30,21 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--override", description = "key=value setting that wins over the file", paramLabel = "KEY=VALUE")
     Map<String, String> overrides = new LinkedHashMap<>();
 
+    /** What --help-config prints: the reference of every setting, for a terminal or as docs/configuration.md. */
+    enum ConfigHelpFormat { text, markdown }
+
+    @Option(names = "--help-config", arity = "0..1", fallbackValue = "text", paramLabel = "FORMAT",
+            description = "print every setting with its type, default and accepted values, and exit; "
+                    + "FORMAT is text (the default) or markdown (docs/configuration.md)")
+    ConfigHelpFormat helpConfig;
+
     @Override
     public Integer call() throws Exception {
+        if (helpConfig != null) {
+            spec.commandLine().getOut().print(helpConfig == ConfigHelpFormat.markdown ? ConfigDocs.markdown() : ConfigDocs.text());
+            spec.commandLine().getOut().flush();
+            return 0;
+        }
         NodeConfig nodeConfig = NodeConfig.load(Optional.ofNullable(config), overrides);
         RunnelNode node = RunnelNode.start(nodeConfig);
         Thread hook = new Thread(node::close, "runnel-shutdown");

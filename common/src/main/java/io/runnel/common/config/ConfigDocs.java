@@ -19,6 +19,9 @@ public final class ConfigDocs {
     private record Row(String key, String type, String defaultText, String valid, String importance, String documentation) {
     }
 
+    /** The last server section: the relations between server settings are listed after it. */
+    private static final String SERVER_SECTIONS_END = "Server: " + ServerSettings.Section.TOPIC_DEFAULTS.title();
+
     private ConfigDocs() {
     }
 
@@ -37,6 +40,9 @@ public final class ConfigDocs {
                 out.append(")\n      ").append(row.documentation()).append('\n');
             }
         });
+        out.append("\nChecked together at start-up\n");
+        ServerSettings.CHECKS.forEach(check -> out.append("  ").append(check.rule()).append('\n'));
+        out.append("  the log cleaner's memory settings give each of log.cleaner.threads its minimum\n");
         return out.toString();
     }
 
@@ -62,8 +68,22 @@ public final class ConfigDocs {
                         .append(cell(row.valid())).append(" | ").append(row.importance()).append(" | ")
                         .append(cell(row.documentation())).append(" |\n");
             }
+            if (title.equals(SERVER_SECTIONS_END)) {
+                relations(out);
+            }
         });
         return out.toString();
+    }
+
+    /** The relations between server settings that a node checks when it starts. */
+    private static void relations(StringBuilder out) {
+        out.append("\n## Server: relations checked at start-up\n\n");
+        ServerSettings.CHECKS.forEach(check -> out.append("- `").append(check.rule()).append("`\n"));
+        out.append("- `log.cleaner.dedupe.buffer.size` and `log.cleaner.io.buffer.size` give each of the `log.cleaner.threads` ")
+                .append("threads at least ").append(ServerSettings.LOG_CLEANER_DEDUPE_BYTES_PER_THREAD_MIN).append(" and ")
+                .append(ServerSettings.LOG_CLEANER_IO_BYTES_PER_THREAD_MIN).append(" bytes\n")
+                .append("- a controller's `node.id` is one of `controller.quorum.voters`; `listeners` has the listeners its ")
+                .append("`process.roles` need, `inter.broker.listener.name` and every `advertised.listeners` name is one of them\n");
     }
 
     /** Section title -> rows, in the order of the reference. */

@@ -212,20 +212,23 @@ public final class ServerSettings {
      * A relation between settings, checked whenever a {@link ServerConfig} is parsed (so at start-up,
      * before anything runs). Its message names the keys a user sets, with their values.
      */
-    public record Check(Predicate<ServerConfig> holds, Function<ServerConfig, String> problem) {
+    public record Check(String rule, Predicate<ServerConfig> holds, Function<ServerConfig, String> problem) {
     }
 
     public static final List<Check> CHECKS = List.of(
-            new Check(c -> c.get(BROKER_HEARTBEAT_INTERVAL_MS) < c.get(BROKER_SESSION_TIMEOUT_MS),
+            new Check("broker.heartbeat.interval.ms < broker.session.timeout.ms",
+                    c -> c.get(BROKER_HEARTBEAT_INTERVAL_MS) < c.get(BROKER_SESSION_TIMEOUT_MS),
                     c -> BROKER_HEARTBEAT_INTERVAL_MS.key() + "=" + c.get(BROKER_HEARTBEAT_INTERVAL_MS) + " must be below "
                             + BROKER_SESSION_TIMEOUT_MS.key() + "=" + c.get(BROKER_SESSION_TIMEOUT_MS)
                             + ", or a broker is fenced between two heartbeats (a third of it or less is usual)"),
-            new Check(c -> c.get(BROKER_SESSION_TIMEOUT_MS) > 2L * c.get(CONTROLLER_QUORUM_ELECTION_TIMEOUT_MS),
+            new Check("broker.session.timeout.ms > 2 * controller.quorum.election.timeout.ms",
+                    c -> c.get(BROKER_SESSION_TIMEOUT_MS) > 2L * c.get(CONTROLLER_QUORUM_ELECTION_TIMEOUT_MS),
                     c -> BROKER_SESSION_TIMEOUT_MS.key() + "=" + c.get(BROKER_SESSION_TIMEOUT_MS) + " must be above twice "
                             + CONTROLLER_QUORUM_ELECTION_TIMEOUT_MS.key() + "=" + c.get(CONTROLLER_QUORUM_ELECTION_TIMEOUT_MS)
                             + ": a controller cut off from the quorum steps down within that time, and must do so before "
                             + "its successor can fence a broker it still answers"),
-            new Check(c -> (long) c.get(SOCKET_REQUEST_MAX_BYTES) >= ((Number) c.topicDefaultValue(TopicConfig.MAX_MESSAGE_BYTES)).longValue(),
+            new Check("socket.request.max.bytes >= message.max.bytes",
+                    c -> (long) c.get(SOCKET_REQUEST_MAX_BYTES) >= ((Number) c.topicDefaultValue(TopicConfig.MAX_MESSAGE_BYTES)).longValue(),
                     c -> SOCKET_REQUEST_MAX_BYTES.key() + "=" + c.get(SOCKET_REQUEST_MAX_BYTES) + " must be at least "
                             + topicDefaultSetting(TopicConfig.MAX_MESSAGE_BYTES).key() + "="
                             + c.topicDefaultValue(TopicConfig.MAX_MESSAGE_BYTES)

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -46,9 +47,24 @@ final class ServerCommand implements Callable<Integer> {
             return 0;
         }
         NodeConfig nodeConfig = NodeConfig.load(Optional.ofNullable(config), overrides);
-        RunnelNode node = RunnelNode.start(nodeConfig);
-        Thread hook = new Thread(node::close, "runnel-shutdown");
+        // The hook is in place before start-up begins: Ctrl-C during a long start (recovery, a quorum that is
+        // not up yet) stops the node cleanly instead of leaving files unclosed.
+        AtomicReference<RunnelNode> created = new AtomicReference<>();
+        Thread hook = new Thread(() -> {
+            RunnelNode starting = created.get();
+            if (starting != null) {
+                starting.close();
+            }
+        }, "runnel-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        RunnelNode node;
+        try {
+            node = RunnelNode.start(nodeConfig, created::set);
+        } catch (Throwable e) {
+            // start() closed what it opened; the hook has nothing left to do.
+            Runtime.getRuntime().removeShutdownHook(hook);
+            throw e;
+        }
         spec.commandLine().getOut().println(node.describe());
         spec.commandLine().getOut().flush();
         node.awaitShutdown();

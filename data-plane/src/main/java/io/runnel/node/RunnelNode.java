@@ -35,6 +35,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -94,11 +95,22 @@ public final class RunnelNode implements AutoCloseable {
 
     /** Starts a node; on failure everything started so far is stopped again and the error rethrown. */
     public static RunnelNode start(NodeConfig config) throws IOException {
+        return start(config, node -> { });
+    }
+
+    /**
+     * {@link #start(NodeConfig)}, handing the node to {@code created} before its first start-up step, so
+     * that the caller can {@link #close()} it while it starts (a shutdown hook during a long start-up):
+     * start-up then stops and fails, and {@link #awaitShutdown} returns once everything opened is closed.
+     */
+    public static RunnelNode start(NodeConfig config, Consumer<RunnelNode> created) throws IOException {
         QuorumVoters voters = QuorumVoters.parse(config.quorumVoters());
         boolean soleVoter = config.isController() && voters.size() == 1 && voters.voter(config.nodeId()).isPresent();
         String clusterId = StorageFormatter.checkOrAutoFormat(config, soleVoter);
         RunnelNode node = new RunnelNode(config, clusterId, voters);
+        created.accept(node);
         try {
+            node.throwIfClosing();
             if (config.isController()) {
                 node.startController();
             }

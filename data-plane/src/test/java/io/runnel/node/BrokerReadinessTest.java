@@ -1,6 +1,7 @@
 package io.runnel.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
@@ -92,6 +93,36 @@ class BrokerReadinessTest {
             assertThat(createTopic(booting.brokerPort(), "h" + start)).as("start %d", start).isEqualTo("NONE");
             nodes.add(booting.node().get(START_BOUND_S, TimeUnit.SECONDS));
         }
+    }
+
+    @Test
+    void closingANodeWhileItStartsStopsTheStartAndReleasesEverything() throws Exception {
+        // A broker whose controller quorum never answers waits to be unfenced (60 s) after binding its listener.
+        int brokerPort = freePort();
+        int silentControllerPort = FreePorts.adjacentPair();
+        NodeConfig config = new NodeConfig(Map.of("process.roles", "broker", "node.id", "4",
+                "listeners", "PLAINTEXT://127.0.0.1:" + brokerPort,
+                "controller.quorum.voters", "1@127.0.0.1:" + silentControllerPort,
+                "log.dirs", dir.resolve("waiting").toString()));
+        StorageFormatter.format(config, io.runnel.metadata.server.MetaProperties.randomClusterId(), false);
+        java.util.concurrent.atomic.AtomicReference<RunnelNode> created = new java.util.concurrent.atomic.AtomicReference<>();
+        Future<RunnelNode> starting = starter.submit(() -> RunnelNode.start(config, created::set));
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(START_BOUND_S))
+                .until(() -> created.get() != null && created.get().port("PLAINTEXT").isPresent());
+        RunnelNode node = created.get();
+        assertThat(node.isReady()).isFalse();
+
+        node.close();
+
+        assertThatThrownBy(() -> starting.get(START_BOUND_S, TimeUnit.SECONDS))
+                .hasCauseInstanceOf(IOException.class).hasMessageContaining("stopped during start-up");
+        assertThat(node.awaitShutdown(TimeUnit.SECONDS.toMillis(START_BOUND_S))).isTrue();
+        // The listener is gone and the data directory unlocked: the same node starts again on it.
+        assertThatThrownBy(() -> new java.net.Socket("127.0.0.1", brokerPort).close()).isInstanceOf(IOException.class);
+        io.runnel.storage.LogManager again = new io.runnel.storage.LogManager(config.logManagerConfig(),
+                tp -> io.runnel.storage.LogConfig.defaults(), null, io.runnel.common.time.Time.SYSTEM);
+        again.startup();
+        again.shutdown();
     }
 
     private record Booting(int brokerPort, Future<RunnelNode> node) {

@@ -223,6 +223,11 @@ public final class NodeConfig {
         return settings.get(ServerSettings.METRICS_PORT);
     }
 
+    /** The replication settings (replica.*, num.replica.fetchers, broker.session.timeout.ms). */
+    public io.runnel.replication.ReplicationConfig replicationConfig() {
+        return io.runnel.replication.ReplicationConfig.from(settings);
+    }
+
     /** Cluster-wide topic defaults this node's file sets, keyed by topic key (retention.ms, ...). */
     public Map<String, String> topicDefaults() {
         return settings.topicDefaults();

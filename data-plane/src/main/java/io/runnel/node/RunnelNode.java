@@ -10,12 +10,18 @@ import io.runnel.metadata.image.MetadataImage;
 import io.runnel.metadata.server.ControllerConfig;
 import io.runnel.metadata.server.ControllerServer;
 import io.runnel.metadata.server.QuorumVoters;
+import io.runnel.replication.BrokerLease;
+import io.runnel.replication.ControllerLink;
 import io.runnel.replication.ReplicaManager;
+import io.runnel.replication.ReplicationConfig;
+import io.runnel.replication.ReplicationContext;
 import io.runnel.rpc.AdminServiceImpl;
 import io.runnel.rpc.BrokerMetadata;
 import io.runnel.rpc.FetchServiceImpl;
+import io.runnel.rpc.GrpcLeaderChannels;
 import io.runnel.rpc.MetadataServiceImpl;
 import io.runnel.rpc.ProduceServiceImpl;
+import io.runnel.rpc.ReplicationServiceImpl;
 import io.runnel.rpc.TopicConfigResolver;
 import io.runnel.storage.LogManager;
 import java.io.IOException;
@@ -60,6 +66,7 @@ public final class RunnelNode implements AutoCloseable {
     private static final long METADATA_POLL_MS = 10;
 
     private final NodeConfig config;
+    private final NodeHooks hooks;
     private final String clusterId;
     private final QuorumVoters voters;
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -79,7 +86,7 @@ public final class RunnelNode implements AutoCloseable {
     private ReplicaManager replicaManager;
     private MetadataLoader metadataLoader;
     private ControllerChannel controllerChannel;
-    private BrokerLifecycleManager lifecycle;
+    private volatile BrokerLifecycleManager lifecycle;
     private ScheduledExecutorService scheduler;
     private final io.micrometer.prometheusmetrics.PrometheusMeterRegistry metrics = MetricsServer.newRegistry();
     private MetricsServer metricsServer;
@@ -87,15 +94,21 @@ public final class RunnelNode implements AutoCloseable {
     private boolean closed;
     private volatile boolean skipControlledShutdown;
 
-    private RunnelNode(NodeConfig config, String clusterId, QuorumVoters voters) {
+    private RunnelNode(NodeConfig config, String clusterId, QuorumVoters voters, NodeHooks hooks) {
         this.config = config;
         this.clusterId = clusterId;
         this.voters = voters;
+        this.hooks = hooks;
     }
 
     /** Starts a node; on failure everything started so far is stopped again and the error rethrown. */
     public static RunnelNode start(NodeConfig config) throws IOException {
-        return start(config, node -> { });
+        return start(config, NodeHooks.NONE, node -> { });
+    }
+
+    /** {@link #start(NodeConfig)} with test hooks (fault injection between brokers). */
+    public static RunnelNode start(NodeConfig config, NodeHooks hooks) throws IOException {
+        return start(config, hooks, node -> { });
     }
 
     /**
@@ -104,10 +117,14 @@ public final class RunnelNode implements AutoCloseable {
      * start-up then stops and fails, and {@link #awaitShutdown} returns once everything opened is closed.
      */
     public static RunnelNode start(NodeConfig config, Consumer<RunnelNode> created) throws IOException {
+        return start(config, NodeHooks.NONE, created);
+    }
+
+    private static RunnelNode start(NodeConfig config, NodeHooks hooks, Consumer<RunnelNode> created) throws IOException {
         QuorumVoters voters = QuorumVoters.parse(config.quorumVoters());
         boolean soleVoter = config.isController() && voters.size() == 1 && voters.voter(config.nodeId()).isPresent();
         String clusterId = StorageFormatter.checkOrAutoFormat(config, soleVoter);
-        RunnelNode node = new RunnelNode(config, clusterId, voters);
+        RunnelNode node = new RunnelNode(config, clusterId, voters, hooks);
         created.accept(node);
         try {
             node.throwIfClosing();
@@ -149,9 +166,21 @@ public final class RunnelNode implements AutoCloseable {
             io.micrometer.core.instrument.Gauge.builder("runnel.broker.leader.partitions",
                     () -> replicas.partitions().values().stream().filter(p -> p.isLeader()).count())
                     .description("partitions this broker leads").register(metrics);
-            io.micrometer.core.instrument.Gauge.builder("runnel.broker.under.replicated.partitions",
-                    () -> replicas.partitions().values().stream().filter(p -> p.isLeader() && p.isr().size() < p.replicas().size()).count())
-                    .description("led partitions whose ISR is smaller than their replica set").register(metrics);
+            io.micrometer.core.instrument.Gauge.builder("runnel.broker.under.replicated.partitions", replicas::underReplicatedPartitions)
+                    .description("led partitions whose ISR is smaller than their replica set (Kafka's UnderReplicatedPartitions)")
+                    .register(metrics);
+            io.micrometer.core.instrument.Gauge.builder("runnel.broker.under.min.isr.partitions", replicas::underMinIsrPartitions)
+                    .description("led partitions whose ISR is smaller than min.insync.replicas (Kafka's UnderMinIsrPartitionCount)")
+                    .register(metrics);
+            io.micrometer.core.instrument.FunctionCounter.builder("runnel.broker.isr.shrinks", replicas, ReplicaManager::isrShrinks)
+                    .description("ISR shrinks this broker's leaders committed (Kafka's IsrShrinksPerSec, as a counter)")
+                    .register(metrics);
+            io.micrometer.core.instrument.FunctionCounter.builder("runnel.broker.isr.expands", replicas, ReplicaManager::isrExpands)
+                    .description("ISR expansions this broker's leaders committed (Kafka's IsrExpandsPerSec, as a counter)")
+                    .register(metrics);
+            io.micrometer.core.instrument.Gauge.builder("runnel.broker.replica.max.lag", replicas::maxFollowerLag)
+                    .description("largest lag, in records, of a follower behind a partition this broker leads")
+                    .register(metrics);
             bindCleanerMetrics(logManager.cleaner());
         }
         if (config.metricsPort() >= 0) {
@@ -201,8 +230,16 @@ public final class RunnelNode implements AutoCloseable {
                 tp -> topicConfigs.logConfig(metadataLoader.currentImage(), tp.topic()), scheduler, Time.SYSTEM);
         onClose(logManager::shutdown);
         logManager.startup();
-        replicaManager = new ReplicaManager(config.nodeId(), logManager);
-        onClose(replicaManager);
+        BrokerLease lease = new BrokerLease(config.brokerSessionTimeoutMs());
+        ReplicationConfig replication = config.replicationConfig();
+        GrpcLeaderChannels leaderChannels = onClose(new GrpcLeaderChannels(() -> metadataLoader.currentImage(),
+                config.interBrokerListenerName(), config.nodeId(), hooks.replicaAddressOverride(config.nodeId())));
+        Duration alterPartitionTimeout = Duration.ofMillis(config.requestTimeoutMs());
+        ControllerLink controllerLink = request -> controllerChannel.callAsync("AlterPartition", alterPartitionTimeout,
+                stub -> stub.alterPartition(request));
+        ReplicationContext replicationContext = new ReplicationContext(replication, Time.SYSTEM, lease, leaderChannels,
+                controllerLink, this::brokerEpoch, true);
+        replicaManager = onClose(new ReplicaManager(config.nodeId(), logManager, replicationContext));
         MetadataLoader loader = metadataLoader;
         metadataLoader.register(new BrokerMetadataPublisher(config.nodeId(), replicaManager, logManager, topicConfigs,
                 loader::committedOffset));
@@ -214,12 +251,15 @@ public final class RunnelNode implements AutoCloseable {
         List<Endpoint> endpoints = new ArrayList<>();
         for (Listener listener : config.brokerListeners()) {
             String name = listener.name();
-            List<BindableService> services = List.of(
+            List<BindableService> services = new ArrayList<>(List.of(
                     new MetadataServiceImpl(brokerMetadata, gateway, name, config.autoCreateTopicsEnable(), config.requestTimeoutMs()),
                     new ProduceServiceImpl(replicaManager, brokerMetadata, name),
                     new FetchServiceImpl(replicaManager, brokerMetadata, name),
                     new AdminServiceImpl(brokerMetadata, gateway, replicaManager, topicConfigs, config.settings(), name,
-                            config.deleteTopicEnable(), config.requestTimeoutMs()));
+                            config.deleteTopicEnable(), config.requestTimeoutMs())));
+            if (name.equals(config.interBrokerListenerName())) {
+                services.add(new ReplicationServiceImpl(replicaManager));
+            }
             // Bound now (the registration publishes the bound port), but holding calls until the broker is ready.
             ListenerServer server = startListener(ListenerServer.holdingUntilReady(listener, services, config.queuedMaxRequests(),
                     config.socketRequestMaxBytes(), "broker " + config.nodeId()));
@@ -228,6 +268,7 @@ public final class RunnelNode implements AutoCloseable {
         lifecycle = new BrokerLifecycleManager(config.nodeId(), clusterId, UUID.randomUUID(),
                 endpoints.stream().map(Endpoint::toProto).toList(), config.rack(),
                 controllerChannel, metadataLoader::appliedOffset, Time.SYSTEM, config.brokerHeartbeatIntervalMs());
+        lifecycle.setHeartbeatListener(lease::onHeartbeatAcknowledged);
         onClose(this::stopLifecycle);
         lifecycle.start();
         Duration unfenceTimeout = Duration.ofMillis(Math.max(UNFENCE_TIMEOUT_MS_MIN, config.requestTimeoutMs()));
@@ -287,6 +328,12 @@ public final class RunnelNode implements AutoCloseable {
             }
             Thread.sleep(METADATA_POLL_MS);
         }
+    }
+
+    /** This incarnation's registration epoch, -1 before it registered. */
+    private long brokerEpoch() {
+        BrokerLifecycleManager current = lifecycle;
+        return current == null ? -1 : current.brokerEpoch();
     }
 
     private void stopLifecycle() {

@@ -47,6 +47,7 @@ public final class ServerSettings {
         LISTENERS("Listeners and requests"),
         QUORUM("Metadata quorum and broker sessions"),
         TOPICS("Topics and partitions"),
+        REPLICATION("Replication between brokers"),
         STORAGE("Log storage"),
         CLEANER("Log cleaner"),
         TOPIC_DEFAULTS("Cluster-wide defaults of topic settings");
@@ -134,8 +135,6 @@ public final class ServerSettings {
             MEDIUM, "create a topic when a producer asks for its metadata");
     public static final Setting<Boolean> DELETE_TOPIC_ENABLE = bool(Section.TOPICS, "delete.topic.enable", true, MEDIUM,
             "allow DeleteTopics");
-    public static final Setting<Long> REPLICA_LAG_TIME_MAX_MS = longSetting(Section.TOPICS, "replica.lag.time.max.ms", 30_000L,
-            Range.atLeast(1), MEDIUM, "a follower lagging this long leaves the ISR");
     public static final Setting<Boolean> CONTROLLED_SHUTDOWN_ENABLE = bool(Section.TOPICS, "controlled.shutdown.enable", true,
             MEDIUM, "move leadership away before a broker stops");
     public static final Setting<Long> CONTROLLED_SHUTDOWN_TIMEOUT_MS = longSetting(Section.TOPICS, "controlled.shutdown.timeout.ms",
@@ -149,6 +148,30 @@ public final class ServerSettings {
             "leader.imbalance.per.broker.percentage", 10, Range.between(0, 100), MEDIUM,
             "share (percent) of the partitions a broker is the preferred replica of that it may not lead "
                     + "before the preferred-leader check moves them back");
+
+    // ---- replication between brokers -------------------------------------------------------------------
+
+    public static final Setting<Long> REPLICA_LAG_TIME_MAX_MS = longSetting(Section.REPLICATION, "replica.lag.time.max.ms", 30_000L,
+            Range.atLeast(1), MEDIUM, "a follower lagging this long leaves the ISR");
+    public static final Setting<Integer> REPLICA_FETCH_MAX_BYTES = integer(Section.REPLICATION, "replica.fetch.max.bytes",
+            1_048_576, Range.atLeast(1), MEDIUM,
+            "bytes of one partition a follower fetch asks for (at least one batch is always returned)");
+    public static final Setting<Integer> REPLICA_FETCH_RESPONSE_MAX_BYTES = integer(Section.REPLICATION,
+            "replica.fetch.response.max.bytes", 10_485_760, Range.atLeast(1), MEDIUM,
+            "bytes of one follower fetch answer (at least one batch is always returned)");
+    public static final Setting<Integer> REPLICA_FETCH_WAIT_MAX_MS = integer(Section.REPLICATION, "replica.fetch.wait.max.ms", 500,
+            Range.between(0, 30_000), MEDIUM,
+            "how long a leader holds a follower fetch that finds no new data; below replica.lag.time.max.ms");
+    public static final Setting<Integer> REPLICA_FETCH_MIN_BYTES = integer(Section.REPLICATION, "replica.fetch.min.bytes", 1,
+            Range.atLeast(1), MEDIUM, "bytes that answer a waiting follower fetch at once");
+    public static final Setting<Long> REPLICA_FETCH_BACKOFF_MS = longSetting(Section.REPLICATION, "replica.fetch.backoff.ms", 1_000L,
+            Range.between(0, 600_000), MEDIUM, "pause before a follower fetches again after an error");
+    /** Each fetcher is a thread and a stream to every leader broker. */
+    public static final Setting<Integer> NUM_REPLICA_FETCHERS = integer(Section.REPLICATION, "num.replica.fetchers", 1,
+            Range.between(1, 64), MEDIUM, "fetcher threads (and streams) per leader broker; partitions are spread over them by hash");
+    public static final Setting<Long> REPLICA_SOCKET_TIMEOUT_MS = longSetting(Section.REPLICATION, "replica.socket.timeout.ms",
+            30_000L, Range.atLeast(1), MEDIUM,
+            "a follower fetch unanswered this long past replica.fetch.wait.max.ms is abandoned and the stream reopened");
 
     // ---- log storage ---------------------------------------------------------------------------------
 
@@ -227,6 +250,11 @@ public final class ServerSettings {
                             + CONTROLLER_QUORUM_ELECTION_TIMEOUT_MS.key() + "=" + c.get(CONTROLLER_QUORUM_ELECTION_TIMEOUT_MS)
                             + ": a controller cut off from the quorum steps down within that time, and must do so before "
                             + "its successor can fence a broker it still answers"),
+            new Check("replica.fetch.wait.max.ms < replica.lag.time.max.ms (brokers)",
+                    c -> !c.get(PROCESS_ROLES).contains(ROLE_BROKER) || c.get(REPLICA_FETCH_WAIT_MAX_MS) < c.get(REPLICA_LAG_TIME_MAX_MS),
+                    c -> REPLICA_FETCH_WAIT_MAX_MS.key() + "=" + c.get(REPLICA_FETCH_WAIT_MAX_MS) + " must be below "
+                            + REPLICA_LAG_TIME_MAX_MS.key() + "=" + c.get(REPLICA_LAG_TIME_MAX_MS)
+                            + ", or a caught-up follower whose fetch waits would leave the ISR"),
             new Check("socket.request.max.bytes >= message.max.bytes",
                     c -> (long) c.get(SOCKET_REQUEST_MAX_BYTES) >= ((Number) c.topicDefaultValue(TopicConfig.MAX_MESSAGE_BYTES)).longValue(),
                     c -> SOCKET_REQUEST_MAX_BYTES.key() + "=" + c.get(SOCKET_REQUEST_MAX_BYTES) + " must be at least "

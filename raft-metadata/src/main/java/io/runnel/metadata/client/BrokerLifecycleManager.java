@@ -61,6 +61,19 @@ public final class BrokerLifecycleManager implements AutoCloseable {
 
     public enum State { REGISTERING, FENCED, RUNNING, PENDING_CONTROLLED_SHUTDOWN, SHUTDOWN }
 
+    /**
+     * Told of each heartbeat the controller answered with this broker unfenced: the basis of the
+     * leaders' lease (docs/replication.md). Called on the session thread; must not block.
+     */
+    public interface HeartbeatListener {
+        /**
+         * @param sentAtMs          when the heartbeat was sent, on {@link Time#nanoseconds()} in ms (monotonic)
+         * @param metadataOffset    the controller's metadata offset when it answered
+         * @param sessionTimeoutMs  the controller's broker.session.timeout.ms
+         */
+        void onHeartbeatAcknowledged(long sentAtMs, long metadataOffset, long sessionTimeoutMs);
+    }
+
     private final int brokerId;
     private final String clusterId;
     private final UUID incarnationId;
@@ -80,6 +93,7 @@ public final class BrokerLifecycleManager implements AutoCloseable {
     /** Session thread only: when {@link #start} ran, and whether a first registration failure was logged. */
     private long startedMs = -1;
     private boolean waitingLogged;
+    private volatile HeartbeatListener heartbeatListener = (sentAtMs, metadataOffset, sessionTimeoutMs) -> { };
 
     /**
      * @param appliedOffset the metadata offset the broker applied (its {@link MetadataLoader#appliedOffset}),
@@ -105,6 +119,11 @@ public final class BrokerLifecycleManager implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+    }
+
+    /** Sets who hears of acknowledged heartbeats (the broker's lease keeper); call before {@link #start}. */
+    public void setHeartbeatListener(HeartbeatListener listener) {
+        this.heartbeatListener = Objects.requireNonNull(listener, "listener");
     }
 
     public void start() {
@@ -270,6 +289,7 @@ public final class BrokerLifecycleManager implements AutoCloseable {
 
     private void heartbeat() {
         boolean wantShutDown = state == State.PENDING_CONTROLLED_SHUTDOWN;
+        long sentAtMs = TimeUnit.NANOSECONDS.toMillis(time.nanoseconds());
         BrokerHeartbeatResponse response = channel.brokerHeartbeat(BrokerHeartbeatRequest.newBuilder()
                 .setBrokerId(brokerId)
                 .setBrokerEpoch(brokerEpoch)
@@ -281,7 +301,13 @@ public final class BrokerLifecycleManager implements AutoCloseable {
             return;
         }
         switch (response.getError()) {
-            case NONE -> onHeartbeatAnswer(response);
+            case NONE -> {
+                if (!response.getIsFenced()) {
+                    heartbeatListener.onHeartbeatAcknowledged(sentAtMs, response.getMetadataOffset(),
+                            response.getSessionTimeoutMs());
+                }
+                onHeartbeatAnswer(response);
+            }
             case STALE_BROKER_EPOCH, BROKER_ID_NOT_REGISTERED -> {
                 LOG.info("broker {}: controller answered {}; registering again", brokerId, response.getError());
                 state = State.REGISTERING;

@@ -202,14 +202,21 @@ final class ControllerServiceImpl extends ControllerServiceGrpc.ControllerServic
         write("RegisterBroker", 0, observer,
                 image -> logic.registerBroker(image, request, controller.config().clusterId(), nextOffset(),
                         tracker, context()),
-                (response, offset) -> response);
+                (response, offset) -> response.toBuilder().setSessionTimeoutMs(sessionTimeoutMs()).build());
     }
 
     @Override
     public void brokerHeartbeat(BrokerHeartbeatRequest request, StreamObserver<BrokerHeartbeatResponse> observer) {
         write("BrokerHeartbeat", 0, observer,
                 image -> logic.brokerHeartbeat(image, request, tracker, context()),
-                (response, offset) -> response);
+                // The offset includes every record committed before this heartbeat was decided: the broker
+                // renews its leader lease with this answer only once it has applied that far.
+                (response, offset) -> response.toBuilder().setMetadataOffset(offset)
+                        .setSessionTimeoutMs(sessionTimeoutMs()).build());
+    }
+
+    private int sessionTimeoutMs() {
+        return (int) Math.min(Integer.MAX_VALUE, controller.config().brokerSessionTimeoutMs());
     }
 
     @Override

@@ -70,7 +70,13 @@ final class ConfigurationControlManager {
     }
 
     static boolean uncleanLeaderElectionEnabled(MetadataImage image, String topic, ControllerContext ctx) {
-        return Boolean.parseBoolean(effectiveTopicConfig(image, topic, TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE, ctx).trim());
+        String value = effectiveTopicConfig(image, topic, TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE, ctx);
+        try {
+            return (Boolean) TopicConfig.DEFINITION.parseValue(TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE, value);
+        } catch (ConfigException e) {
+            // Values are checked when written; one that is not true/false never allows losing data.
+            return false;
+        }
     }
 
     /** Kafka's default of a topic key, as text (lists comma-separated). */

@@ -319,6 +319,17 @@ final class ControllerServiceImpl extends ControllerServiceGrpc.ControllerServic
 
     // ---- quorum description ----
 
+    /**
+     * Records a peer's last contact by its node id. Ratis names peers by their node id; a peer it does not
+     * know yet (a follower before any leader is known has an empty id) is left out rather than failing the call.
+     */
+    static void putContact(Map<Integer, Long> lastContactMs, ServerRpcProto peer) {
+        String id = peer.getId().getId().toStringUtf8();
+        if (!id.isEmpty() && id.chars().allMatch(Character::isDigit) && id.length() <= 9) {
+            lastContactMs.put(Integer.parseInt(id), peer.getLastRpcElapsedTimeMs());
+        }
+    }
+
     @Override
     public void describeQuorum(DescribeQuorumRequest request, StreamObserver<DescribeQuorumResponse> observer) {
         DescribeQuorumResponse.Builder response = DescribeQuorumResponse.newBuilder()
@@ -336,13 +347,10 @@ final class ControllerServiceImpl extends ControllerServiceGrpc.ControllerServic
             RoleInfoProto role = info.getRoleInfoProto();
             if (role.hasLeaderInfo()) {
                 for (ServerRpcProto follower : role.getLeaderInfo().getFollowerInfoList()) {
-                    lastContactMs.put(Integer.parseInt(follower.getId().getId().toStringUtf8()),
-                            follower.getLastRpcElapsedTimeMs());
+                    putContact(lastContactMs, follower);
                 }
             } else if (role.hasFollowerInfo() && role.getFollowerInfo().hasLeaderInfo()) {
-                ServerRpcProto leader = role.getFollowerInfo().getLeaderInfo();
-                lastContactMs.put(Integer.parseInt(leader.getId().getId().toStringUtf8()),
-                        leader.getLastRpcElapsedTimeMs());
+                putContact(lastContactMs, role.getFollowerInfo().getLeaderInfo());
             }
         }
         int leaderId = controller.leaderId().orElse(-1);

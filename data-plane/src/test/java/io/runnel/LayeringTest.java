@@ -48,6 +48,18 @@ class LayeringTest {
     }
 
     @Test
+    void theReplicationCoreIsPure() {
+        // Events in, decisions out: no storage, threads' machinery, gRPC, clocks or files (docs/replication.md).
+        assertRespected(noClasses().that().resideInAPackage("io.runnel.replication.core..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.runnel.storage..", "io.runnel.purgatory..",
+                        "io.runnel.rpc..", "io.runnel.node..", "io.grpc..", "java.nio.file..", "java.io..",
+                        "java.util.concurrent..", "io.runnel.common.time..")
+                .orShould().dependOnClassesThat().haveFullyQualifiedName("io.runnel.replication.Partition")
+                .orShould().dependOnClassesThat().haveFullyQualifiedName("java.lang.System")
+                .orShould().dependOnClassesThat().haveFullyQualifiedName("java.lang.Thread"));
+    }
+
+    @Test
     void rpcServicesDoNotKnowTheNodeWiring() {
         assertRespected(noClasses().that().resideInAPackage("io.runnel.rpc..")
                 .should().dependOnClassesThat().resideInAnyPackage("io.runnel.node..")

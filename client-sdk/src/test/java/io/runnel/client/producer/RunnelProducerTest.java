@@ -351,6 +351,48 @@ class RunnelProducerTest {
         broker.setProduceDelayMs(0);
     }
 
+    /**
+     * Every produce fails retriably and the buffer is full, so the sending thread waits for memory while the
+     * queued batches wait for their retries: those batches must still expire at delivery.timeout.ms, fail
+     * their records and give their memory back, so the blocked sends go on (and fail the same way) instead
+     * of waiting until max.block.ms (kept far above the test's bound) with the sender idle.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void batchesWaitingForRetryExpireAtTheDeliveryTimeoutWhileTheBufferIsFull(boolean idempotence) throws Exception {
+        RunnelProducer<String, String> producer = producer("enable.idempotence", idempotence, "buffer.memory", 4096,
+                "batch.size", 1024, "max.request.size", 1024, "max.block.ms", 600_000, "delivery.timeout.ms", 2000,
+                "request.timeout.ms", 1000);
+        producer.partitionsFor("orders");
+        broker.failProduce(P0, ErrorCode.NOT_ENOUGH_REPLICAS, 1_000_000);
+        int records = 16; // one batch each, four fit in buffer.memory: the sends block three times over
+        java.util.concurrent.ExecutorService sending = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            Future<List<Future<RecordMetadata>>> sent = sending.submit(() -> {
+                List<Future<RecordMetadata>> futures = new ArrayList<>();
+                for (int i = 0; i < records; i++) {
+                    futures.add(producer.send(new ProducerRecord<>("orders", 0, "k", "x".repeat(900))));
+                }
+                return futures;
+            });
+            // Without expiry the sending thread stays blocked for max.block.ms (10 minutes): this get fails first.
+            List<Future<RecordMetadata>> futures = sent.get(120, TimeUnit.SECONDS);
+            for (Future<RecordMetadata> future : futures) {
+                ApiException error = failure(future);
+                assertThat(error.code()).isEqualTo(ErrorCode.REQUEST_TIMED_OUT);
+                assertThat(error.getMessage()).contains("delivery.timeout.ms").doesNotContain("buffer.memory");
+            }
+        } finally {
+            sending.shutdownNow();
+        }
+        assertThat(producer.metrics().value("record-error-total")).isEqualTo((double) records);
+        assertThat(producer.metrics().value("record-retry-total")).isPositive();
+        assertThat(broker.produceRequests().size()).isGreaterThan(1);
+        // A batch's future completes just before the sender gives its memory back: awaited, not asserted at once.
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(producer.metrics().value("buffer-available-bytes"))
+                .as("every batch gave its memory back").isEqualTo(producer.metrics().value("buffer-total-bytes")));
+    }
+
     @Test
     void flushSendsLingeringBatchesAtOnce() throws Exception {
         RunnelProducer<String, String> producer = producer("linger.ms", 60_000);

@@ -2,6 +2,7 @@ package io.runnel.client.producer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -73,7 +74,9 @@ class ProducerMetricsTest {
         assertThat(metrics.value("batch-size-avg")).isGreaterThan(61); // a v2 header and a record
         assertThat(metrics.value("compression-rate-avg")).isEqualTo(1.0);
         assertThat(metrics.value("buffer-total-bytes")).isEqualTo(1 << 20);
-        assertThat(metrics.value("buffer-available-bytes")).isEqualTo(1 << 20); // everything acknowledged
+        // Everything acknowledged; a batch's memory goes back just after its future completes, so awaited.
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(metrics.value("buffer-available-bytes")).isEqualTo(1 << 20));
         assertThat(metrics.value("requests-in-flight")).isZero();
         assertThat(metrics.values()).containsKeys("record-send-rate", "record-retry-rate", "record-error-rate",
                 "batch-size-avg", "compression-rate-avg", "request-latency-avg", "request-latency-max",

@@ -14,7 +14,10 @@ import java.util.Optional;
  * The one mapping between whole-call failures and gRPC status. A failed call carries a
  * {@code google.rpc.Status} whose {@link ErrorInfo} has {@code reason} = the {@link ErrorCode} name and
  * {@code domain} = {@value #DOMAIN}, plus key/value metadata (for NOT_CONTROLLER: leader_id,
- * leader_host, leader_port), so clients never parse message text. Stateless and thread-safe.
+ * leader_host, leader_port), so clients never parse message text. The code's name also travels as the
+ * plain trailer {@value #ERROR_CODE_TRAILER} for clients that decode no protobuf details. proto/errors.proto
+ * declares both messages for clients without Google's protos; docs/errors.md is the catalogue. Stateless and
+ * thread-safe.
  */
 public final class GrpcErrors {
 
@@ -59,7 +62,9 @@ public final class GrpcErrors {
                 .setMessage(message == null ? code.name() : ErrorText.printable(message, STATUS_MESSAGE_CHARS_MAX))
                 .addDetails(Any.pack(info))
                 .build();
-        return StatusProto.toStatusRuntimeException(status);
+        Metadata trailers = new Metadata();
+        trailers.put(ERROR_CODE_KEY, code.name());
+        return StatusProto.toStatusRuntimeException(status, trailers);
     }
 
     public static StatusRuntimeException toStatus(ApiException e) {
@@ -185,7 +190,13 @@ public final class GrpcErrors {
         };
     }
 
-    /** Metadata key under which servers also put the error code name, for clients without ErrorInfo support. */
+    /** Name of the trailer holding the ErrorCode name of every whole-call failure {@link #toStatus} builds. */
+    public static final String ERROR_CODE_TRAILER = "runnel-error-code";
+
+    /**
+     * The trailer every whole-call failure built by {@link #toStatus} carries: the {@link ErrorCode} name, for
+     * clients without ErrorInfo support. Calls refused before Runnel code runs (overload, size) do not have it.
+     */
     public static final Metadata.Key<String> ERROR_CODE_KEY =
-            Metadata.Key.of("runnel-error-code", Metadata.ASCII_STRING_MARSHALLER);
+            Metadata.Key.of(ERROR_CODE_TRAILER, Metadata.ASCII_STRING_MARSHALLER);
 }

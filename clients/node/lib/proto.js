@@ -14,7 +14,10 @@ const LOADER_OPTIONS = {
   longs: String, // int64 as decimal strings; lib/index.js turns them into BigInt
   enums: String, // ErrorCode as its name: 'NOT_LEADER_OR_FOLLOWER'
   bytes: Buffer,
-  defaults: false, // absent stays absent: proto3 optional fields keep their presence
+  // Decoding fills zeros in (proto3 does not send them: an answer's base_offset 0 or partition 0 is not on the
+  // wire). Encoding is not affected: only the properties a request sets are sent, so an optional field left
+  // undefined stays absent and the broker applies its default.
+  defaults: true,
   oneofs: true, // PartitionProduceData.data says which form ('records' or 'messages')
   includeDirs: [PROTO_DIR],
 };

@@ -37,11 +37,11 @@ class NodeClientTest {
     @Timeout(value = INSTALL_TIMEOUT_SECONDS + TEST_TIMEOUT_SECONDS + 120, unit = TimeUnit.SECONDS)
     void theNodeClientsTestsPassAgainstARealNode() throws Exception {
         Optional<String> node = version("node");
-        Assumptions.assumeTrue(node.isPresent() && version("npm").isPresent(), "Node.js and npm are not on the PATH:"
+        skipUnless(node.isPresent() && version("npm").isPresent(), "Node.js and npm are not on the PATH:"
                 + " skipping the Node.js client's tests. Install Node.js " + NODE_MAJOR_MIN + " or later (with npm) to run"
                 + " them; see clients/node/README.md");
         int major = Integer.parseInt(node.get().replaceFirst("^v", "").split("\\.")[0]);
-        Assumptions.assumeTrue(major >= NODE_MAJOR_MIN, "Node.js " + node.get() + " is older than " + NODE_MAJOR_MIN
+        skipUnless(major >= NODE_MAJOR_MIN, "Node.js " + node.get() + " is older than " + NODE_MAJOR_MIN
                 + " (node --test needs it): skipping the Node.js client's tests");
 
         Path project = Path.of("").toAbsolutePath(); // this module's directory: package.json is here
@@ -55,6 +55,14 @@ class NodeClientTest {
             assertThat(tests.output()).as("the tests against the node ran (were not skipped)")
                     .contains("# pass").doesNotContain("# skipped 1").contains("the client against a real node");
         }
+    }
+
+    /** Skips the test with {@code message}, also printed into the test's output file (surefire-reports), where the build log points. */
+    private static void skipUnless(boolean condition, String message) {
+        if (!condition) {
+            System.out.println("NodeClientTest: " + message);
+        }
+        Assumptions.assumeTrue(condition, message);
     }
 
     record Result(int exitCode, String output) {

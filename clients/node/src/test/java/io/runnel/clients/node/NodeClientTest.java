@@ -57,7 +57,7 @@ class NodeClientTest {
         }
     }
 
-    /** Skips the test with {@code message}, also printed into the test's output file (surefire-reports), where the build log points. */
+    /** Skips the test with {@code message}, also printed into the test's output file (target/surefire-reports). */
     private static void skipUnless(boolean condition, String message) {
         if (!condition) {
             System.out.println("NodeClientTest: " + message);

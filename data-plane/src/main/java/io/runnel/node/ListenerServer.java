@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * probes and {@code grpc_health_probe} work) and server reflection (so {@code grpcurl} works).
  * Requests beyond {@code maxInFlightRequests} at once are answered RESOURCE_EXHAUSTED, which clients
  * retry, instead of queueing without bound (Kafka's {@code queued.max.requests}). Every request is
- * checked by {@link RequestGuard} first. Thread-safe.
+ * checked by {@link RequestGuard} first. The services' calls are measured by {@link RequestMetrics}
+ * (outermost, so refused calls count too); health checks and reflection are not. Thread-safe.
  */
 public final class ListenerServer implements AutoCloseable {
 
@@ -41,7 +42,8 @@ public final class ListenerServer implements AutoCloseable {
     private final Server server;
     private final HealthStatusManager health = new HealthStatusManager();
 
-    public ListenerServer(Listener listener, List<BindableService> services, int maxInFlightRequests, int maxInboundMessageBytes) {
+    ListenerServer(Listener listener, List<BindableService> services, int maxInFlightRequests, int maxInboundMessageBytes,
+                   RequestMetrics metrics) {
         this.listener = listener;
         InetSocketAddress address = listener.host().isBlank()
                 ? new InetSocketAddress(listener.port())
@@ -51,13 +53,15 @@ public final class ListenerServer implements AutoCloseable {
                 // Produce requests of several MiB should not stall on HTTP/2 window updates.
                 .flowControlWindow(FLOW_CONTROL_WINDOW_BYTES)
                 .permitKeepAliveTime(10, TimeUnit.SECONDS)
-                .permitKeepAliveWithoutCalls(true);
+                .permitKeepAliveWithoutCalls(true)
+                .addStreamTracerFactory(metrics.tracerFactory());
         AdmissionLimit limit = new AdmissionLimit(maxInFlightRequests);
         // Every service's requests are checked before it sees them: malformed bytes and unknown enum values
         // are answered INVALID_REQUEST instead of UNKNOWN or INTERNAL (see RequestGuard).
         for (BindableService service : services) {
             ServerServiceDefinition definition = RequestGuard.guard(service.bindService());
-            builder.addService(ServerInterceptors.intercept(definition, limit));
+            // The last interceptor runs first: metrics see every call, the admission limit's refusals included.
+            builder.addService(ServerInterceptors.intercept(definition, limit, metrics.interceptor()));
         }
         builder.addService(RequestGuard.guard(health.getHealthService().bindService()));
         builder.addService(RequestGuard.guard(ProtoReflectionServiceV1.newInstance().bindService()));

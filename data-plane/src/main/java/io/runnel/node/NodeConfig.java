@@ -74,6 +74,7 @@ public final class NodeConfig {
     public static final String CONTROLLED_SHUTDOWN_ENABLE = "controlled.shutdown.enable";
     public static final String CONTROLLED_SHUTDOWN_TIMEOUT_MS = "controlled.shutdown.timeout.ms";
     public static final String METRICS_PORT = "metrics.port";
+    public static final String METRICS_PARTITION_LEVEL = "metrics.partition.level";
     public static final String AUTO_LEADER_REBALANCE_ENABLE = "auto.leader.rebalance.enable";
     public static final String LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS = "leader.imbalance.check.interval.seconds";
     public static final String LEADER_IMBALANCE_PER_BROKER_PERCENTAGE = "leader.imbalance.per.broker.percentage";
@@ -144,6 +145,8 @@ public final class NodeConfig {
                     "share (percent) of the partitions a broker is the preferred replica of that it may not lead "
                             + "before the preferred-leader check moves them back")
             .define(METRICS_PORT, INT, -1, Range.between(-1, 65_535), LOW, "HTTP port of the Prometheus endpoint; -1: off, 0: ephemeral")
+            .define(METRICS_PARTITION_LEVEL, BOOLEAN, true, LOW,
+                    "publish per-partition series (log size, offsets, fetcher and group lag); false keeps per-topic sums only")
             .define(CleanerConfig.ENABLE, BOOLEAN, true, MEDIUM, "run the log cleaner, which compacts topics with cleanup.policy=compact")
             .define(CleanerConfig.THREADS, INT, 1, Range.between(1, CleanerConfig.THREADS_MAX), MEDIUM, "log cleaner threads")
             .define(CleanerConfig.DEDUPE_BUFFER_SIZE, LONG, 134_217_728L, Range.atLeast(CleanerConfig.DEDUPE_BYTES_PER_THREAD_MIN),
@@ -361,6 +364,10 @@ public final class NodeConfig {
 
     public int metricsPort() {
         return integer(METRICS_PORT);
+    }
+
+    public boolean metricsPartitionLevel() {
+        return (Boolean) values.get(METRICS_PARTITION_LEVEL);
     }
 
     /** The replication settings (replica.*, num.replica.fetchers, broker.session.timeout.ms). */

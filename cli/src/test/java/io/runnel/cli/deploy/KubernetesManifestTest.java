@@ -10,7 +10,6 @@ import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Probe;
-import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.Volume;
@@ -33,8 +32,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -127,7 +124,7 @@ class KubernetesManifestTest {
 
     @Test
     void everyMountIsAVolumeOrClaimAndEveryConfigMapExistsOrIsTheOneTheJobMakes() {
-        String made = clusterIdConfigMap();
+        String made = manifest.clusterIdConfigMap();
         for (Map.Entry<String, PodSpec> pod : manifest.podSpecs().entrySet()) {
             Set<String> volumes = new HashSet<>();
             pod.getValue().getVolumes().forEach(v -> volumes.add(v.getName()));
@@ -159,7 +156,7 @@ class KubernetesManifestTest {
         assertThat(role.getRules()).allSatisfy(rule -> assertThat(rule.getResources()).containsExactly("configmaps"));
         assertThat(role.getRules()).extracting(PolicyRule::getVerbs).flatExtracting(v -> v).containsExactlyInAnyOrder("create", "get");
         PolicyRule get = role.getRules().stream().filter(r -> r.getVerbs().contains("get")).findFirst().orElseThrow();
-        assertThat(get.getResourceNames()).containsExactly(clusterIdConfigMap());
+        assertThat(get.getResourceNames()).containsExactly(manifest.clusterIdConfigMap());
         assertThat(job.getSpec().getTemplate().getSpec().getRestartPolicy()).isEqualTo("OnFailure");
     }
 
@@ -259,12 +256,6 @@ class KubernetesManifestTest {
                 .filter(p -> "metrics".equals(p.getName())).findFirst().orElseThrow().getContainerPort();
     }
 
-    /** The ConfigMap the cluster-id Job creates: the name its command passes. */
-    static String clusterIdConfigMap() {
-        List<String> command = manifest.get(Job.class, "runnel-cluster-id").getSpec().getTemplate().getSpec().getContainers().get(0).getCommand();
-        return command.get(command.indexOf("--kubernetes-config-map") + 1);
-    }
-
     private static List<Probe> probes(Container container) {
         List<Probe> probes = new ArrayList<>();
         for (Probe probe : new Probe[] {container.getStartupProbe(), container.getReadinessProbe(), container.getLivenessProbe()}) {
@@ -273,14 +264,6 @@ class KubernetesManifestTest {
             }
         }
         return probes;
-    }
-
-    /** Heap the JVM of a container takes: its memory limit times the -XX:MaxRAMPercentage in its command. */
-    static long impliedHeapBytes(Container container) {
-        Matcher percentage = Pattern.compile("-XX:MaxRAMPercentage=(\\d+)").matcher(String.join(" ", container.getCommand()));
-        assertThat(percentage.find()).as(container.getName() + " sets MaxRAMPercentage").isTrue();
-        Quantity limit = container.getResources().getLimits().get("memory");
-        return Quantity.getAmountInBytes(limit).longValue() * Long.parseLong(percentage.group(1)) / 100;
     }
 
     private static String name(HasMetadata resource) {

@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesList;
 import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -19,6 +20,8 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * deploy/kubernetes/runnel.yaml read with the Kubernetes API model (fabric8), for the tests that check
@@ -88,6 +91,22 @@ final class Manifest {
 
     ConfigMap configMap(String name) {
         return get(ConfigMap.class, name);
+    }
+
+    /** The ConfigMap the cluster-id Job creates: the name its command passes. */
+    String clusterIdConfigMap() {
+        List<String> command = get(Job.class, "runnel-cluster-id").getSpec().getTemplate().getSpec().getContainers().get(0).getCommand();
+        return command.get(command.indexOf("--kubernetes-config-map") + 1);
+    }
+
+    /** Heap the JVM of a container takes: its memory limit times the -XX:MaxRAMPercentage in its command. */
+    static long impliedHeapBytes(Container container) {
+        Matcher percentage = Pattern.compile("-XX:MaxRAMPercentage=(\\d+)").matcher(String.join(" ", container.getCommand()));
+        if (!percentage.find()) {
+            throw new AssertionError(container.getName() + " sets no -XX:MaxRAMPercentage");
+        }
+        Quantity limit = container.getResources().getLimits().get("memory");
+        return Quantity.getAmountInBytes(limit).longValue() * Long.parseLong(percentage.group(1)) / 100;
     }
 
     /** Paths (kind/name.field.field) where the model found a field it does not know or a value of the wrong type. */

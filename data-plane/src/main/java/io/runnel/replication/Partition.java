@@ -307,7 +307,6 @@ public final class Partition implements DelayedProduce.WaitedOn {
                 if (state.role() != PartitionState.Role.FOLLOWER || state.leaderId() != leaderId || log.isOffline()) {
                     return null;
                 }
-                state.onLeaderContact(nowMs());
                 return state.nextFetch(view);
             }
         } finally {

@@ -1,7 +1,11 @@
 package io.runnel.replication;
 
+import io.runnel.common.config.ServerConfig;
+import io.runnel.common.config.ServerSettings;
+
 /**
- * The broker's replication settings, with Kafka's names (see NodeConfig for their definitions):
+ * The broker's replication settings, with Kafka's names, read from the node's {@link ServerConfig} (keys,
+ * defaults and bounds are declared in {@link ServerSettings}):
  *
  * @param replicaLagTimeMaxMs     {@code replica.lag.time.max.ms}: a follower not caught up for this long leaves the ISR
  * @param fetchMaxBytes           {@code replica.fetch.max.bytes}: bytes per partition in one follower fetch
@@ -18,9 +22,18 @@ public record ReplicationConfig(long replicaLagTimeMaxMs, int fetchMaxBytes, int
                                 int fetchMinBytes, long fetchBackoffMs, int numFetchers, long socketTimeoutMs,
                                 long sessionTimeoutMs) {
 
-    /** Kafka's defaults. */
+    /** The replication settings of a node's configuration. */
+    public static ReplicationConfig from(ServerConfig settings) {
+        return new ReplicationConfig(settings.get(ServerSettings.REPLICA_LAG_TIME_MAX_MS),
+                settings.get(ServerSettings.REPLICA_FETCH_MAX_BYTES), settings.get(ServerSettings.REPLICA_FETCH_RESPONSE_MAX_BYTES),
+                settings.get(ServerSettings.REPLICA_FETCH_WAIT_MAX_MS), settings.get(ServerSettings.REPLICA_FETCH_MIN_BYTES),
+                settings.get(ServerSettings.REPLICA_FETCH_BACKOFF_MS), settings.get(ServerSettings.NUM_REPLICA_FETCHERS),
+                settings.get(ServerSettings.REPLICA_SOCKET_TIMEOUT_MS), settings.get(ServerSettings.BROKER_SESSION_TIMEOUT_MS));
+    }
+
+    /** The defaults (Kafka's). */
     public static ReplicationConfig defaults() {
-        return new ReplicationConfig(30_000, 1_048_576, 10_485_760, 500, 1, 1_000, 1, 30_000, 9_000);
+        return from(ServerConfig.DEFAULTS);
     }
 
     /** The lease a leader holds after one renewal: half the controller's broker session (docs/replication.md). */

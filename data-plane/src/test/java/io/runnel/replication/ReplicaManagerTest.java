@@ -72,7 +72,7 @@ class ReplicaManagerTest {
     @BeforeEach
     void start() {
         scheduler = Executors.newSingleThreadScheduledExecutor();
-        logManager = new LogManager(LogManagerConfig.fromProperties(Map.of("log.dirs", dir.toString())),
+        logManager = new LogManager(LogManagerConfig.of(List.of(dir)),
                 tp -> LogConfig.defaults(), scheduler, Time.SYSTEM);
         logManager.startup();
         replicaManager = new ReplicaManager(BROKER, logManager, replication, producePurgatory, fetchPurgatory);

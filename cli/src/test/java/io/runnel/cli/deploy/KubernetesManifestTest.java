@@ -21,6 +21,7 @@ import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.runnel.common.config.ServerSettings;
 import io.runnel.node.NodeConfig;
 import java.io.StringReader;
 import java.nio.file.Files;
@@ -225,7 +226,7 @@ class KubernetesManifestTest {
             int nodeId = file.startsWith("controller") ? 1 : 101;
             NodeConfig config = assertAccepted(file, nodeId);
             assertThat(config.quorumVoters()).as(file).isEqualTo(String.join(",", voters));
-            assertThat(config.defaultReplicationFactor()).as(file).isEqualTo(3);
+            assertThat(config.settings().get(ServerSettings.DEFAULT_REPLICATION_FACTOR)).as(file).isEqualTo(3);
             assertThat(config.topicDefaults()).as(file).containsEntry("min.insync.replicas", "2");
         }
         // The node ids the commands derive from the pod ordinal: controllers 1.., brokers 101..

@@ -7,8 +7,6 @@ import io.runnel.client.admin.AlterConfigOp;
 import io.runnel.client.admin.ConfigResource;
 import io.runnel.client.admin.NewTopic;
 import io.runnel.client.admin.RunnelAdmin;
-import io.runnel.client.consumer.ConsumerRecord;
-import io.runnel.client.consumer.RunnelConsumer;
 import io.runnel.client.producer.ProducerRecord;
 import io.runnel.client.producer.RecordMetadata;
 import io.runnel.client.producer.RunnelProducer;
@@ -114,20 +112,9 @@ class ReassignmentReplicationTest {
     }
 
     private Map<Long, String> readAll(TopicPartition tp, long end) {
-        Map<Long, String> records = new TreeMap<>();
-        try (RunnelConsumer<String, String> consumer = new RunnelConsumer<>(Map.of("bootstrap.servers", cluster.bootstrapServers(),
-                "key.deserializer", "io.runnel.client.serialization.StringDeserializer",
-                "value.deserializer", "io.runnel.client.serialization.StringDeserializer", "auto.offset.reset", "earliest"))) {
-            consumer.assign(List.of(tp));
-            long deadline = System.nanoTime() + PATIENCE.toNanos();
-            while (consumer.position(tp) < end && System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
-                    records.put(record.offset(), record.value());
-                }
-            }
-        }
-        return records;
+        return TestClients.readAll(cluster.bootstrapServers(), tp, end, PATIENCE);
     }
+
 
     @Test
     void aPartitionMovesFromOneSetOfBrokersToAnotherUnderProduceLoadAndLosesNothingAcknowledged() throws Exception {

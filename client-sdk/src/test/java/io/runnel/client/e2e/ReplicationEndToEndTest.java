@@ -5,8 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.runnel.client.admin.NewTopic;
 import io.runnel.client.admin.RunnelAdmin;
-import io.runnel.client.consumer.ConsumerRecord;
-import io.runnel.client.consumer.RunnelConsumer;
 import io.runnel.client.producer.ProducerRecord;
 import io.runnel.client.producer.RecordMetadata;
 import io.runnel.client.producer.RunnelProducer;
@@ -109,22 +107,10 @@ class ReplicationEndToEndTest {
         return acked;
     }
 
-    /** Every record of the partition from the start, as offset -> value, once {@code expected} are there. */
     private Map<Long, String> readAll(TopicPartition tp, long expectedEnd) {
-        Map<Long, String> records = new TreeMap<>();
-        try (RunnelConsumer<String, String> consumer = new RunnelConsumer<>(Map.of("bootstrap.servers", cluster.bootstrapServers(),
-                "key.deserializer", "io.runnel.client.serialization.StringDeserializer",
-                "value.deserializer", "io.runnel.client.serialization.StringDeserializer", "auto.offset.reset", "earliest"))) {
-            consumer.assign(List.of(tp));
-            long deadline = System.nanoTime() + PATIENCE.toNanos();
-            while (consumer.position(tp) < expectedEnd && System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
-                    records.put(record.offset(), record.value());
-                }
-            }
-        }
-        return records;
+        return TestClients.readAll(cluster.bootstrapServers(), tp, expectedEnd, PATIENCE);
     }
+
 
     private Optional<Partition> replica(int brokerId, TopicPartition tp) {
         if (!cluster.isRunning(brokerId)) {

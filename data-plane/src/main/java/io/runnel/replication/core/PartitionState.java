@@ -464,7 +464,12 @@ public final class PartitionState {
         }
     }
 
-    /** This broker, as follower, sent a fetch to or received an answer from the leader: the lease history. */
+    /**
+     * This broker, as follower, received an answer from the leader: the lease history. Only answers count:
+     * a leader's lease renews from a token it put in an answer, so it never outlasts the follower's last
+     * receipt by more than a lease; a fetch sent to a leader that is gone (refused connections while the
+     * controller has not yet fenced it) must not push the successor's wait further out.
+     */
     public void onLeaderContact(long nowMs) {
         lastLeaderContactMs = Math.max(lastLeaderContactMs, nowMs);
     }

@@ -558,7 +558,6 @@ final class SimBroker {
             return;
         }
         FollowerFetch fetch = state.nextFetch(replica.log);
-        state.onLeaderContact(localNow());
         replica.fetchInFlight = true;
         long sequence = ++replica.fetchSequence;
         long token = replica.echoToken;

@@ -25,7 +25,8 @@ final class SimController {
     private final QuorumControllerLogic logic = new QuorumControllerLogic();
     private final List<List<MetadataRecord>> log = new ArrayList<>();
     private final Random random;
-    private final Map<String, String> clusterDefaults;
+    /** The controller's settings, parsed once (server keys, as a node's file gives them). */
+    private final io.runnel.common.config.ServerConfig settings;
     private final long sessionTimeoutMs;
     private MetadataImage image = MetadataImage.EMPTY;
     private BrokerHeartbeatTracker tracker;
@@ -35,7 +36,7 @@ final class SimController {
     SimController(Random random, long sessionTimeoutMs, Map<String, String> clusterDefaults) {
         this.random = random;
         this.sessionTimeoutMs = sessionTimeoutMs;
-        this.clusterDefaults = Map.copyOf(clusterDefaults);
+        this.settings = io.runnel.common.config.ServerConfig.parse(clusterDefaults);
         this.tracker = new BrokerHeartbeatTracker(sessionTimeoutMs);
     }
 
@@ -113,6 +114,6 @@ final class SimController {
     }
 
     ControllerContext context(long nowMs) {
-        return new ControllerContext(nowMs, random, clusterDefaults);
+        return new ControllerContext(nowMs, random, settings);
     }
 }

@@ -51,6 +51,13 @@ public final class BrokerLifecycleManager implements AutoCloseable {
 
     public static final long HEARTBEAT_INTERVAL_MS_DEFAULT = 2000;
     static final long CALL_TIMEOUT_MS_MIN = 1000;
+    /**
+     * How long a starting broker may wait for its first registration before that is worth a warning. A
+     * quorum elects its first leader within a few election timeouts after its voters start, and the nodes
+     * of a cluster start in any order, so failures before then are expected and logged at INFO (once)
+     * and DEBUG; after it, every failure is a WARN. Well below the node's 60 s start-up bound.
+     */
+    static final long FIRST_REGISTRATION_QUIET_MS = 30_000;
 
     public enum State { REGISTERING, FENCED, RUNNING, PENDING_CONTROLLED_SHUTDOWN, SHUTDOWN }
 
@@ -83,6 +90,9 @@ public final class BrokerLifecycleManager implements AutoCloseable {
     private volatile State state = State.REGISTERING;
     private volatile long brokerEpoch = -1;
     private volatile long lastHeartbeatAckMs = -1;
+    /** Session thread only: when {@link #start} ran, and whether a first registration failure was logged. */
+    private long startedMs = -1;
+    private boolean waitingLogged;
     private volatile HeartbeatListener heartbeatListener = (sentAtMs, metadataOffset, sessionTimeoutMs) -> { };
 
     /**
@@ -117,6 +127,7 @@ public final class BrokerLifecycleManager implements AutoCloseable {
     }
 
     public void start() {
+        thread.execute(() -> startedMs = time.milliseconds());
         thread.scheduleWithFixedDelay(this::tick, 0, heartbeatIntervalMs, TimeUnit.MILLISECONDS);
     }
 
@@ -206,11 +217,35 @@ public final class BrokerLifecycleManager implements AutoCloseable {
                 }
             }
         } catch (ApiException e) {
-            LOG.warn("broker {}: {} failed: {}", brokerId, state == State.REGISTERING ? "registration" : "heartbeat",
-                    e.getMessage());
+            if (expectedDuringStartUp(e)) {
+                logWaitingForQuorum(e);
+            } else {
+                LOG.warn("broker {}: {} failed: {}", brokerId, state == State.REGISTERING ? "registration" : "heartbeat",
+                        e.getMessage());
+            }
         } catch (RuntimeException e) {
             LOG.error("broker {}: lifecycle step failed", brokerId, e);
         }
+    }
+
+    /**
+     * A failure of the first registration while the quorum may still be electing its first leader: no
+     * active controller (yet), or none reachable, within {@link #FIRST_REGISTRATION_QUIET_MS} of the start.
+     */
+    private boolean expectedDuringStartUp(ApiException e) {
+        boolean neverRegistered = state == State.REGISTERING && brokerEpoch < 0;
+        boolean noActiveController = e.code() == ErrorCode.REQUEST_TIMED_OUT || e.code() == ErrorCode.NOT_CONTROLLER
+                || e.code() == ErrorCode.NETWORK_EXCEPTION;
+        return neverRegistered && noActiveController && time.milliseconds() - startedMs < FIRST_REGISTRATION_QUIET_MS;
+    }
+
+    private void logWaitingForQuorum(ApiException e) {
+        if (!waitingLogged) {
+            waitingLogged = true;
+            LOG.info("broker {}: waiting for the metadata quorum to elect an active controller; registration is retried "
+                    + "every {} ms", brokerId, heartbeatIntervalMs);
+        }
+        LOG.debug("broker {}: registration not answered yet: {}", brokerId, e.getMessage());
     }
 
     /**

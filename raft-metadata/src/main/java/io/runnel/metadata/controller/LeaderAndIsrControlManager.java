@@ -38,7 +38,6 @@ import java.util.function.IntPredicate;
 final class LeaderAndIsrControlManager {
 
     /** Kafka's broker setting that turns periodic preferred-leader election on. */
-    static final String AUTO_LEADER_REBALANCE_ENABLE = "auto.leader.rebalance.enable";
 
     private LeaderAndIsrControlManager() {
     }
@@ -124,7 +123,7 @@ final class LeaderAndIsrControlManager {
     }
 
     /**
-     * Automatic preferred-leader election ({@value #AUTO_LEADER_REBALANCE_ENABLE}, default true), as
+     * Automatic preferred-leader election ({@code auto.leader.rebalance.enable}), as
      * Kafka's controller does it: a broker counts as imbalanced when, among the partitions it is the
      * preferred replica of, the share it does not lead exceeds {@code leader.imbalance.per.broker.percentage}
      * (default 10); each partition of an imbalanced broker whose preferred replica is in the ISR and
@@ -132,7 +131,7 @@ final class LeaderAndIsrControlManager {
      * replica is in flux), in the count as in the moves.
      */
     static ControllerResult<Void> rebalanceLeaders(MetadataImage image, ControllerContext ctx) {
-        if (!Boolean.parseBoolean(ctx.clusterDefaults().getOrDefault(AUTO_LEADER_REBALANCE_ENABLE, "true").trim())) {
+        if (!ctx.autoLeaderRebalanceEnable()) {
             return ControllerResult.withoutRecords(null);
         }
         IntPredicate eligible = PartitionElection.eligible(image.cluster());

@@ -223,6 +223,10 @@ public final class NodeConfig {
         return settings.get(ServerSettings.METRICS_PORT);
     }
 
+    public boolean metricsPartitionLevel() {
+        return settings.get(ServerSettings.METRICS_PARTITION_LEVEL);
+    }
+
     /** The replication settings (replica.*, num.replica.fetchers, broker.session.timeout.ms). */
     public io.runnel.replication.ReplicationConfig replicationConfig() {
         return io.runnel.replication.ReplicationConfig.from(settings);

@@ -88,8 +88,8 @@ public final class RunnelNode implements AutoCloseable {
     private ControllerChannel controllerChannel;
     private volatile BrokerLifecycleManager lifecycle;
     private ScheduledExecutorService scheduler;
-    private final io.micrometer.prometheusmetrics.PrometheusMeterRegistry metrics = MetricsServer.newRegistry();
-    private MetricsServer metricsServer;
+    /** Closed last (the constructor registers it first): the registry, its HTTP endpoint and the JVM binders. */
+    private final NodeMetrics metrics = new NodeMetrics();
     /** Guarded by {@code this}: close() has begun; steps registered from now on are undone at once. */
     private boolean closed;
     private volatile boolean skipControlledShutdown;
@@ -99,6 +99,7 @@ public final class RunnelNode implements AutoCloseable {
         this.clusterId = clusterId;
         this.voters = voters;
         this.hooks = hooks;
+        closeOrder.add(metrics);
     }
 
     /** Starts a node; on failure everything started so far is stopped again and the error rethrown. */
@@ -128,13 +129,14 @@ public final class RunnelNode implements AutoCloseable {
         created.accept(node);
         try {
             node.throwIfClosing();
+            // Served first, so a starting node (a broker waiting to be admitted) can already be watched.
+            node.serveMetrics();
             if (config.isController()) {
                 node.startController();
             }
             if (config.isBroker()) {
                 node.startBroker();
             }
-            node.startMetrics();
         } catch (Throwable e) {
             node.close();
             throw e;
@@ -150,70 +152,25 @@ public final class RunnelNode implements AutoCloseable {
         // The listener first, so that peers and brokers reach this controller as soon as Ratis runs.
         Listener listener = config.listener(config.controllerListenerName()).orElseThrow();
         startListener(new ListenerServer(listener, List.of(controller.service()), config.queuedMaxRequests(),
-                config.socketRequestMaxBytes()));
+                config.socketRequestMaxBytes(), metrics.requests()));
         controller.start();
+        controller.bindMetrics(metrics.registry());
+        metrics.addRefresh(controller.metrics()::refresh);
     }
 
-    private void startMetrics() throws IOException {
-        if (controller != null) {
-            controller.bindMetrics(metrics);
-        }
-        if (metadataLoader != null) {
-            metadataLoader.bindMetrics(metrics);
-            ReplicaManager replicas = replicaManager;
-            io.micrometer.core.instrument.Gauge.builder("runnel.broker.partitions", () -> replicas.partitions().size())
-                    .description("partition replicas hosted by this broker").register(metrics);
-            io.micrometer.core.instrument.Gauge.builder("runnel.broker.leader.partitions",
-                    () -> replicas.partitions().values().stream().filter(p -> p.isLeader()).count())
-                    .description("partitions this broker leads").register(metrics);
-            io.micrometer.core.instrument.Gauge.builder("runnel.broker.under.replicated.partitions", replicas::underReplicatedPartitions)
-                    .description("led partitions whose ISR is smaller than their replica set (Kafka's UnderReplicatedPartitions)")
-                    .register(metrics);
-            io.micrometer.core.instrument.Gauge.builder("runnel.broker.under.min.isr.partitions", replicas::underMinIsrPartitions)
-                    .description("led partitions whose ISR is smaller than min.insync.replicas (Kafka's UnderMinIsrPartitionCount)")
-                    .register(metrics);
-            io.micrometer.core.instrument.FunctionCounter.builder("runnel.broker.isr.shrinks", replicas, ReplicaManager::isrShrinks)
-                    .description("ISR shrinks this broker's leaders committed (Kafka's IsrShrinksPerSec, as a counter)")
-                    .register(metrics);
-            io.micrometer.core.instrument.FunctionCounter.builder("runnel.broker.isr.expands", replicas, ReplicaManager::isrExpands)
-                    .description("ISR expansions this broker's leaders committed (Kafka's IsrExpandsPerSec, as a counter)")
-                    .register(metrics);
-            io.micrometer.core.instrument.Gauge.builder("runnel.broker.replica.max.lag", replicas::maxFollowerLag)
-                    .description("largest lag, in records, of a follower behind a partition this broker leads")
-                    .register(metrics);
-            bindCleanerMetrics(logManager.cleaner());
-        }
+    /** Serves the node's meters if {@code metrics.port} says so (docs/metrics.md); roles bind theirs as they start. */
+    private void serveMetrics() throws IOException {
         if (config.metricsPort() >= 0) {
             String host = config.listeners().get(0).host();
-            metricsServer = onClose(new MetricsServer(metrics, host.isBlank() ? "0.0.0.0" : host, config.metricsPort()));
-            log.info("Metrics served at http://{}:{}/metrics", host, metricsServer.port());
+            String bindHost = host.isBlank() ? "0.0.0.0" : host;
+            int port = metrics.serve(bindHost, config.metricsPort());
+            log.info("Metrics served at http://{}:{}/metrics", bindHost, port);
         }
-    }
-
-    /** The log cleaner's gauges, under Kafka's metric names (kafka.log:type=LogCleaner / LogCleanerManager). */
-    private void bindCleanerMetrics(io.runnel.storage.LogCleaner cleaner) {
-        gauge("runnel.log.cleaner.max-dirty-percent", cleaner::maxDirtyPercent,
-                "dirty share of the dirtiest compacted log at the cleaner's last check, in percent");
-        gauge("runnel.log.cleaner.cleaner-recopy-percent", cleaner::cleanerRecopyPercent,
-                "bytes written / bytes read by the cleaner threads' last cleanings, in percent");
-        gauge("runnel.log.cleaner.max-clean-time-secs", cleaner::maxCleanTimeSecs, "longest of the cleaner threads' last cleanings");
-        gauge("runnel.log.cleaner.max-compaction-delay-secs", cleaner::maxCompactionDelaySecs,
-                "how far the most overdue compacted log is past max.compaction.lag.ms");
-        gauge("runnel.log.cleaner.max-buffer-utilization-percent", cleaner::maxBufferUtilizationPercent,
-                "fullest key map of the cleaner threads' last cleanings, in percent");
-        gauge("runnel.log.cleaner.dead-thread-count", cleaner::deadThreadCount, "cleaner threads that died of an unexpected error");
-        gauge("runnel.log.cleaner.time-since-last-run-ms", cleaner::timeSinceLastRunMs, "since the cleaner last looked for work");
-        gauge("runnel.log.cleaner.uncleanable-partitions-count", cleaner::uncleanablePartitionsCount,
-                "compacted logs the cleaner gave up on after an error");
-    }
-
-    private void gauge(String name, java.util.function.Supplier<Number> value, String description) {
-        io.micrometer.core.instrument.Gauge.builder(name, value).description(description).register(metrics);
     }
 
     /** Port of the Prometheus endpoint, when {@code metrics.port} enabled it. */
     public Optional<Integer> metricsPort() {
-        return Optional.ofNullable(metricsServer).map(MetricsServer::port);
+        return metrics.port();
     }
 
     private void startBroker() throws IOException {
@@ -245,6 +202,10 @@ public final class RunnelNode implements AutoCloseable {
                 loader::committedOffset));
         onClose(metadataLoader);
         metadataLoader.start();
+        metadataLoader.bindMetrics(metrics.registry());
+        BrokerMetrics brokerMetrics = new BrokerMetrics(metrics.registry(), replicaManager, config.metricsPartitionLevel());
+        brokerMetrics.bind(logManager);
+        metrics.addRefresh(brokerMetrics::refresh);
 
         BrokerMetadata brokerMetadata = new LoaderBrokerMetadata(metadataLoader, controllerChannel, clusterId);
         ChannelControllerGateway gateway = new ChannelControllerGateway(controllerChannel, Duration.ofMillis(config.requestTimeoutMs()));
@@ -262,7 +223,7 @@ public final class RunnelNode implements AutoCloseable {
             }
             // Bound now (the registration publishes the bound port), but holding calls until the broker is ready.
             ListenerServer server = startListener(ListenerServer.holdingUntilReady(listener, services, config.queuedMaxRequests(),
-                    config.socketRequestMaxBytes(), "broker " + config.nodeId()));
+                    config.socketRequestMaxBytes(), metrics.requests(), "broker " + config.nodeId()));
             endpoints.add(advertised(listener, server.port()));
         }
         lifecycle = new BrokerLifecycleManager(config.nodeId(), clusterId, UUID.randomUUID(),

@@ -74,6 +74,7 @@ public final class LogManager implements Closeable {
     private final ScheduledExecutorService scheduler;
     private final Time time;
     private final Map<TopicPartition, PartitionLog> logs = new ConcurrentHashMap<>();
+    private final LogFlushStats flushStats = new LogFlushStats();
     private final LogCleaner cleaner;
     private final Map<Path, FileChannel> dirLocks = new LinkedHashMap<>();
     private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
@@ -205,6 +206,7 @@ public final class LogManager implements Closeable {
                     .hadCleanShutdown(clean)
                     .scheduler(scheduler)
                     .time(time)
+                    .flushStats(flushStats)
                     .open()));
         }
         return new DirLoad(dir, marker, pool, futures);
@@ -329,6 +331,7 @@ public final class LogManager implements Closeable {
                     .hadCleanShutdown(true)
                     .scheduler(scheduler)
                     .time(time)
+                    .flushStats(flushStats)
                     .open();
             // The new directory's entry in its parent is fsynced with the log's first flush or close.
             logs.put(tp, log);
@@ -360,6 +363,11 @@ public final class LogManager implements Closeable {
     /** The log cleaner, which compacts the logs with cleanup.policy=compact. */
     public LogCleaner cleaner() {
         return cleaner;
+    }
+
+    /** Where every log of this manager reports its flush times. */
+    public LogFlushStats flushStats() {
+        return flushStats;
     }
 
     public Optional<PartitionLog> getLog(TopicPartition tp) {

@@ -13,6 +13,7 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.runnel.common.errors.GrpcErrors;
 import io.runnel.proto.MetadataRequest;
 import io.runnel.proto.MetadataResponse;
@@ -57,7 +58,7 @@ class ListenerServerTest {
 
     private void startHolding(int maxInFlight) throws Exception {
         server = ListenerServer.holdingUntilReady(new Listener("PLAINTEXT", "127.0.0.1", 0), List.of(new AnsweringService()),
-                maxInFlight, 1 << 20, "broker 7").start();
+                maxInFlight, 1 << 20, new RequestMetrics(new SimpleMeterRegistry()), "broker 7").start();
         channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
     }
 

@@ -83,6 +83,9 @@ public final class ServerSettings {
             "rack (or zone) of this broker, for rack-aware placement");
     public static final Setting<Integer> METRICS_PORT = integer(Section.NODE, "metrics.port", -1, Range.between(-1, 65_535), LOW,
             "HTTP port of the Prometheus endpoint; -1: off, 0: ephemeral");
+    public static final Setting<Boolean> METRICS_PARTITION_LEVEL = bool(Section.NODE, "metrics.partition.level", true, LOW,
+            "publish per-partition series (log size, offsets, fetcher and group lag); false keeps per-topic sums only, "
+                    + "for brokers with many partitions (docs/metrics.md)");
 
     // ---- listeners and requests --------------------------------------------------------------------
 

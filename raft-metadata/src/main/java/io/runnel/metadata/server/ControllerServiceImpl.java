@@ -207,6 +207,7 @@ final class ControllerServiceImpl extends ControllerServiceGrpc.ControllerServic
 
     @Override
     public void brokerHeartbeat(BrokerHeartbeatRequest request, StreamObserver<BrokerHeartbeatResponse> observer) {
+        controller.metrics().onBrokerHeartbeat(request.getBrokerId(), request.getCurrentMetadataOffset());
         write("BrokerHeartbeat", 0, observer,
                 image -> logic.brokerHeartbeat(image, request, tracker, context()),
                 // The offset includes every record committed before this heartbeat was decided: the broker

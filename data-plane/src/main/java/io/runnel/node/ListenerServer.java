@@ -10,10 +10,12 @@ import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.grpc.services.HealthStatusManager;
+import io.runnel.common.errors.GrpcErrors;
 import io.runnel.common.rpc.RequestGuard;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -182,8 +184,9 @@ public final class ListenerServer implements AutoCloseable {
         public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
             if (inFlight.incrementAndGet() > max) {
                 inFlight.decrementAndGet();
-                call.close(Status.RESOURCE_EXHAUSTED.withDescription(
-                        "server busy: more than " + max + " requests in flight (queued.max.requests)"), new Metadata());
+                StatusRuntimeException busy = GrpcErrors.overloaded(
+                        "server busy: more than " + max + " requests in flight (queued.max.requests); nothing was applied, retry after a backoff");
+                call.close(busy.getStatus(), busy.getTrailers());
                 return new ServerCall.Listener<>() { };
             }
             ServerCall.Listener<Q> delegate;

@@ -14,7 +14,9 @@ import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.runnel.common.errors.Errors;
 import io.runnel.common.errors.GrpcErrors;
+import io.runnel.proto.ErrorCode;
 import io.runnel.proto.MetadataRequest;
 import io.runnel.proto.MetadataResponse;
 import io.runnel.proto.MetadataServiceGrpc;
@@ -129,7 +131,14 @@ class ListenerServerTest {
         await().atMost(AWAIT).until(() -> server.heldCalls() == 1);
 
         assertThatThrownBy(() -> metadata(30_000).get(AWAIT.toSeconds(), TimeUnit.SECONDS))
-                .hasCauseInstanceOf(StatusRuntimeException.class).hasMessageContaining("RESOURCE_EXHAUSTED");
+                .hasCauseInstanceOf(StatusRuntimeException.class).hasMessageContaining("RESOURCE_EXHAUSTED")
+                .satisfies(e -> {
+                    // An overload refusal is retriable and says nothing was applied, unlike gRPC's size limit.
+                    assertThat(GrpcErrors.errorCode(e.getCause())).isEqualTo(ErrorCode.REQUEST_TIMED_OUT);
+                    assertThat(Errors.isRetriable(GrpcErrors.errorCode(e.getCause()))).isTrue();
+                    assertThat(GrpcErrors.errorInfo(e.getCause()).orElseThrow().getMetadataMap())
+                            .containsEntry(GrpcErrors.OUTCOME_KEY, GrpcErrors.OUTCOME_NOT_APPLIED);
+                });
 
         server.markReady();
         assertThat(first.get(AWAIT.toSeconds(), TimeUnit.SECONDS).getClusterId()).isEqualTo("answered");

@@ -52,13 +52,29 @@ public final class GrpcErrors {
      * {@value #STATUS_MESSAGE_CHARS_MAX} characters by {@link ErrorText#printable}.
      */
     public static StatusRuntimeException toStatus(ErrorCode code, String message, Map<String, String> metadata) {
+        return toStatus(code, grpcCodeFor(code), message, metadata);
+    }
+
+    /**
+     * A refusal because the server is overloaded (a listener's {@code queued.max.requests}, a controller's
+     * stream slots): gRPC status RESOURCE_EXHAUSTED, as gRPC-native tooling expects, with an ErrorInfo of
+     * REQUEST_TIMED_OUT and {@code outcome=not_applied} so every client knows it may retry. A RESOURCE_EXHAUSTED
+     * without ErrorInfo is gRPC's own message-size limit, which a retry cannot cure.
+     */
+    public static StatusRuntimeException overloaded(String message) {
+        return toStatus(ErrorCode.REQUEST_TIMED_OUT, Status.Code.RESOURCE_EXHAUSTED, message,
+                Map.of(OUTCOME_KEY, OUTCOME_NOT_APPLIED));
+    }
+
+    private static StatusRuntimeException toStatus(ErrorCode code, Status.Code grpcCode, String message,
+                                                   Map<String, String> metadata) {
         ErrorInfo info = ErrorInfo.newBuilder()
                 .setReason(code.name())
                 .setDomain(DOMAIN)
                 .putAllMetadata(metadata)
                 .build();
         com.google.rpc.Status status = com.google.rpc.Status.newBuilder()
-                .setCode(grpcCodeFor(code).value())
+                .setCode(grpcCode.value())
                 .setMessage(message == null ? code.name() : ErrorText.printable(message, STATUS_MESSAGE_CHARS_MAX))
                 .addDetails(Any.pack(info))
                 .build();

@@ -297,8 +297,8 @@ final class ControllerServiceImpl extends ControllerServiceGrpc.ControllerServic
             return;
         }
         if (!subscriptionSlots.tryAcquire()) {
-            observer.onError(Status.RESOURCE_EXHAUSTED.withDescription("controller " + controller.nodeId()
-                    + " already serves " + SUBSCRIPTIONS_MAX + " metadata streams").asRuntimeException());
+            observer.onError(GrpcErrors.overloaded("controller " + controller.nodeId()
+                    + " already serves " + SUBSCRIPTIONS_MAX + " metadata streams"));
             return;
         }
         MetadataSubscription subscription = new MetadataSubscription(controller.stateMachine(), stream,

@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * The gRPC server of one listener: the given services plus gRPC health checking (so Kubernetes
  * probes and {@code grpc_health_probe} work) and server reflection (so {@code grpcurl} works).
  * Requests beyond {@code maxInFlightRequests} at once are answered RESOURCE_EXHAUSTED, which clients
- * retry, instead of queueing without bound (Kafka's {@code queued.max.requests}). Every request is
+ * retry, instead of queueing without bound (Kafka's {@code queued.max.requests}); bidirectional streams (the
+ * group coordinator's member streams) are bounded by their service instead. Every request is
  * checked by {@link RequestGuard} first. Thread-safe.
  */
 public final class ListenerServer implements AutoCloseable {
@@ -115,6 +116,11 @@ public final class ListenerServer implements AutoCloseable {
 
         @Override
         public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+            if (call.getMethodDescriptor().getType() == io.grpc.MethodDescriptor.MethodType.BIDI_STREAMING) {
+                // A member stream of the group coordinator lives as long as its member: it would hold a slot
+                // for good. Those streams have their own bound (GroupCoordinator.MEMBER_STREAMS_MAX).
+                return next.startCall(call, headers);
+            }
             if (inFlight.incrementAndGet() > max) {
                 inFlight.decrementAndGet();
                 call.close(Status.RESOURCE_EXHAUSTED.withDescription(

@@ -71,6 +71,19 @@ public final class NodeConfig {
     public static final String LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS = "leader.imbalance.check.interval.seconds";
     public static final String LEADER_IMBALANCE_PER_BROKER_PERCENTAGE = "leader.imbalance.per.broker.percentage";
 
+    public static final String OFFSETS_TOPIC_NUM_PARTITIONS = "offsets.topic.num.partitions";
+    public static final String OFFSETS_TOPIC_REPLICATION_FACTOR = "offsets.topic.replication.factor";
+    public static final String OFFSETS_COMMIT_TIMEOUT_MS = "offsets.commit.timeout.ms";
+    public static final String OFFSETS_LOAD_BUFFER_SIZE = "offsets.load.buffer.size";
+    public static final String OFFSETS_RETENTION_MINUTES = "offsets.retention.minutes";
+    public static final String OFFSETS_RETENTION_CHECK_INTERVAL_MS = "offsets.retention.check.interval.ms";
+    public static final String OFFSET_METADATA_MAX_BYTES = "offset.metadata.max.bytes";
+    public static final String GROUP_MIN_SESSION_TIMEOUT_MS = "group.min.session.timeout.ms";
+    public static final String GROUP_MAX_SESSION_TIMEOUT_MS = "group.max.session.timeout.ms";
+    public static final String GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS = "group.consumer.heartbeat.interval.ms";
+    public static final String GROUP_CONSUMER_MAX_SIZE = "group.consumer.max.size";
+    public static final String GROUP_CONSUMER_ASSIGNORS = "group.consumer.assignors";
+
     public static final String ROLE_BROKER = "broker";
     public static final String ROLE_CONTROLLER = "controller";
 
@@ -134,7 +147,26 @@ public final class NodeConfig {
                     "read and write buffers of the cleaner threads together")
             .define(CleanerConfig.IO_MAX_BYTES_PER_SECOND, DOUBLE, Double.MAX_VALUE, Range.atLeast(1), MEDIUM,
                     "bytes the cleaner threads may read plus write per second")
-            .define(CleanerConfig.BACKOFF_MS, LONG, 15_000L, Range.atLeast(1), MEDIUM, "a cleaner thread's sleep when no log needs cleaning");
+            .define(CleanerConfig.BACKOFF_MS, LONG, 15_000L, Range.atLeast(1), MEDIUM, "a cleaner thread's sleep when no log needs cleaning")
+            .define(OFFSETS_TOPIC_NUM_PARTITIONS, INT, 50, Range.between(1, 10_000), HIGH,
+                    "partitions of __consumer_offsets when the group coordinator creates it")
+            .define(OFFSETS_TOPIC_REPLICATION_FACTOR, INT, 3, Range.between(1, Short.MAX_VALUE), HIGH,
+                    "replicas of __consumer_offsets partitions (fewer when fewer brokers are alive at creation)")
+            .define(OFFSETS_COMMIT_TIMEOUT_MS, INT, 5_000, Range.atLeast(1), HIGH,
+                    "how long a write of the group coordinator waits to be replicated")
+            .define(OFFSETS_LOAD_BUFFER_SIZE, INT, 5_242_880, Range.atLeast(1), HIGH,
+                    "bytes read at a time when a coordinator loads a partition of __consumer_offsets")
+            .define(OFFSETS_RETENTION_MINUTES, INT, 10_080, Range.atLeast(1), HIGH,
+                    "committed offsets of topics no member subscribes to are kept this long after their commit")
+            .define(OFFSETS_RETENTION_CHECK_INTERVAL_MS, LONG, 600_000L, Range.atLeast(1), HIGH, "period of the offsets retention check")
+            .define(OFFSET_METADATA_MAX_BYTES, INT, 4_096, Range.atLeast(0), HIGH, "bound on the metadata string of an offset commit")
+            .define(GROUP_MIN_SESSION_TIMEOUT_MS, INT, 6_000, Range.atLeast(1), MEDIUM, "shortest session.timeout.ms a member may ask for")
+            .define(GROUP_MAX_SESSION_TIMEOUT_MS, INT, 1_800_000, Range.atLeast(1), MEDIUM, "longest session.timeout.ms a member may ask for")
+            .define(GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS, INT, 5_000, Range.atLeast(1), MEDIUM,
+                    "how often consumer-group members send a heartbeat on their stream")
+            .define(GROUP_CONSUMER_MAX_SIZE, INT, Integer.MAX_VALUE, Range.atLeast(1), MEDIUM, "members of one consumer group at most")
+            .define(GROUP_CONSUMER_ASSIGNORS, LIST, "sticky,range,roundrobin", ValidList.in("sticky", "range", "roundrobin"), MEDIUM,
+                    "the assignors members may choose (partition.assignment.strategy); the first is the default");
 
     private final Map<String, String> originals;
     private final Map<String, Object> values;
@@ -168,6 +200,29 @@ public final class NodeConfig {
         String advertised = string(ADVERTISED_LISTENERS);
         this.advertisedListeners = advertised.isBlank() ? listeners : List.copyOf(Listener.parseList(ADVERTISED_LISTENERS, advertised));
         validateListeners();
+        validateGroupSettings();
+    }
+
+    private void validateGroupSettings() {
+        if (integer(GROUP_MIN_SESSION_TIMEOUT_MS) > integer(GROUP_MAX_SESSION_TIMEOUT_MS)) {
+            throw new ConfigException(GROUP_MIN_SESSION_TIMEOUT_MS, integer(GROUP_MIN_SESSION_TIMEOUT_MS),
+                    "must not exceed " + GROUP_MAX_SESSION_TIMEOUT_MS + " (" + integer(GROUP_MAX_SESSION_TIMEOUT_MS) + ")");
+        }
+        if (list(GROUP_CONSUMER_ASSIGNORS).isEmpty()) {
+            throw new ConfigException(GROUP_CONSUMER_ASSIGNORS, "", "at least one of sticky, range, roundrobin is required");
+        }
+    }
+
+    /** The group coordinator's settings. */
+    public io.runnel.group.GroupCoordinatorConfig groupCoordinatorConfig() {
+        io.runnel.group.core.GroupSettings settings = new io.runnel.group.core.GroupSettings(
+                integer(GROUP_MIN_SESSION_TIMEOUT_MS), integer(GROUP_MAX_SESSION_TIMEOUT_MS),
+                integer(GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS), integer(GROUP_CONSUMER_MAX_SIZE),
+                integer(OFFSETS_RETENTION_MINUTES) * 60_000L, (Long) values.get(OFFSETS_RETENTION_CHECK_INTERVAL_MS),
+                integer(OFFSET_METADATA_MAX_BYTES), list(GROUP_CONSUMER_ASSIGNORS));
+        return new io.runnel.group.GroupCoordinatorConfig(integer(OFFSETS_TOPIC_NUM_PARTITIONS),
+                (short) integer(OFFSETS_TOPIC_REPLICATION_FACTOR), integer(OFFSETS_COMMIT_TIMEOUT_MS),
+                integer(OFFSETS_LOAD_BUFFER_SIZE), settings);
     }
 
     private void validateListeners() {

@@ -56,7 +56,20 @@ public final class ReplicaManager implements AutoCloseable {
     private final ConcurrentHashMap<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
     private final DelayedOperationPurgatory<DelayedProduce> producePurgatory;
     private final DelayedOperationPurgatory<DelayedFetch> fetchPurgatory;
+    private final List<LeadershipListener> leadershipListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile MetadataImage image = MetadataImage.EMPTY;
+
+    /**
+     * Told when this broker starts or stops leading a partition (the group coordinator loads and unloads the
+     * groups of a {@code __consumer_offsets} partition). Called on the thread applying the metadata change,
+     * after the partition changed role: implementations must only hand the event on, never block.
+     */
+    public interface LeadershipListener {
+        void onBecomeLeader(TopicPartition tp, int leaderEpoch);
+
+        /** {@code leaderEpoch} is the epoch at which this broker led. */
+        void onResign(TopicPartition tp, int leaderEpoch);
+    }
 
     public ReplicaManager(int brokerId, LogManager logManager) {
         this(brokerId, logManager, new DelayedOperationPurgatory<>("produce-purgatory", PURGE_INTERVAL_REQUESTS),
@@ -82,6 +95,10 @@ public final class ReplicaManager implements AutoCloseable {
 
     public Map<TopicPartition, Partition> partitions() {
         return Map.copyOf(partitions);
+    }
+
+    public void addLeadershipListener(LeadershipListener listener) {
+        leadershipListeners.add(listener);
     }
 
     // ---------------------------------------------------------------- metadata
@@ -113,14 +130,23 @@ public final class ReplicaManager implements AutoCloseable {
 
     private void transition(TopicIdPartition id, PartitionRegistration registration, Function<String, LogConfig> logConfigs) {
         Partition partition = getOrCreatePartition(id, logConfigs);
+        boolean wasLeader = partition.isLeader();
+        int previousEpoch = partition.leaderEpoch();
+        TopicPartition tp = partition.topicPartition();
         if (registration.leader() == brokerId) {
             partition.makeLeader(registration);
-            log.debug("Leading {} at epoch {} (ISR {})", partition.topicPartition(), registration.leaderEpoch(), registration.isr());
+            log.debug("Leading {} at epoch {} (ISR {})", tp, registration.leaderEpoch(), registration.isr());
+            if (!wasLeader || previousEpoch != registration.leaderEpoch()) {
+                leadershipListeners.forEach(l -> l.onBecomeLeader(tp, registration.leaderEpoch()));
+            }
         } else {
             partition.makeFollower(registration);
-            log.debug("Following {} at epoch {} (leader {})", partition.topicPartition(), registration.leaderEpoch(), registration.leader());
+            log.debug("Following {} at epoch {} (leader {})", tp, registration.leaderEpoch(), registration.leader());
+            if (wasLeader) {
+                leadershipListeners.forEach(l -> l.onResign(tp, previousEpoch));
+            }
         }
-        completeDelayedRequests(partition.topicPartition());
+        completeDelayedRequests(tp);
     }
 
     /** Records the newest image (for leader hints and existence checks) when no local replica changed. */
@@ -152,6 +178,9 @@ public final class ReplicaManager implements AutoCloseable {
     private void stopReplica(TopicPartition tp, boolean deleteLog) {
         Partition removed = partitions.remove(tp);
         if (removed != null) {
+            if (removed.isLeader()) {
+                leadershipListeners.forEach(l -> l.onResign(tp, removed.leaderEpoch()));
+            }
             completeDelayedRequests(tp);
         }
         if (deleteLog && logManager.getLog(tp).isPresent()) {

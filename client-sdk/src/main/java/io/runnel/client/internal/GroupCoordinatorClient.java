@@ -133,6 +133,37 @@ public final class GroupCoordinatorClient {
     }
 
     /**
+     * Calls the coordinator, retrying while it moves or does not answer (a failed call, or an answer whose
+     * {@code answerError} says it moved) every retry.backoff.ms until the deadline; then REQUEST_TIMED_OUT.
+     */
+    public <T> T callRetrying(Function<GroupServiceGrpc.GroupServiceBlockingStub, T> rpc, Function<T, ErrorCode> answerError,
+                              long deadlineMs) {
+        while (true) {
+            ApiException failure;
+            try {
+                T answer = call(rpc, deadlineMs);
+                ErrorCode code = answerError.apply(answer);
+                if (!coordinatorMoved(code)) {
+                    return answer;
+                }
+                invalidate();
+                failure = new ApiException(code, "the coordinator of group '" + groupId + "' answered " + code);
+            } catch (ApiException e) {
+                if (!coordinatorMoved(e.code()) && !e.isRetriable()) {
+                    throw e;
+                }
+                failure = e;
+            }
+            long remainingMs = deadlineMs - System.currentTimeMillis();
+            if (remainingMs <= 0) {
+                throw new ApiException(ErrorCode.REQUEST_TIMED_OUT, "the coordinator of group '" + groupId
+                        + "' did not answer in time; last error: " + failure.getMessage(), failure);
+            }
+            sleep(Math.min(remainingMs, retryBackoffMs));
+        }
+    }
+
+    /**
      * Commits, retrying while the coordinator moves or does not answer, until the deadline. Per-partition
      * errors other than a moved coordinator are returned in the response for the caller to judge.
      */

@@ -50,6 +50,18 @@ class LayeringTest {
     }
 
     @Test
+    void theReplicationCoreIsPure() {
+        // Events in, decisions out: no storage, threads' machinery, gRPC, clocks or files (docs/replication.md).
+        assertRespected(noClasses().that().resideInAPackage("io.runnel.replication.core..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.runnel.storage..", "io.runnel.purgatory..",
+                        "io.runnel.rpc..", "io.runnel.node..", "io.grpc..", "java.nio.file..", "java.io..",
+                        "java.util.concurrent..", "io.runnel.common.time..")
+                .orShould().dependOnClassesThat().haveFullyQualifiedName("io.runnel.replication.Partition")
+                .orShould().dependOnClassesThat().haveFullyQualifiedName("java.lang.System")
+                .orShould().dependOnClassesThat().haveFullyQualifiedName("java.lang.Thread"));
+    }
+
+    @Test
     void replicationDoesNotKnowTheGroupCoordinator() {
         assertRespected(noClasses().that().resideInAPackage("io.runnel.replication..")
                 .should().dependOnClassesThat().resideInAnyPackage("io.runnel.group..")
@@ -69,8 +81,9 @@ class LayeringTest {
         assertRespected(noClasses().that().resideInAPackage("io.runnel.group.core..")
                 .should().dependOnClassesThat().resideInAnyPackage("io.runnel.group", "io.runnel.storage..",
                         "io.runnel.replication..", "io.runnel.purgatory..", "io.runnel.metadata..", "java.io..",
-                        "java.nio.file..", "java.util.concurrent..", "io.runnel.common.time..")
-                );
+                        "java.nio.file..", "java.util.concurrent..", "io.runnel.common.time..", "io.grpc..")
+                .orShould().dependOnClassesThat().haveFullyQualifiedName("java.lang.System")
+                .orShould().dependOnClassesThat().haveFullyQualifiedName("java.lang.Thread"));
     }
 
     @Test

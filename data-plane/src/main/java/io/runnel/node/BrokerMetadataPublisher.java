@@ -65,15 +65,14 @@ public final class BrokerMetadataPublisher implements MetadataPublisher {
             deleteStrayLogs(newImage);
             strayLogsChecked = true;
         }
-        if (delta.topicsDelta() != null) {
-            LocalReplicaChanges changes = delta.topicsDelta().localChanges(brokerId);
-            // Resolved once per topic of this change, not once per partition (a topic may bring thousands).
-            Map<String, LogConfig> logConfigs = new ConcurrentHashMap<>();
-            replicaManager.applyDelta(changes, newImage,
-                    topic -> logConfigs.computeIfAbsent(topic, name -> topicConfigs.logConfig(newImage, name)));
-        } else {
-            replicaManager.updateImage(newImage);
-        }
+        // Every delta goes to the replica manager, topics changed or not: one that only registers this broker
+        // is the one that lets it act on its partition roles (ReplicaManager.applyDelta).
+        LocalReplicaChanges changes = delta.topicsDelta() != null ? delta.topicsDelta().localChanges(brokerId)
+                : new LocalReplicaChanges(Map.of(), Map.of(), java.util.Set.of());
+        // Resolved once per topic of this change, not once per partition (a topic may bring thousands).
+        Map<String, LogConfig> logConfigs = new ConcurrentHashMap<>();
+        replicaManager.applyDelta(changes, newImage,
+                topic -> logConfigs.computeIfAbsent(topic, name -> topicConfigs.logConfig(newImage, name)));
         if (delta.configsDelta() != null) {
             applyConfigChanges(delta, newImage);
         }

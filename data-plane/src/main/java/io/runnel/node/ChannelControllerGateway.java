@@ -22,16 +22,10 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Forwards a broker's admin requests to the active controller through the {@link ControllerChannel},
- * which follows NOT_CONTROLLER hints and retries until the request's timeout. Thread-safe.
+ * which follows NOT_CONTROLLER hints and retries until the request's timeout. The calls run on the
+ * channel's own bounded pool, which the node stops when it closes the channel. Thread-safe.
  */
 final class ChannelControllerGateway implements ControllerGateway {
-
-    /** Runs the blocking DescribeQuorum calls (rare: operators' cluster describe), off the common pool. */
-    private static final java.util.concurrent.Executor DESCRIBE_EXECUTOR = java.util.concurrent.Executors.newCachedThreadPool(runnable -> {
-        Thread thread = new Thread(runnable, "describe-quorum");
-        thread.setDaemon(true);
-        return thread;
-    });
 
     private final ControllerChannel channel;
     private final Duration defaultTimeout;
@@ -88,6 +82,6 @@ final class ChannelControllerGateway implements ControllerGateway {
     public CompletableFuture<DescribeQuorumResponse> describeQuorum() {
         // ControllerChannel.describeQuorum follows a follower's answer to the active controller, the only
         // one that knows the brokers' sessions.
-        return CompletableFuture.supplyAsync(() -> channel.describeQuorum(defaultTimeout), DESCRIBE_EXECUTOR);
+        return channel.describeQuorumAsync(defaultTimeout);
     }
 }

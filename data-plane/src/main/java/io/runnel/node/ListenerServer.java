@@ -28,8 +28,13 @@ import org.slf4j.LoggerFactory;
  * probes and {@code grpc_health_probe} work) and server reflection (so {@code grpcurl} works).
  * Requests beyond {@code maxInFlightRequests} at once are answered RESOURCE_EXHAUSTED, which clients
  * retry, instead of queueing without bound (Kafka's {@code queued.max.requests}); bidirectional streams (the
- * group coordinator's member streams) are bounded by their service instead. Every request is
- * checked by {@link RequestGuard} first. Thread-safe.
+ * group coordinator's member streams, the followers' replica fetch streams) live as long as their peer and are
+ * bounded by their service instead. Every request is checked by {@link RequestGuard} first.
+ *
+ * <p>A listener that {@linkplain #holdingUntilReady holds until ready} (a broker's client listeners)
+ * binds at {@link #start} but reports NOT_SERVING to health checks and holds its services' calls in a
+ * {@link ReadinessGate} until {@link #markReady}; health and reflection answer at once. Other listeners
+ * (the controller's) serve from {@link #start}. Thread-safe.
  */
 public final class ListenerServer implements AutoCloseable {
 
@@ -41,9 +46,29 @@ public final class ListenerServer implements AutoCloseable {
     private final Listener listener;
     private final Server server;
     private final HealthStatusManager health = new HealthStatusManager();
+    private final List<String> serviceNames = new java.util.ArrayList<>();
+    /** Null when the listener serves from the start. */
+    private final ReadinessGate gate;
 
+    /** A listener that serves its services as soon as it is started (the controller's listener). */
     public ListenerServer(Listener listener, List<BindableService> services, int maxInFlightRequests, int maxInboundMessageBytes) {
+        this(listener, services, maxInFlightRequests, maxInboundMessageBytes, null);
+    }
+
+    /**
+     * A listener that binds at {@link #start} but holds its services' calls, and reports NOT_SERVING, until
+     * {@link #markReady}; {@code owner} names who is not ready yet in the error a held call gets if the
+     * listener closes first ("broker 3").
+     */
+    public static ListenerServer holdingUntilReady(Listener listener, List<BindableService> services, int maxInFlightRequests,
+                                                  int maxInboundMessageBytes, String owner) {
+        return new ListenerServer(listener, services, maxInFlightRequests, maxInboundMessageBytes, new ReadinessGate(owner));
+    }
+
+    private ListenerServer(Listener listener, List<BindableService> services, int maxInFlightRequests, int maxInboundMessageBytes,
+                           ReadinessGate gate) {
         this.listener = listener;
+        this.gate = gate;
         InetSocketAddress address = listener.host().isBlank()
                 ? new InetSocketAddress(listener.port())
                 : new InetSocketAddress(listener.host(), listener.port());
@@ -58,7 +83,10 @@ public final class ListenerServer implements AutoCloseable {
         // are answered INVALID_REQUEST instead of UNKNOWN or INTERNAL (see RequestGuard).
         for (BindableService service : services) {
             ServerServiceDefinition definition = RequestGuard.guard(service.bindService());
-            builder.addService(ServerInterceptors.intercept(definition, limit));
+            serviceNames.add(definition.getServiceDescriptor().getName());
+            // The last interceptor runs first: the admission limit counts the calls the gate holds.
+            builder.addService(gate == null ? ServerInterceptors.intercept(definition, limit)
+                    : ServerInterceptors.intercept(definition, gate, limit));
         }
         builder.addService(RequestGuard.guard(health.getHealthService().bindService()));
         builder.addService(RequestGuard.guard(ProtoReflectionServiceV1.newInstance().bindService()));
@@ -71,9 +99,38 @@ public final class ListenerServer implements AutoCloseable {
         } catch (IOException e) {
             throw new IOException("cannot bind listener " + listener + ": " + e.getMessage(), e);
         }
-        health.setStatus("", ServingStatus.SERVING);
-        log.info("Listener {} serving on port {}", listener.name(), port());
+        if (gate == null) {
+            setHealth(ServingStatus.SERVING);
+            log.info("Listener {} serving on port {}", listener.name(), port());
+        } else {
+            setHealth(ServingStatus.NOT_SERVING);
+            log.info("Listener {} bound to port {}; it serves once the broker is ready", listener.name(), port());
+        }
         return this;
+    }
+
+    /** Reports SERVING and starts the held calls (a listener that holds until ready); else does nothing new. */
+    public void markReady() {
+        setHealth(ServingStatus.SERVING);
+        if (gate != null) {
+            gate.open();
+            log.info("Listener {} serving on port {}", listener.name(), port());
+        }
+    }
+
+    /** True when the listener answers its services' calls (always, for a listener that does not hold). */
+    public boolean isReady() {
+        return gate == null || gate.isOpen();
+    }
+
+    /** Calls held until the listener is ready (tests watch it). */
+    int heldCalls() {
+        return gate == null ? 0 : gate.heldCalls();
+    }
+
+    private void setHealth(ServingStatus status) {
+        health.setStatus("", status);
+        serviceNames.forEach(name -> health.setStatus(name, status));
     }
 
     public Listener listener() {
@@ -87,11 +144,15 @@ public final class ListenerServer implements AutoCloseable {
 
     /** Marks the server NOT_SERVING for health probes, e.g. while it shuts down. */
     public void markNotServing() {
-        health.setStatus("", ServingStatus.NOT_SERVING);
+        setHealth(ServingStatus.NOT_SERVING);
     }
 
     @Override
     public void close() {
+        if (gate != null) {
+            // Held calls would otherwise keep the graceful shutdown below waiting for its whole grace period.
+            gate.close("it stopped before it was ready");
+        }
         health.enterTerminalState();
         server.shutdown();
         try {
@@ -117,8 +178,9 @@ public final class ListenerServer implements AutoCloseable {
         @Override
         public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
             if (call.getMethodDescriptor().getType() == io.grpc.MethodDescriptor.MethodType.BIDI_STREAMING) {
-                // A member stream of the group coordinator lives as long as its member: it would hold a slot
-                // for good. Those streams have their own bound (GroupCoordinator.MEMBER_STREAMS_MAX).
+                // A member stream of the group coordinator lives as long as its member, a replica fetch stream as
+                // long as its follower: each would hold a slot for good. Their own bounds apply instead
+                // (GroupCoordinator.MEMBER_STREAMS_MAX; one stream per follower broker and fetcher thread).
                 return next.startCall(call, headers);
             }
             if (inFlight.incrementAndGet() > max) {

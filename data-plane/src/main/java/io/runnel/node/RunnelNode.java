@@ -11,19 +11,26 @@ import io.runnel.metadata.server.ControllerConfig;
 import io.runnel.metadata.server.ControllerServer;
 import io.runnel.metadata.server.QuorumVoters;
 import io.runnel.group.GroupCoordinator;
+import io.runnel.replication.BrokerLease;
+import io.runnel.replication.ControllerLink;
 import io.runnel.replication.ReplicaManager;
+import io.runnel.replication.ReplicationConfig;
+import io.runnel.replication.ReplicationContext;
 import io.runnel.rpc.AdminServiceImpl;
 import io.runnel.rpc.BrokerMetadata;
 import io.runnel.rpc.FetchServiceImpl;
 import io.runnel.rpc.GroupServiceImpl;
+import io.runnel.rpc.GrpcLeaderChannels;
 import io.runnel.rpc.MetadataServiceImpl;
 import io.runnel.rpc.ProduceServiceImpl;
+import io.runnel.rpc.ReplicationServiceImpl;
 import io.runnel.rpc.TopicConfigResolver;
 import io.runnel.storage.LogManager;
-import io.runnel.storage.LogManagerConfig;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,9 +38,12 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,8 +54,10 @@ import org.slf4j.LoggerFactory;
  * finally register with the controller and wait to be unfenced. {@link #close()} runs the reverse,
  * with a controlled shutdown first so partition leadership moves before the broker stops.
  *
- * <p>Thread-safe: {@link #close()} may be called from a shutdown hook while another thread waits in
- * {@link #awaitShutdown()}.
+ * <p>Thread-safe: {@link #close()} may be called from a shutdown hook, or after a fatal error on a thread
+ * of its own, while another thread waits in {@link #awaitShutdown()} or is still in {@link #start}. The
+ * broker's client listeners bind early (their ports are part of the registration) but hold every call
+ * until the broker is registered, unfenced and caught up with the metadata ({@link ReadinessGate}).
  */
 public final class RunnelNode implements AutoCloseable {
 
@@ -56,10 +68,19 @@ public final class RunnelNode implements AutoCloseable {
     private static final long METADATA_POLL_MS = 10;
 
     private final NodeConfig config;
+    private final NodeHooks hooks;
     private final String clusterId;
     private final QuorumVoters voters;
     private final CountDownLatch stopped = new CountDownLatch(1);
-    private final List<AutoCloseable> closeOrder = new ArrayList<>();
+    /** Completes when {@link #close()} begins; start-up waits give up on it. */
+    private final CompletableFuture<Void> closing = new CompletableFuture<>();
+    /**
+     * What {@link #close()} runs, newest first: each start-up step registers how to undo itself with
+     * {@link #onClose} right after it succeeded. Guarded by {@code this}: start-up fills it on the thread
+     * calling {@link #start}, while close may run on a shutdown hook or after a fatal error.
+     */
+    private final Deque<AutoCloseable> closeOrder = new ArrayDeque<>();
+    /** Guarded by {@code this}, like closeOrder. */
     private final Map<String, ListenerServer> listenerServers = new LinkedHashMap<>();
 
     private ControllerServer controller;
@@ -68,27 +89,49 @@ public final class RunnelNode implements AutoCloseable {
     private GroupCoordinator groupCoordinator;
     private MetadataLoader metadataLoader;
     private ControllerChannel controllerChannel;
-    /** Written once at start-up, read by the coordinator's internal-topic creation on other threads. */
+    /** Written once at start-up, read by the coordinator's internal-topic creation and the replicas on other threads. */
     private volatile BrokerLifecycleManager lifecycle;
     private ScheduledExecutorService scheduler;
     private final io.micrometer.prometheusmetrics.PrometheusMeterRegistry metrics = MetricsServer.newRegistry();
     private MetricsServer metricsServer;
+    /** Guarded by {@code this}: close() has begun; steps registered from now on are undone at once. */
     private boolean closed;
     private volatile boolean skipControlledShutdown;
 
-    private RunnelNode(NodeConfig config, String clusterId, QuorumVoters voters) {
+    private RunnelNode(NodeConfig config, String clusterId, QuorumVoters voters, NodeHooks hooks) {
         this.config = config;
         this.clusterId = clusterId;
         this.voters = voters;
+        this.hooks = hooks;
     }
 
     /** Starts a node; on failure everything started so far is stopped again and the error rethrown. */
     public static RunnelNode start(NodeConfig config) throws IOException {
+        return start(config, NodeHooks.NONE, node -> { });
+    }
+
+    /** {@link #start(NodeConfig)} with test hooks (fault injection between brokers). */
+    public static RunnelNode start(NodeConfig config, NodeHooks hooks) throws IOException {
+        return start(config, hooks, node -> { });
+    }
+
+    /**
+     * {@link #start(NodeConfig)}, handing the node to {@code created} before its first start-up step, so
+     * that the caller can {@link #close()} it while it starts (a shutdown hook during a long start-up):
+     * start-up then stops and fails, and {@link #awaitShutdown} returns once everything opened is closed.
+     */
+    public static RunnelNode start(NodeConfig config, Consumer<RunnelNode> created) throws IOException {
+        return start(config, NodeHooks.NONE, created);
+    }
+
+    private static RunnelNode start(NodeConfig config, NodeHooks hooks, Consumer<RunnelNode> created) throws IOException {
         QuorumVoters voters = QuorumVoters.parse(config.quorumVoters());
         boolean soleVoter = config.isController() && voters.size() == 1 && voters.voter(config.nodeId()).isPresent();
         String clusterId = StorageFormatter.checkOrAutoFormat(config, soleVoter);
-        RunnelNode node = new RunnelNode(config, clusterId, voters);
+        RunnelNode node = new RunnelNode(config, clusterId, voters, hooks);
+        created.accept(node);
         try {
+            node.throwIfClosing();
             if (config.isController()) {
                 node.startController();
             }
@@ -96,7 +139,7 @@ public final class RunnelNode implements AutoCloseable {
                 node.startBroker();
             }
             node.startMetrics();
-        } catch (IOException | RuntimeException e) {
+        } catch (Throwable e) {
             node.close();
             throw e;
         }
@@ -105,22 +148,14 @@ public final class RunnelNode implements AutoCloseable {
     }
 
     private void startController() throws IOException {
-        if (voters.voter(config.nodeId()).isEmpty()) {
-            throw new io.runnel.common.config.ConfigException(NodeConfig.NODE_ID, config.nodeId(),
-                    "a controller must be one of controller.quorum.voters=" + config.quorumVoters());
-        }
-        ControllerConfig controllerConfig = ControllerConfig.builder(config.nodeId(), clusterId, voters, config.metadataDir())
-                .requestTimeoutMs(config.requestTimeoutMs())
-                .brokerSessionTimeoutMs(config.brokerSessionTimeoutMs())
-                .snapshotRecords(config.metadataSnapshotRecords())
-                .clusterDefaults(clusterDefaults())
-                .build();
-        controller = new ControllerServer(controllerConfig, Time.SYSTEM, this::fatal);
+        ControllerConfig controllerConfig = new ControllerConfig(config.nodeId(), clusterId, voters, config.metadataDir(),
+                config.settings());
+        controller = onClose(new ControllerServer(controllerConfig, Time.SYSTEM, this::fatal));
         // The listener first, so that peers and brokers reach this controller as soon as Ratis runs.
         Listener listener = config.listener(config.controllerListenerName()).orElseThrow();
-        startListener(listener, List.of(controller.service()));
+        startListener(new ListenerServer(listener, List.of(controller.service()), config.queuedMaxRequests(),
+                config.socketRequestMaxBytes()));
         controller.start();
-        closeOrder.add(0, controller);
     }
 
     private void startMetrics() throws IOException {
@@ -135,15 +170,26 @@ public final class RunnelNode implements AutoCloseable {
             io.micrometer.core.instrument.Gauge.builder("runnel.broker.leader.partitions",
                     () -> replicas.partitions().values().stream().filter(p -> p.isLeader()).count())
                     .description("partitions this broker leads").register(metrics);
-            io.micrometer.core.instrument.Gauge.builder("runnel.broker.under.replicated.partitions",
-                    () -> replicas.partitions().values().stream().filter(p -> p.isLeader() && p.isr().size() < p.replicas().size()).count())
-                    .description("led partitions whose ISR is smaller than their replica set").register(metrics);
+            io.micrometer.core.instrument.Gauge.builder("runnel.broker.under.replicated.partitions", replicas::underReplicatedPartitions)
+                    .description("led partitions whose ISR is smaller than their replica set (Kafka's UnderReplicatedPartitions)")
+                    .register(metrics);
+            io.micrometer.core.instrument.Gauge.builder("runnel.broker.under.min.isr.partitions", replicas::underMinIsrPartitions)
+                    .description("led partitions whose ISR is smaller than min.insync.replicas (Kafka's UnderMinIsrPartitionCount)")
+                    .register(metrics);
+            io.micrometer.core.instrument.FunctionCounter.builder("runnel.broker.isr.shrinks", replicas, ReplicaManager::isrShrinks)
+                    .description("ISR shrinks this broker's leaders committed (Kafka's IsrShrinksPerSec, as a counter)")
+                    .register(metrics);
+            io.micrometer.core.instrument.FunctionCounter.builder("runnel.broker.isr.expands", replicas, ReplicaManager::isrExpands)
+                    .description("ISR expansions this broker's leaders committed (Kafka's IsrExpandsPerSec, as a counter)")
+                    .register(metrics);
+            io.micrometer.core.instrument.Gauge.builder("runnel.broker.replica.max.lag", replicas::maxFollowerLag)
+                    .description("largest lag, in records, of a follower behind a partition this broker leads")
+                    .register(metrics);
             bindCleanerMetrics(logManager.cleaner());
         }
         if (config.metricsPort() >= 0) {
             String host = config.listeners().get(0).host();
-            metricsServer = new MetricsServer(metrics, host.isBlank() ? "0.0.0.0" : host, config.metricsPort());
-            closeOrder.add(0, metricsServer);
+            metricsServer = onClose(new MetricsServer(metrics, host.isBlank() ? "0.0.0.0" : host, config.metricsPort()));
             log.info("Metrics served at http://{}:{}/metrics", host, metricsServer.port());
         }
     }
@@ -174,86 +220,102 @@ public final class RunnelNode implements AutoCloseable {
         return Optional.ofNullable(metricsServer).map(MetricsServer::port);
     }
 
-    private Map<String, String> clusterDefaults() {
-        return clusterDefaults(config);
-    }
-
-    /** The broker-level settings the controller decides with, under Kafka's server keys. */
-    static Map<String, String> clusterDefaults(NodeConfig config) {
-        Map<String, String> defaults = new LinkedHashMap<>();
-        defaults.put(NodeConfig.NUM_PARTITIONS, String.valueOf(config.numPartitions()));
-        defaults.put(NodeConfig.DEFAULT_REPLICATION_FACTOR, String.valueOf(config.defaultReplicationFactor()));
-        defaults.put(NodeConfig.AUTO_LEADER_REBALANCE_ENABLE, String.valueOf(config.get(NodeConfig.AUTO_LEADER_REBALANCE_ENABLE)));
-        defaults.put(NodeConfig.LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS,
-                String.valueOf(config.get(NodeConfig.LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS)));
-        defaults.put(NodeConfig.LEADER_IMBALANCE_PER_BROKER_PERCENTAGE,
-                String.valueOf(config.get(NodeConfig.LEADER_IMBALANCE_PER_BROKER_PERCENTAGE)));
-        // Topic defaults travel under their server keys (log.retention.ms for retention.ms), as the controller expects.
-        config.topicDefaults().forEach((topicKey, value) ->
-                io.runnel.common.config.TopicConfig.serverDefaultKey(topicKey).ifPresent(serverKey -> defaults.put(serverKey, value)));
-        return defaults;
-    }
-
     private void startBroker() throws IOException {
         scheduler = Executors.newScheduledThreadPool(2, runnable -> {
             Thread thread = new Thread(runnable, "broker-" + config.nodeId() + "-scheduler");
             thread.setDaemon(true);
             return thread;
         });
-        closeOrder.add(0, scheduler::shutdownNow);
-        TopicConfigResolver topicConfigs = new TopicConfigResolver(config.topicDefaults());
-        controllerChannel = new ControllerChannel(voters);
-        closeOrder.add(0, controllerChannel);
+        onClose(scheduler::shutdownNow);
+        TopicConfigResolver topicConfigs = new TopicConfigResolver(config.settings());
+        controllerChannel = onClose(new ControllerChannel(voters));
         metadataLoader = new MetadataLoader(controllerChannel, config.nodeId(), Time.SYSTEM);
-        logManager = new LogManager(LogManagerConfig.fromProperties(config.logManagerProperties()),
+        logManager = new LogManager(config.logManagerConfig(),
                 tp -> topicConfigs.logConfig(metadataLoader.currentImage(), tp.topic()), scheduler, Time.SYSTEM);
+        onClose(logManager::shutdown);
         logManager.startup();
-        closeOrder.add(0, logManager::shutdown);
-        replicaManager = new ReplicaManager(config.nodeId(), logManager);
-        closeOrder.add(0, replicaManager);
+        BrokerLease lease = new BrokerLease(config.brokerSessionTimeoutMs());
+        ReplicationConfig replication = config.replicationConfig();
+        GrpcLeaderChannels leaderChannels = onClose(new GrpcLeaderChannels(() -> metadataLoader.currentImage(),
+                config.interBrokerListenerName(), config.nodeId(), hooks.replicaAddressOverride(config.nodeId())));
+        Duration alterPartitionTimeout = Duration.ofMillis(config.requestTimeoutMs());
+        ControllerLink controllerLink = request -> controllerChannel.callAsync("AlterPartition", alterPartitionTimeout,
+                stub -> stub.alterPartition(request));
+        ReplicationContext replicationContext = new ReplicationContext(replication, Time.SYSTEM, lease, leaderChannels,
+                controllerLink, this::brokerEpoch, true);
+        replicaManager = onClose(new ReplicaManager(config.nodeId(), logManager, replicationContext));
         MetadataLoader loader = metadataLoader;
         metadataLoader.register(new BrokerMetadataPublisher(config.nodeId(), replicaManager, logManager, topicConfigs,
                 loader::committedOffset));
         // Before the loader starts, so the coordinator hears of every offsets partition this broker comes to lead.
-        groupCoordinator = new GroupCoordinator(config.nodeId(), replicaManager, loader::currentImage,
-                this::createInternalTopic, config.groupCoordinatorConfig(), Time.SYSTEM);
-        closeOrder.add(0, groupCoordinator);
+        groupCoordinator = onClose(new GroupCoordinator(config.nodeId(), replicaManager, loader::currentImage,
+                this::createInternalTopic, config.groupCoordinatorConfig(), Time.SYSTEM));
         replicaManager.addLeadershipListener(groupCoordinator);
         metadataLoader.register(groupCoordinator);
+        onClose(metadataLoader);
         metadataLoader.start();
-        closeOrder.add(0, metadataLoader);
 
         BrokerMetadata brokerMetadata = new LoaderBrokerMetadata(metadataLoader, controllerChannel, clusterId);
         ChannelControllerGateway gateway = new ChannelControllerGateway(controllerChannel, Duration.ofMillis(config.requestTimeoutMs()));
-        Map<String, String> brokerConfigs = new LinkedHashMap<>(config.originals());
         List<Endpoint> endpoints = new ArrayList<>();
         for (Listener listener : config.brokerListeners()) {
             String name = listener.name();
-            List<BindableService> services = List.of(
+            List<BindableService> services = new ArrayList<>(List.of(
                     new MetadataServiceImpl(brokerMetadata, gateway, name, config.autoCreateTopicsEnable(), config.requestTimeoutMs()),
                     new ProduceServiceImpl(replicaManager, brokerMetadata, name),
                     new FetchServiceImpl(replicaManager, brokerMetadata, name),
-                    new AdminServiceImpl(brokerMetadata, gateway, replicaManager, topicConfigs, brokerConfigs, name,
+                    new AdminServiceImpl(brokerMetadata, gateway, replicaManager, topicConfigs, config.settings(), name,
                             config.deleteTopicEnable(), config.requestTimeoutMs()),
-                    new GroupServiceImpl(groupCoordinator, brokerMetadata, name).withClientAddresses());
-            ListenerServer server = startListener(listener, services);
+                    new GroupServiceImpl(groupCoordinator, brokerMetadata, name).withClientAddresses()));
+            if (name.equals(config.interBrokerListenerName())) {
+                services.add(new ReplicationServiceImpl(replicaManager));
+            }
+            // Bound now (the registration publishes the bound port), but holding calls until the broker is ready.
+            ListenerServer server = startListener(ListenerServer.holdingUntilReady(listener, services, config.queuedMaxRequests(),
+                    config.socketRequestMaxBytes(), "broker " + config.nodeId()));
             endpoints.add(advertised(listener, server.port()));
         }
         lifecycle = new BrokerLifecycleManager(config.nodeId(), clusterId, UUID.randomUUID(),
                 endpoints.stream().map(Endpoint::toProto).toList(), config.rack(),
                 controllerChannel, metadataLoader::appliedOffset, Time.SYSTEM, config.brokerHeartbeatIntervalMs());
+        lifecycle.setHeartbeatListener(lease::onHeartbeatAcknowledged);
+        onClose(this::stopLifecycle);
         lifecycle.start();
-        closeOrder.add(0, this::stopLifecycle);
         Duration unfenceTimeout = Duration.ofMillis(Math.max(UNFENCE_TIMEOUT_MS_MIN, config.requestTimeoutMs()));
         try {
-            if (!lifecycle.awaitUnfenced(unfenceTimeout)) {
-                throw new IOException("broker " + config.nodeId() + " was not admitted (unfenced) by the controller quorum within "
-                        + unfenceTimeout.toMillis() + " ms; are the voters " + config.quorumVoters() + " running and reachable?");
-            }
+            awaitUnfenced(unfenceTimeout);
             awaitOwnUnfencingApplied(unfenceTimeout);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while waiting for broker " + config.nodeId() + " to be unfenced", e);
+        }
+        // Registered, unfenced and caught up with the metadata up to its own unfencing: clients may come in.
+        List<ListenerServer> clientListeners;
+        synchronized (this) {
+            clientListeners = List.copyOf(listenerServers.values());
+        }
+        clientListeners.forEach(ListenerServer::markReady);
+    }
+
+    /** Waits until the controller unfenced this broker, or fails: timeout, refused registration, node closed. */
+    private void awaitUnfenced(Duration timeout) throws InterruptedException, IOException {
+        try {
+            CompletableFuture.anyOf(lifecycle.unfencedFuture(), closing).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new IOException("broker " + config.nodeId() + " was not admitted (unfenced) by the controller quorum within "
+                    + timeout.toMillis() + " ms; are the voters " + config.quorumVoters() + " running and reachable?");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException refused) {
+                throw refused; // the controller refused the registration for good (INCONSISTENT_CLUSTER_ID, ...)
+            }
+            throw new IOException("broker " + config.nodeId() + " was not unfenced", e.getCause());
+        }
+        throwIfClosing();
+    }
+
+    private void throwIfClosing() throws IOException {
+        if (closing.isDone()) {
+            throw new IOException("node " + config.nodeId() + " was stopped during start-up");
         }
     }
 
@@ -269,6 +331,7 @@ public final class RunnelNode implements AutoCloseable {
             if (registration != null && !registration.fenced() && registration.epoch() == lifecycle.brokerEpoch()) {
                 return;
             }
+            throwIfClosing();
             if (System.nanoTime() > deadlineNs) {
                 throw new IOException("broker " + config.nodeId() + " was unfenced but its metadata did not show it within "
                         + timeout.toMillis() + " ms");
@@ -283,14 +346,14 @@ public final class RunnelNode implements AutoCloseable {
      */
     private CompletableFuture<Void> createInternalTopic(String topic, int partitions, short replicationFactor,
                                                         Map<String, String> configs) {
-        BrokerLifecycleManager current = lifecycle;
-        if (current == null || current.brokerEpoch() < 0) {
+        long brokerEpoch = brokerEpoch();
+        if (brokerEpoch < 0) {
             return CompletableFuture.failedFuture(new io.runnel.common.errors.ApiException(
                     io.runnel.proto.ErrorCode.COORDINATOR_NOT_AVAILABLE, "broker " + config.nodeId() + " is not registered yet"));
         }
         io.runnel.proto.CreateInternalTopicsRequest request = io.runnel.proto.CreateInternalTopicsRequest.newBuilder()
                 .setBrokerId(config.nodeId())
-                .setBrokerEpoch(current.brokerEpoch())
+                .setBrokerEpoch(brokerEpoch)
                 .setRequest(io.runnel.proto.CreateTopicsRequest.newBuilder()
                         .setTimeoutMs(config.requestTimeoutMs())
                         .addTopics(io.runnel.proto.CreatableTopic.newBuilder().setName(topic).setNumPartitions(partitions)
@@ -305,6 +368,12 @@ public final class RunnelNode implements AutoCloseable {
                         }
                     }
                 });
+    }
+
+    /** This incarnation's registration epoch, -1 before it registered. */
+    private long brokerEpoch() {
+        BrokerLifecycleManager current = lifecycle;
+        return current == null ? -1 : current.brokerEpoch();
     }
 
     private void stopLifecycle() {
@@ -335,17 +404,40 @@ public final class RunnelNode implements AutoCloseable {
         return new Endpoint(listener.name(), host, port);
     }
 
-    private ListenerServer startListener(Listener listener, List<BindableService> services) throws IOException {
-        ListenerServer server = new ListenerServer(listener, services, config.queuedMaxRequests(), config.socketRequestMaxBytes());
-        server.start();
-        listenerServers.put(listener.name(), server);
-        closeOrder.add(0, server);
-        return server;
+    private ListenerServer startListener(ListenerServer server) throws IOException {
+        onClose(server);
+        synchronized (this) {
+            listenerServers.put(server.listener().name(), server);
+        }
+        return server.start();
     }
 
+    /**
+     * Registers how to undo a start-up step that just succeeded; returns {@code step}. If the node is
+     * already closing (a fatal error or a shutdown hook during start-up), undoes the step at once and
+     * throws, so start-up stops instead of opening resources nobody closes.
+     */
+    private <T extends AutoCloseable> T onClose(T step) throws IOException {
+        synchronized (this) {
+            if (!closed) {
+                closeOrder.addFirst(step);
+                return step;
+            }
+        }
+        closeStep(step);
+        throw new IOException("node " + config.nodeId() + " was stopped during start-up");
+    }
+
+    /**
+     * A fatal error (a failed metadata log, a state machine that cannot apply): the node stops on a thread
+     * of its own, since the caller is one of the threads close() stops. Start-up, if still running, notices
+     * and fails.
+     */
     private void fatal(Throwable error) {
         log.error("Fatal error on node {}; stopping it rather than running on with a broken metadata log", config.nodeId(), error);
-        CompletableFuture.runAsync(this::close);
+        Thread stopper = new Thread(this::close, "node-" + config.nodeId() + "-fatal-stop");
+        stopper.setDaemon(false);
+        stopper.start();
     }
 
     public NodeConfig config() {
@@ -361,8 +453,13 @@ public final class RunnelNode implements AutoCloseable {
     }
 
     /** The bound port of a listener (useful when it asked for port 0). */
-    public Optional<Integer> port(String listenerName) {
+    public synchronized Optional<Integer> port(String listenerName) {
         return Optional.ofNullable(listenerServers.get(listenerName)).map(ListenerServer::port);
+    }
+
+    /** True once every broker listener answers clients (immediately true for a controller-only node). */
+    public synchronized boolean isReady() {
+        return !closed && listenerServers.values().stream().allMatch(ListenerServer::isReady);
     }
 
     public Optional<ControllerServer> controller() {
@@ -394,7 +491,7 @@ public final class RunnelNode implements AutoCloseable {
     }
 
     /** One line for people: roles, cluster, listeners, data directories. */
-    public String describe() {
+    public synchronized String describe() {
         StringBuilder text = new StringBuilder("Runnel node ").append(config.nodeId()).append(" (")
                 .append(String.join(",", config.roles().stream().sorted().toList())).append(") of cluster ").append(clusterId);
         listenerServers.forEach((name, server) -> text.append(", ").append(name).append("://")
@@ -422,23 +519,39 @@ public final class RunnelNode implements AutoCloseable {
         close();
     }
 
+    /**
+     * Stops the node: listeners report NOT_SERVING, then every start-up step is undone, newest first. Safe
+     * from any thread, at any time (also while {@link #start} runs: start-up then fails), and idempotent;
+     * {@link #awaitShutdown} returns once the first call finished, whatever a step threw.
+     */
     @Override
     public void close() {
+        List<AutoCloseable> steps;
+        List<ListenerServer> listeners;
         synchronized (this) {
             if (closed) {
                 return;
             }
             closed = true;
+            steps = List.copyOf(closeOrder);
+            closeOrder.clear();
+            listeners = List.copyOf(listenerServers.values());
         }
-        listenerServers.values().forEach(ListenerServer::markNotServing);
-        for (AutoCloseable step : closeOrder) {
-            try {
-                step.close();
-            } catch (Exception e) {
-                log.warn("Error while stopping node {}: {}", config.nodeId(), e.toString());
-            }
+        closing.complete(null);
+        try {
+            listeners.forEach(ListenerServer::markNotServing);
+            steps.forEach(this::closeStep);
+            log.info("Runnel node {} stopped", config.nodeId());
+        } finally {
+            stopped.countDown();
         }
-        log.info("Runnel node {} stopped", config.nodeId());
-        stopped.countDown();
+    }
+
+    private void closeStep(AutoCloseable step) {
+        try {
+            step.close();
+        } catch (Exception | LinkageError | AssertionError e) {
+            log.warn("Error while stopping node {}: {}", config.nodeId(), e.toString());
+        }
     }
 }

@@ -11,8 +11,13 @@ public final class NotLeaderException extends ApiException {
     private final int leaderEpoch;
 
     public NotLeaderException(TopicPartition topicPartition, int leaderId, int leaderEpoch) {
-        super(ErrorCode.NOT_LEADER_OR_FOLLOWER, "this broker does not lead " + topicPartition
+        this(topicPartition, leaderId, leaderEpoch, "this broker does not lead " + topicPartition
                 + (leaderId >= 0 ? "; broker " + leaderId + " does (epoch " + leaderEpoch + ")" : "; it has no leader now"));
+    }
+
+    /** With a message of its own (a leader that may not serve yet says why). */
+    public NotLeaderException(TopicPartition topicPartition, int leaderId, int leaderEpoch, String message) {
+        super(ErrorCode.NOT_LEADER_OR_FOLLOWER, message);
         this.leaderId = leaderId;
         this.leaderEpoch = leaderEpoch;
     }

@@ -4,6 +4,9 @@ import io.grpc.stub.StreamObserver;
 import io.runnel.common.TopicNames;
 import io.runnel.common.config.BrokerDynamicConfig;
 import io.runnel.common.config.ConfigDef;
+import io.runnel.common.config.ServerConfig;
+import io.runnel.common.config.ServerSettings;
+import io.runnel.common.config.Setting;
 import io.runnel.common.config.TopicConfig;
 import io.runnel.common.errors.ApiException;
 import io.runnel.common.errors.ErrorText;
@@ -61,20 +64,21 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
     private final ControllerGateway controller;
     private final ReplicaManager replicaManager;
     private final TopicConfigResolver topicConfigs;
-    private final Map<String, String> brokerConfigs;
+    /** This node's static settings: DescribeConfigs of this broker lists every one. */
+    private final ServerConfig settings;
     private final String listenerName;
     private final boolean deleteTopicEnable;
     /** request.timeout.ms: the bound on every admin request's timeout_ms and the default when it is 0 or less. */
     private final int requestTimeoutMs;
 
     public AdminServiceImpl(BrokerMetadata metadata, ControllerGateway controller, ReplicaManager replicaManager,
-                            TopicConfigResolver topicConfigs, Map<String, String> brokerConfigs, String listenerName,
+                            TopicConfigResolver topicConfigs, ServerConfig settings, String listenerName,
                             boolean deleteTopicEnable, int requestTimeoutMs) {
         this.metadata = metadata;
         this.controller = controller;
         this.replicaManager = replicaManager;
         this.topicConfigs = topicConfigs;
-        this.brokerConfigs = Map.copyOf(brokerConfigs);
+        this.settings = settings;
         this.listenerName = listenerName;
         this.deleteTopicEnable = deleteTopicEnable;
         this.requestTimeoutMs = requestTimeoutMs;
@@ -186,17 +190,50 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
                 return result.setError(ErrorCode.INVALID_REQUEST).setErrorMessage("broker " + ErrorText.quote(resource.getName())
                         + " is not this broker (" + replicaManager.brokerId() + "); ask that broker").build();
             }
-            new java.util.TreeMap<>(brokerConfigs).forEach((key, value) -> {
-                if (resource.getKeysCount() == 0 || resource.getKeysList().contains(key)) {
-                    result.addEntries(ConfigEntry.newBuilder().setName(key).setValue(value).setReadOnly(true)
-                            .setSource(ConfigSource.STATIC_BROKER_CONFIG).setType("STRING"));
-                }
-            });
+            addServerEntries(image, resource, documentation, result);
             addDynamicBrokerEntries(image, resource, documentation, result);
             return result.setError(ErrorCode.NONE).build();
         }
         return result.setError(ErrorCode.INVALID_REQUEST).setErrorMessage("resource type " + resource.getType()
                 + " is not supported; use TOPIC or BROKER").build();
+    }
+
+    /**
+     * Every server setting of this node ({@link ServerSettings}): this broker's dynamic override, the dynamic
+     * cluster-wide default, this node's static configuration, or the declared default, with the setting's
+     * type and documentation. Only the keys AlterConfigs accepts on a BROKER resource (topic defaults,
+     * num.partitions, default.replication.factor) are not read-only.
+     */
+    private void addServerEntries(MetadataImage image, ConfigResource resource, boolean documentation,
+                                  DescribeConfigsResult.Builder result) {
+        Map<String, String> own = image.configs().brokerConfigs(resource.getName());
+        Map<String, String> cluster = image.configs().brokerConfigs("");
+        ServerSettings.all().stream().sorted(java.util.Comparator.comparing(Setting::key)).forEach(setting -> {
+            String key = setting.key();
+            if (resource.getKeysCount() > 0 && !resource.getKeysList().contains(key)) {
+                return;
+            }
+            boolean dynamic = ServerSettings.topicDefaultSettings().containsValue(setting)
+                    || setting == ServerSettings.NUM_PARTITIONS || setting == ServerSettings.DEFAULT_REPLICATION_FACTOR;
+            String value;
+            ConfigSource source;
+            if (dynamic && own.containsKey(key)) {
+                value = own.get(key);
+                source = ConfigSource.DYNAMIC_BROKER_CONFIG;
+            } else if (dynamic && cluster.containsKey(key)) {
+                value = cluster.get(key);
+                source = ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG;
+            } else {
+                value = settings.text(setting);
+                source = settings.isSet(setting) ? ConfigSource.STATIC_BROKER_CONFIG : ConfigSource.DEFAULT_CONFIG;
+            }
+            ConfigEntry.Builder entry = ConfigEntry.newBuilder().setName(key).setValue(value).setSource(source)
+                    .setReadOnly(!dynamic).setType(setting.type().name()).setSensitive(false);
+            if (documentation) {
+                entry.setDocumentation(setting.documentation());
+            }
+            result.addEntries(entry);
+        });
     }
 
     /** The dynamic-only broker keys (replication throttle rates): this broker's override, the cluster's, or the default. */

@@ -55,10 +55,6 @@ public final class FetchServiceImpl extends FetchServiceGrpc.FetchServiceImplBas
     @Override
     public void fetch(FetchRequest request, StreamObserver<FetchResponse> observer) {
         try {
-            if (request.getReplicaId() >= 0) {
-                throw new ApiException(ErrorCode.UNSUPPORTED_VERSION,
-                        "replica fetches (replica_id " + request.getReplicaId() + ") are not served by this broker yet");
-            }
             LinkedHashMap<TopicPartition, FetchInput> inputs = new LinkedHashMap<>();
             Map<TopicPartition, FetchResult> early = new LinkedHashMap<>();
             for (FetchTopic topic : request.getTopicsList()) {

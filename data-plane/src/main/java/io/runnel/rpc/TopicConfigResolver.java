@@ -2,6 +2,7 @@ package io.runnel.rpc;
 
 import io.runnel.common.InternalTopics;
 import io.runnel.common.config.ConfigDef;
+import io.runnel.common.config.ServerConfig;
 import io.runnel.common.config.TopicConfig;
 import io.runnel.metadata.image.MetadataImage;
 import io.runnel.proto.ConfigSource;
@@ -26,9 +27,9 @@ public final class TopicConfigResolver {
 
     private final Map<String, String> staticDefaults;
 
-    /** @param staticDefaults topic keys set by this node's configuration file (retention.ms for log.retention.ms, ...) */
-    public TopicConfigResolver(Map<String, String> staticDefaults) {
-        this.staticDefaults = Map.copyOf(staticDefaults);
+    /** @param settings this node's settings; the cluster-wide topic defaults it sets (log.retention.ms, ...) count */
+    public TopicConfigResolver(ServerConfig settings) {
+        this.staticDefaults = settings.topicDefaults();
     }
 
     public Map<String, Resolved> resolve(MetadataImage image, String topic) {

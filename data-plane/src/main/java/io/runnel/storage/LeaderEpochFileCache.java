@@ -14,7 +14,8 @@ import java.util.function.LongSupplier;
  * Followers use it to find where their log diverges from the leader's ({@link #endOffsetFor}).
  *
  * <p>Invariants: epochs and start offsets both strictly increase from entry to entry. Every change is
- * written through to the checkpoint file atomically before the method returns.
+ * written to the checkpoint file (atomically, by rename) before the method returns, without fsync;
+ * {@link #sync()} makes the last one durable.
  *
  * <p>Thread-safe: a read-write lock guards the entries.
  */
@@ -32,6 +33,8 @@ public final class LeaderEpochFileCache {
     private final TreeMap<Integer, EpochEntry> epochs = new TreeMap<>();
     private final CheckpointFile<EpochEntry> checkpoint;
     private final LongSupplier logEndOffset;
+    /** True when the checkpoint file was written since it was last fsynced ({@link #sync}). */
+    private volatile boolean dirty;
 
     /** Loads the checkpoint in {@code partitionDir} (none: empty cache). */
     public LeaderEpochFileCache(Path partitionDir, LongSupplier logEndOffset) {
@@ -57,8 +60,6 @@ public final class LeaderEpochFileCache {
      * Records that {@code epoch} starts at {@code startOffset}. Ignored when it changes nothing; otherwise
      * entries with an epoch at or above it, or a start offset at or above it, are replaced.
      */
-    private volatile boolean dirty;
-
     public void assign(int epoch, long startOffset) {
         if (epoch < 0 || startOffset < 0) {
             throw new IllegalArgumentException("epoch " + epoch + " and start offset " + startOffset + " must not be negative");

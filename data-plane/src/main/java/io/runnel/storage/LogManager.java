@@ -57,7 +57,9 @@ import org.slf4j.LoggerFactory;
  * {@link LogCleaner} compacts the logs with {@code cleanup.policy=compact} on its own threads, keeping its
  * checkpoints in each directory's {@code cleaner-offset-checkpoint}.
  *
- * <p>Thread-safe: the log map is concurrent; creation and deletion of logs are serialized.
+ * <p>Thread-safe: the log map is concurrent; creating or deleting a partition's log holds one of a fixed
+ * stripe of locks (chosen by the partition), so creations of different partitions run in parallel while
+ * two of the same partition are serialized, and no file is created inside a map operation.
  */
 public final class LogManager implements Closeable {
 
@@ -175,6 +177,8 @@ public final class LogManager implements Closeable {
                 String name = child.getFileName().toString();
                 if (name.endsWith(DELETE_DIR_SUFFIX)) {
                     PartitionLog.deleteDirectory(child);
+                } else if (config.isForeign(child)) {
+                    LOG.debug("skipping {}: it belongs to another part of this node", child);
                 } else if (isPartitionDirName(name)) {
                     partitionDirs.add(child);
                 } else {
@@ -184,7 +188,11 @@ public final class LogManager implements Closeable {
         } catch (IOException e) {
             throw new StorageException("cannot list log directory " + dir, e);
         }
-        LOG.info("loading {} partition(s) from {} ({} shutdown)", partitionDirs.size(), dir, clean ? "clean" : "unclean");
+        if (partitionDirs.isEmpty()) {
+            LOG.info("no partitions to load from {}", dir);
+        } else {
+            LOG.info("loading {} partition(s) from {} ({} shutdown)", partitionDirs.size(), dir, clean ? "clean" : "unclean");
+        }
         ExecutorService pool = Executors.newFixedThreadPool(config.recoveryThreadsPerDataDir());
         List<Future<PartitionLog>> futures = new ArrayList<>();
         for (Path partitionDir : partitionDirs) {

@@ -286,29 +286,15 @@ public final class PartitionLog implements Closeable {
     }
 
     /**
-     * Moves the high watermark up to {@code candidate} (clamped to the log end offset) if that is higher
-     * than it is now; true when it moved. Compare and set under the log's lock, so appends that compute
-     * their candidate concurrently can never move it backwards (a leader's high watermark only grows).
+     * Moves the high watermark up to {@code hw} (clamped to [logStartOffset, logEndOffset]); never down:
+     * two appends that computed their high watermarks in one order may publish them in the other. Only a
+     * truncation below it lowers the high watermark.
      */
-    public boolean maybeIncrementHighWatermark(long candidate) {
-        lock.lock();
-        try {
-            long next = Math.min(candidate, logEndOffset());
-            if (next <= highWatermark) {
-                return false;
-            }
-            highWatermark = next;
-            return true;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Sets the high watermark, clamped to [logStartOffset, logEndOffset]. */
     public void updateHighWatermark(long hw) {
         lock.lock();
         try {
-            highWatermark = Math.min(Math.max(hw, logStartOffset), logEndOffset());
+            long candidate = Math.min(Math.max(hw, logStartOffset), logEndOffset());
+            highWatermark = Math.max(highWatermark, candidate);
         } finally {
             lock.unlock();
         }
@@ -700,7 +686,8 @@ public final class PartitionLog implements Closeable {
 
     /**
      * Removes everything from {@code offset} on (whole batches: a batch holding {@code offset} goes too).
-     * No-op when {@code offset >= logEndOffset}. Used by followers whose log diverged from the leader's.
+     * When {@code offset >= logEndOffset} only an epoch entry at the log end (a leadership that appended
+     * nothing) goes. Used by followers whose log diverged from the leader's.
      */
     public void truncateTo(long offset) {
         if (offset < 0) {
@@ -711,6 +698,9 @@ public final class PartitionLog implements Closeable {
         try {
             checkOpen();
             if (offset >= logEndOffset()) {
+                // Nothing to cut, but an epoch this replica began as leader without appending anything
+                // (at the log end) would make it claim an epoch the new leader never saw: drop it, as Kafka does.
+                leaderEpochCache.truncateFromEnd(logEndOffset());
                 return;
             }
             if (segments.firstKey() > offset) {

@@ -189,7 +189,7 @@ class MultiNodeClusterTest {
                         .build()).getTopics(0).getPartitions(0).getError());
         assertThat(appended).isEqualTo(ErrorCode.NONE);
         long highWatermark = withBroker(leader, channel -> FetchServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
-                .fetch(FetchRequest.newBuilder().setReplicaId(-1).setMaxBytes(1 << 20).addTopics(FetchTopic.newBuilder().setTopic("steady")
+                .fetch(FetchRequest.newBuilder().setMaxBytes(1 << 20).addTopics(FetchTopic.newBuilder().setTopic("steady")
                         .addPartitions(FetchPartition.newBuilder().setPartition(0).setFetchOffset(0).setPartitionMaxBytes(1 << 20))).build())
                 .getTopics(0).getPartitions(0).getHighWatermark());
         assertThat(highWatermark).isEqualTo(1);

@@ -164,7 +164,7 @@ class WireHardeningTest {
     }
 
     private FetchPartitionResponse fetchPartition(FetchRequest.Builder request, String topic, long offset) {
-        return fetch().fetch(request.setReplicaId(-1).addTopics(FetchTopic.newBuilder().setTopic(topic)
+        return fetch().fetch(request.addTopics(FetchTopic.newBuilder().setTopic(topic)
                 .addPartitions(FetchPartition.newBuilder().setPartition(0).setFetchOffset(offset)
                         .setPartitionMaxBytes(1 << 20))).build()).getTopics(0).getPartitions(0);
     }
@@ -232,7 +232,7 @@ class WireHardeningTest {
                 "resources[0].configs[0].op has value 9");
         assertInvalidRequest(refused(() -> admin().electLeaders(ElectLeadersRequest.newBuilder().setElectionTypeValue(5).build())),
                 "election_type has value 5");
-        assertInvalidRequest(refused(() -> fetch().fetch(FetchRequest.newBuilder().setReplicaId(-1).setIsolationLevelValue(3).build())),
+        assertInvalidRequest(refused(() -> fetch().fetch(FetchRequest.newBuilder().setIsolationLevelValue(3).build())),
                 "isolation_level has value 3");
         assertInvalidRequest(refused(() -> fetch().listOffsets(ListOffsetsRequest.newBuilder().setIsolationLevelValue(-1).build())),
                 "isolation_level has value -1");

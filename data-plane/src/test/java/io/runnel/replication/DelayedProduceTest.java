@@ -3,71 +3,79 @@ package io.runnel.replication;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.runnel.common.TopicPartition;
-import io.runnel.common.record.RecordBatchBuilder;
-import io.runnel.metadata.image.PartitionRegistration;
 import io.runnel.proto.ErrorCode;
-import io.runnel.storage.LogConfig;
-import io.runnel.storage.PartitionLog;
-import java.nio.ByteBuffer;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
- * How an acks=all produce waiting on two partitions is answered (issue 11, defect 3). Both partitions
- * lead with a second ISR member, so their high watermarks move only when the test moves them.
+ * When an acks=all produce answers what: decided once per partition when its high watermark passed the
+ * batch, REQUEST_TIMED_OUT only once the deadline passed, NOT_LEADER_OR_FOLLOWER when leadership moved,
+ * NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR shrank below min.insync.replicas meanwhile.
  */
 class DelayedProduceTest {
 
-    private static final TopicPartition A = new TopicPartition("orders", 0);
-    private static final TopicPartition B = new TopicPartition("orders", 1);
+    private static final TopicPartition A = new TopicPartition("a", 0);
+    private static final TopicPartition B = new TopicPartition("b", 0);
 
-    @TempDir
-    Path dir;
+    /** A partition's state as the test sets it. */
+    private static final class Waited implements DelayedProduce.WaitedOn {
+        volatile boolean leader = true;
+        volatile int epoch = 3;
+        volatile long highWatermark;
+        volatile List<Integer> isr = List.of(1, 2);
 
-    private final Map<TopicPartition, Partition> partitions = new LinkedHashMap<>();
-    private final AtomicReference<Map<TopicPartition, ProduceResult>> answer = new AtomicReference<>();
+        @Override
+        public boolean isLeader() {
+            return leader;
+        }
 
-    @BeforeEach
-    void lead() {
-        for (TopicPartition tp : List.of(A, B)) {
-            PartitionLog log = PartitionLog.builder(dir.resolve(tp.topic() + "-" + tp.partition()))
-                    .config(LogConfig.defaults()).open();
-            Partition partition = new Partition(tp, UUID.randomUUID(), 1, log);
-            partition.makeLeader(PartitionRegistration.initial(List.of(1, 2), List.of(1, 2), 1));
-            partition.appendRecordsToLeader(tenRecords(), -1, OptionalInt.empty());
-            partitions.put(tp, partition);
+        @Override
+        public int leaderId() {
+            return 1;
+        }
+
+        @Override
+        public int leaderEpoch() {
+            return epoch;
+        }
+
+        @Override
+        public long highWatermark() {
+            return highWatermark;
+        }
+
+        @Override
+        public List<Integer> isr() {
+            return isr;
+        }
+
+        @Override
+        public int minInSyncReplicas() {
+            return 2;
         }
     }
 
-    @AfterEach
-    void close() {
-        partitions.values().forEach(p -> p.log().close());
-    }
+    private final Map<TopicPartition, Waited> partitions = Map.of(A, new Waited(), B, new Waited());
+    private final AtomicReference<Map<TopicPartition, ProduceResult>> answer = new AtomicReference<>();
 
     private DelayedProduce waitingOnBoth() {
         Map<TopicPartition, DelayedProduce.Pending> pending = new LinkedHashMap<>();
-        pending.put(A, new DelayedProduce.Pending(10, ProduceResult.success(0, -1, 0)));
-        pending.put(B, new DelayedProduce.Pending(10, ProduceResult.success(0, -1, 0)));
+        pending.put(A, new DelayedProduce.Pending(10, ProduceResult.success(0, -1, 0), 3));
+        pending.put(B, new DelayedProduce.Pending(10, ProduceResult.success(0, -1, 0), 3));
         return new DelayedProduce(60_000, Map.of(), pending, partitions::get, answer::set);
     }
 
     @Test
     void aPartitionSeenReplicatedIsAnsweredSuccessEvenIfItsHighWatermarkIsLaterReadLower() {
         DelayedProduce produce = waitingOnBoth();
-        partitions.get(A).log().updateHighWatermark(10);
+        partitions.get(A).highWatermark = 10;
         assertThat(produce.tryComplete()).isFalse();
-        // Another thread's stale write moves A's high watermark back: the answer must not read it again.
-        partitions.get(A).log().updateHighWatermark(5);
-        partitions.get(B).log().updateHighWatermark(10);
+        // A stale read of A's high watermark afterwards must not change its answer.
+        partitions.get(A).highWatermark = 5;
+        partitions.get(B).highWatermark = 10;
         assertThat(produce.tryComplete()).isTrue();
         assertThat(answer.get().get(A).error()).isEqualTo(ErrorCode.NONE);
         assertThat(answer.get().get(B).error()).isEqualTo(ErrorCode.NONE);
@@ -76,7 +84,7 @@ class DelayedProduceTest {
     @Test
     void onlyAnExpiredProduceAnswersRequestTimedOut() {
         DelayedProduce produce = waitingOnBoth();
-        partitions.get(A).log().updateHighWatermark(10);
+        partitions.get(A).highWatermark = 10;
         assertThat(produce.tryComplete()).isFalse();
         produce.run(); // the purgatory's timer: the deadline passed
         assertThat(answer.get().get(A).error()).isEqualTo(ErrorCode.NONE);
@@ -91,11 +99,24 @@ class DelayedProduceTest {
                 .containsOnly(ErrorCode.NOT_LEADER_OR_FOLLOWER);
     }
 
-    private static ByteBuffer tenRecords() {
-        RecordBatchBuilder builder = RecordBatchBuilder.spec().newBuilder();
-        for (int i = 0; i < 10; i++) {
-            builder.append(System.currentTimeMillis(), null, new byte[] {(byte) i}, null);
-        }
-        return builder.build();
+    @Test
+    void aLeadershipLostOrRegainedAtAnotherEpochAnswersNotLeader() {
+        DelayedProduce produce = waitingOnBoth();
+        partitions.get(A).leader = false;
+        partitions.get(B).epoch = 5; // lost and won back: the batch may have been truncated meanwhile
+        partitions.get(B).highWatermark = 10;
+        assertThat(produce.tryComplete()).isTrue();
+        assertThat(answer.get().values()).extracting(ProduceResult::error).containsOnly(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    }
+
+    @Test
+    void anIsrBelowMinInsyncReplicasWhenTheBatchIsReplicatedAnswersNotEnoughReplicasAfterAppend() {
+        DelayedProduce produce = waitingOnBoth();
+        partitions.get(A).isr = List.of(1);
+        partitions.get(A).highWatermark = 10;
+        partitions.get(B).highWatermark = 10;
+        assertThat(produce.tryComplete()).isTrue();
+        assertThat(answer.get().get(A).error()).isEqualTo(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND);
+        assertThat(answer.get().get(B).error()).isEqualTo(ErrorCode.NONE);
     }
 }

@@ -67,13 +67,15 @@ class ReplicaManagerTest {
     private long offset;
     private Map<String, String> topicConfig = new LinkedHashMap<>();
 
+    private final ReplicationContext replication = ReplicationContext.standalone(Time.SYSTEM);
+
     @BeforeEach
     void start() {
         scheduler = Executors.newSingleThreadScheduledExecutor();
-        logManager = new LogManager(LogManagerConfig.fromProperties(Map.of("log.dirs", dir.toString())),
+        logManager = new LogManager(LogManagerConfig.of(List.of(dir)),
                 tp -> LogConfig.defaults(), scheduler, Time.SYSTEM);
         logManager.startup();
-        replicaManager = new ReplicaManager(BROKER, logManager, producePurgatory, fetchPurgatory);
+        replicaManager = new ReplicaManager(BROKER, logManager, replication, producePurgatory, fetchPurgatory);
     }
 
     @AfterEach
@@ -227,9 +229,27 @@ class ReplicaManagerTest {
         assertThat(produce(1, batch("x"), OptionalInt.empty()).get(TP).error()).isEqualTo(ErrorCode.NONE);
     }
 
+    /** A controller heartbeat acknowledged just now: the lease of a leader whose followers do not fetch. */
+    private void renewLeaseByHeartbeat() {
+        replication.lease().onHeartbeatAcknowledged(java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime()),
+                -1, 9_000);
+    }
+
+    @Test
+    void aLeaderWithFollowersServesOnlyWhileALeaseHolds() {
+        createTopic(List.of(BROKER, 2), List.of(BROKER, 2), BROKER);
+        ProduceResult refused = produce(1, batch("x"), OptionalInt.empty()).get(TP);
+        assertThat(refused.error()).isEqualTo(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+        assertThat(refused.errorMessage()).contains("does not hold its lease");
+        assertThat(logManager.getLog(TP).orElseThrow().logEndOffset()).isZero();
+        renewLeaseByHeartbeat();
+        assertThat(produce(1, batch("x"), OptionalInt.empty()).get(TP).error()).isEqualTo(ErrorCode.NONE);
+    }
+
     @Test
     void acksAllWaitsForTheIsrAndTimesOutWhenAFollowerNeverCatchesUp() {
         createTopic(List.of(BROKER, 2), List.of(BROKER, 2), BROKER);
+        renewLeaseByHeartbeat();
         CompletableFuture<Map<TopicPartition, ProduceResult>> done = new CompletableFuture<>();
         replicaManager.appendRecords(-1, 100, Map.of(TP, new ProduceInput(batch("x"), OptionalInt.empty())), done::complete);
         advancePurgatoryClock(99);

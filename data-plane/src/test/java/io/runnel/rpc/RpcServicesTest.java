@@ -138,7 +138,7 @@ class RpcServicesTest {
     }
 
     private static FetchRequest fetchRequest(String topic, int partition, long offset, int maxWaitMs, int minBytes) {
-        return FetchRequest.newBuilder().setReplicaId(-1).setMaxWaitMs(maxWaitMs).setMinBytes(minBytes).setMaxBytes(8 << 20)
+        return FetchRequest.newBuilder().setMaxWaitMs(maxWaitMs).setMinBytes(minBytes).setMaxBytes(8 << 20)
                 .addTopics(FetchTopic.newBuilder().setTopic(topic).addPartitions(FetchPartition.newBuilder()
                         .setPartition(partition).setFetchOffset(offset).setPartitionMaxBytes(8 << 20))).build();
     }
@@ -161,8 +161,7 @@ class RpcServicesTest {
         if (currentEpoch != null) {
             partition.setCurrentLeaderEpoch(currentEpoch);
         }
-        return fetch(channel).offsetForLeaderEpoch(OffsetForLeaderEpochRequest.newBuilder().setReplicaId(-1)
-                .addTopics(OffsetForLeaderTopic.newBuilder().setTopic(topic).addPartitions(partition)).build())
+        return fetch(channel).offsetForLeaderEpoch(OffsetForLeaderEpochRequest.newBuilder().addTopics(OffsetForLeaderTopic.newBuilder().setTopic(topic).addPartitions(partition)).build())
                 .getTopics(0).getPartitions(0);
     }
 
@@ -199,7 +198,7 @@ class RpcServicesTest {
         assertThat(endOffsetFor(again, "epochs", firstEpoch, firstEpoch).getError()).isEqualTo(ErrorCode.FENCED_LEADER_EPOCH);
         assertThat(endOffsetFor(again, "epochs", secondEpoch, secondEpoch + 1).getError()).isEqualTo(ErrorCode.UNKNOWN_LEADER_EPOCH);
         EpochEndOffsetResult unknownTopic = fetch(again).offsetForLeaderEpoch(OffsetForLeaderEpochRequest.newBuilder()
-                .setReplicaId(-1).addTopics(OffsetForLeaderTopic.newBuilder().setTopic("missing").addPartitions(
+                .addTopics(OffsetForLeaderTopic.newBuilder().setTopic("missing").addPartitions(
                         OffsetForLeaderPartition.newBuilder().setPartition(0).setLeaderEpoch(0))).build())
                 .getTopics(0).getPartitions(0);
         assertThat(unknownTopic.getError()).isEqualTo(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);

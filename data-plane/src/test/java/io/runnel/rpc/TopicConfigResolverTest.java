@@ -3,6 +3,7 @@ package io.runnel.rpc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.runnel.common.InternalTopics;
+import io.runnel.common.config.ServerConfig;
 import io.runnel.metadata.image.MetadataImage;
 import io.runnel.proto.ConfigSource;
 import java.util.Map;
@@ -12,7 +13,8 @@ class TopicConfigResolverTest {
 
     @Test
     void theConsumerOffsetsTopicIsCompactedWhateverTheBrokerDefault() {
-        TopicConfigResolver resolver = new TopicConfigResolver(Map.of("cleanup.policy", "delete", "segment.bytes", "2097152"));
+        TopicConfigResolver resolver = new TopicConfigResolver(
+                ServerConfig.parse(Map.of("log.cleanup.policy", "delete", "log.segment.bytes", "2097152")));
 
         assertThat(resolver.resolve(MetadataImage.EMPTY, InternalTopics.CONSUMER_OFFSETS).get("cleanup.policy"))
                 .isEqualTo(new TopicConfigResolver.Resolved("compact", ConfigSource.DEFAULT_CONFIG));

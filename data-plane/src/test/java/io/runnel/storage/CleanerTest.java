@@ -49,7 +49,15 @@ class CleanerTest {
     }
 
     /** Appends {@code rounds} updates of keys k0..k{keys-1} (value "v<round>"), one batch per round. */
+    /** {@code rounds} updates of {@code keys} keys, then the high watermark at the log end (all replicated). */
     private List<Rec> appendUpdates(PartitionLog log, int keys, int rounds) {
+        List<Rec> all = appendUnreplicatedUpdates(log, keys, rounds);
+        log.updateHighWatermark(log.logEndOffset());
+        return all;
+    }
+
+    /** The same updates, leaving the high watermark where it was (it only ever moves up). */
+    private List<Rec> appendUnreplicatedUpdates(PartitionLog log, int keys, int rounds) {
         List<Rec> all = new ArrayList<>();
         for (int round = 0; round < rounds; round++) {
             String[] kv = new String[keys * 2];
@@ -63,7 +71,6 @@ class CleanerTest {
                 all.add(new Rec(base + k, "k" + k, "v" + round));
             }
         }
-        log.updateHighWatermark(log.logEndOffset());
         return all;
     }
 
@@ -189,7 +196,7 @@ class CleanerTest {
     @Test
     void neverRewritesSegmentsAtOrAboveTheHighWatermarkOrTheActiveSegment() throws IOException {
         PartitionLog log = open(compactConfig(300));
-        appendUpdates(log, 3, 20);
+        appendUnreplicatedUpdates(log, 3, 20);
         List<LogSegment> segments = log.segments();
         long highWatermark = segments.get(3).baseOffset() + 1;
         log.updateHighWatermark(highWatermark);

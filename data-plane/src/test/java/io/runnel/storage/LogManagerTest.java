@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.runnel.common.TopicPartition;
+import io.runnel.common.config.ServerConfig;
 import io.runnel.common.config.TopicConfig;
 import io.runnel.common.errors.ApiException;
 import io.runnel.common.time.MockTime;
@@ -184,14 +185,32 @@ class LogManagerTest {
     }
 
     @Test
-    void fromPropertiesUsesKafkaKeys() {
-        LogManagerConfig c = LogManagerConfig.fromProperties(Map.of("log.dirs", "/a, /b", "num.recovery.threads.per.data.dir", "4"));
+    void settingsAreReadFromTheDeclaredKeysAndValuesBuiltInCodeKeepTheirBounds() {
+        LogManagerConfig c = LogManagerConfig.from(ServerConfig.parse(Map.of("num.recovery.threads.per.data.dir", "4")),
+                List.of(Path.of("/a"), Path.of("/b")), List.of());
         assertThat(c.logDirs()).containsExactly(Path.of("/a"), Path.of("/b"));
         assertThat(c.recoveryThreadsPerDataDir()).isEqualTo(4);
         assertThat(c.retentionCheckIntervalMs()).isEqualTo(300_000L);
-        assertThat(LogManagerConfig.fromProperties(Map.of("log.dir", "/c")).logDirs()).containsExactly(Path.of("/c"));
-        assertThatThrownBy(() -> LogManagerConfig.fromProperties(Map.of("log.dirs", "/a", "log.retention.check.interval.ms", "x")))
+        assertThatThrownBy(() -> ServerConfig.parse(Map.of("log.retention.check.interval.ms", "x")))
                 .hasMessageContaining("log.retention.check.interval.ms");
+        // The record's own constructor applies the declared bounds (1..64 recovery threads), not bounds of its own.
+        assertThatThrownBy(() -> new LogManagerConfig(List.of(Path.of("/a")), 1, 1, 1, 1, 65, CleanerConfig.defaults(), List.of()))
+                .hasMessageContaining("num.recovery.threads.per.data.dir").hasMessageContaining("at most 64");
+    }
+
+    @Test
+    void theControllersDirectoryInsideALogDirectoryIsNotLoadedOrWarnedAbout() throws Exception {
+        Path dir = root.resolve("shared");
+        Files.createDirectories(dir.resolve("__metadata"));
+        LogManager shared = new LogManager(LogManagerConfig.from(ServerConfig.DEFAULTS, List.of(dir), List.of(dir.resolve("__metadata"))),
+                t -> config, scheduler, time);
+        shared.startup();
+        try {
+            assertThat(shared.allLogs()).isEmpty();
+            assertThat(dir.resolve("__metadata")).isDirectory();
+        } finally {
+            shared.shutdown();
+        }
     }
 
     @Test

@@ -240,14 +240,13 @@ class PartitionLogTest {
     }
 
     @Test
-    void maybeIncrementHighWatermarkOnlyMovesForwardAndStaysBelowTheLogEnd() {
+    void theHighWatermarkOnlyMovesForwardAndStaysBelowTheLogEnd() {
         open(LogConfig.defaults());
         log.appendAsLeader(batch(20, 10, now()), 0);
-        assertThat(log.maybeIncrementHighWatermark(15)).isTrue();
-        assertThat(log.maybeIncrementHighWatermark(10)).as("a stale candidate").isFalse();
+        log.updateHighWatermark(15);
+        log.updateHighWatermark(10); // a stale candidate, published late
         assertThat(log.highWatermark()).isEqualTo(15);
-        assertThat(log.maybeIncrementHighWatermark(15)).isFalse();
-        assertThat(log.maybeIncrementHighWatermark(99)).isTrue();
+        log.updateHighWatermark(99);
         assertThat(log.highWatermark()).isEqualTo(20);
     }
 

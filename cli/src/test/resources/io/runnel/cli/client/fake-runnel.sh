@@ -23,10 +23,12 @@ while True:
     c, _ = s.accept()
     c.close()
 ' "$port" ;;
-  "cluster describe")
-    # Every possible broker id as registered and unfenced: the script checks the ones it started.
-    for id in $(seq 101 199); do
-      printf 'Broker: %d\tAddress: 127.0.0.1:1\tRack: none\tFenced: false\n' "$id"
-    done ;;
+  "topics list")
+    # A broker answers once its port is open (a real one holds the request until it is ready).
+    port="${4##*:}"
+    exec python3 -c '
+import socket, sys
+socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5).close()
+' "$port" ;;
   *) echo "fake runnel: unexpected arguments: $*" >&2; exit 2 ;;
 esac

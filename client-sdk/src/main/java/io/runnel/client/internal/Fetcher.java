@@ -120,7 +120,6 @@ public final class Fetcher {
             topics.computeIfAbsent(tp.topic(), t -> FetchTopic.newBuilder().setTopic(t)).addPartitions(partition);
         }
         FetchRequest.Builder request = FetchRequest.newBuilder()
-                .setReplicaId(-1)
                 .setMaxWaitMs(settings.maxWaitMs())
                 .setMinBytes(settings.minBytes())
                 .setMaxBytes(settings.maxBytes())
@@ -260,7 +259,7 @@ public final class Fetcher {
         long deadlineMs = System.currentTimeMillis() + timeoutMs;
         for (Map.Entry<Node, Map<String, ListOffsetsTopic.Builder>> entry : byNode.entrySet()) {
             ListOffsetsRequest.Builder request = ListOffsetsRequest.newBuilder()
-                    .setReplicaId(-1).setIsolationLevel(settings.isolation());
+                    .setIsolationLevel(settings.isolation());
             entry.getValue().values().forEach(request::addTopics);
             long remainingMs = Math.max(1, deadlineMs - System.currentTimeMillis());
             try {

@@ -34,6 +34,11 @@ public final class ConfigDef {
     @FunctionalInterface
     public interface Validator {
         void ensureValid(String name, Object value);
+
+        /** The accepted values for people ({@code [1, 64]}, {@code [delete, compact]}); empty when only the documentation says. */
+        default String describe() {
+            return "";
+        }
     }
 
     public record ConfigKey(String name, Type type, Object defaultValue, Validator validator,
@@ -235,6 +240,39 @@ public final class ConfigDef {
         public String toString() {
             return min == null ? "[..., " + max + "]" : max == null ? "[" + min + ", ...]" : "[" + min + ", " + max + "]";
         }
+
+        @Override
+        public String describe() {
+            return toString();
+        }
+    }
+
+    /** Exclusive numeric bounds: the value must lie strictly between them (a ratio that can be neither 0 nor 1). */
+    public static final class OpenInterval implements Validator {
+        private final double above;
+        private final double below;
+
+        private OpenInterval(double above, double below) {
+            this.above = above;
+            this.below = below;
+        }
+
+        public static OpenInterval between(double above, double below) {
+            return new OpenInterval(above, below);
+        }
+
+        @Override
+        public void ensureValid(String name, Object value) {
+            double v = ((Number) value).doubleValue();
+            if (!(v > above && v < below)) {
+                throw new ConfigException(name, value, "must be above " + above + " and below " + below);
+            }
+        }
+
+        @Override
+        public String describe() {
+            return "(" + above + ", " + below + ")";
+        }
     }
 
     /** The value must be one of a fixed set of strings (case-sensitive, like Kafka). */
@@ -259,6 +297,11 @@ public final class ConfigDef {
         @Override
         public String toString() {
             return allowed.toString();
+        }
+
+        @Override
+        public String describe() {
+            return toString();
         }
     }
 
@@ -291,6 +334,11 @@ public final class ConfigDef {
         @Override
         public String toString() {
             return allowed.toString();
+        }
+
+        @Override
+        public String describe() {
+            return toString();
         }
     }
 }

@@ -29,12 +29,6 @@ public record GroupSettings(int sessionTimeoutMinMs, int sessionTimeoutMaxMs, in
         }
     }
 
-    /** Kafka's defaults, with range, roundrobin and sticky offered and sticky the default. */
-    public static GroupSettings defaults() {
-        return new GroupSettings(6_000, 1_800_000, 5_000, Integer.MAX_VALUE, 7L * 24 * 60 * 60 * 1000, 600_000L, 4096,
-                List.of("sticky", "range", "roundrobin"));
-    }
-
     public String defaultAssignor() {
         return assignors.get(0);
     }

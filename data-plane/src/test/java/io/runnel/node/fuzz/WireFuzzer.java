@@ -315,7 +315,7 @@ final class WireFuzzer {
         java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
         long offset = logStartOffset;
         for (int round = 0; round < 10_000; round++) {
-            FetchPartitionResponse response = fetch().fetch(FetchRequest.newBuilder().setReplicaId(-1).setMaxBytes(1 << 20)
+            FetchPartitionResponse response = fetch().fetch(FetchRequest.newBuilder().setMaxBytes(1 << 20)
                     .addTopics(FetchTopic.newBuilder().setTopic(topic).addPartitions(FetchPartition.newBuilder()
                             .setPartition(partition).setFetchOffset(offset).setPartitionMaxBytes(1 << 20))).build())
                     .getTopics(0).getPartitions(0);
@@ -433,7 +433,7 @@ final class WireFuzzer {
                 futures.add(produceAsync.produce(request));
             } else if (kind < 8) {
                 futures.add(FetchServiceGrpc.newFutureStub(broker).withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-                        .fetch(FetchRequest.newBuilder().setReplicaId(-1).setMaxBytes(1 << 16).addTopics(FetchTopic.newBuilder()
+                        .fetch(FetchRequest.newBuilder().setMaxBytes(1 << 16).addTopics(FetchTopic.newBuilder()
                                 .setTopic(BURST).addPartitions(FetchPartition.newBuilder().setPartition(random.nextInt(2))
                                         .setFetchOffset(random.nextInt(10)).setPartitionMaxBytes(1 << 16))).build()));
             } else {

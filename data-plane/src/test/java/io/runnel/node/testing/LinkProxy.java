@@ -22,6 +22,7 @@ public final class LinkProxy implements AutoCloseable {
     private final List<ServerSocket> listeners = new CopyOnWriteArrayList<>();
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private final int port;
+    private final int targetPort;
     private volatile boolean dropped;
     private volatile boolean closed;
 
@@ -45,10 +46,20 @@ public final class LinkProxy implements AutoCloseable {
             throw new UncheckedIOException("no port pair for a link proxy", last);
         }
         this.port = bound;
+        this.targetPort = targetPort;
     }
 
     public int port() {
         return port;
+    }
+
+    /** The port this proxy relays to. */
+    public int targetPort() {
+        return targetPort;
+    }
+
+    public boolean isDropped() {
+        return dropped;
     }
 
     /** Drops (true) or restores (false) the link. */

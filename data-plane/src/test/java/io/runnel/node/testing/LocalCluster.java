@@ -3,6 +3,7 @@ package io.runnel.node.testing;
 import io.runnel.metadata.testing.FreePorts;
 import io.runnel.metadata.server.MetaProperties;
 import io.runnel.node.NodeConfig;
+import io.runnel.node.NodeHooks;
 import io.runnel.node.RunnelNode;
 import io.runnel.node.StorageFormatter;
 import java.io.IOException;
@@ -68,7 +69,8 @@ public final class LocalCluster implements AutoCloseable {
 
     /**
      * Drops (or with {@code dropped=false} restores) the network link between two nodes, in both
-     * directions. Links exist from every node to every other controller (brokers talk to no other broker yet).
+     * directions. Links exist from every node to every other controller, and from every broker to every
+     * other broker it fetches from as a follower (created at its first fetch).
      */
     public void dropTraffic(int nodeA, int nodeB, boolean dropped) {
         LinkProxy forward = links.get(nodeA + "->" + nodeB);
@@ -178,6 +180,24 @@ public final class LocalCluster implements AutoCloseable {
         return String.join(",", voters);
     }
 
+    /** The address follower {@code followerId} dials to reach leader {@code leaderId}: a relay of that link. */
+    private java.net.InetSocketAddress replicaLink(int followerId, int leaderId, java.net.InetSocketAddress advertised) {
+        LinkProxy link;
+        synchronized (links) {
+            String key = followerId + "->" + leaderId;
+            link = links.get(key);
+            if (link == null || link.targetPort() != advertised.getPort()) {
+                link = new LinkProxy(advertised.getHostString(), advertised.getPort());
+                LinkProxy previous = links.put(key, link);
+                if (previous != null) {
+                    link.drop(previous.isDropped());
+                    previous.close();
+                }
+            }
+        }
+        return java.net.InetSocketAddress.createUnresolved("127.0.0.1", link.port());
+    }
+
     private Map<String, String> base(int id, String voters) {
         Map<String, String> props = new LinkedHashMap<>();
         props.put("node.id", String.valueOf(id));
@@ -200,7 +220,7 @@ public final class LocalCluster implements AutoCloseable {
         }
         try {
             // A restarted broker keeps the port it had, so clients' bootstrap lists stay valid.
-            RunnelNode node = RunnelNode.start(config);
+            RunnelNode node = RunnelNode.start(config, relayLinks ? new NodeHooks(this::replicaLink) : NodeHooks.NONE);
             synchronized (running) {
                 running.put(id, node);
             }

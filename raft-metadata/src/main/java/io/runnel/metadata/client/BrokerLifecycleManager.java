@@ -51,8 +51,28 @@ public final class BrokerLifecycleManager implements AutoCloseable {
 
     public static final long HEARTBEAT_INTERVAL_MS_DEFAULT = 2000;
     static final long CALL_TIMEOUT_MS_MIN = 1000;
+    /**
+     * How long a starting broker may wait for its first registration before that is worth a warning. A
+     * quorum elects its first leader within a few election timeouts after its voters start, and the nodes
+     * of a cluster start in any order, so failures before then are expected and logged at INFO (once)
+     * and DEBUG; after it, every failure is a WARN. Well below the node's 60 s start-up bound.
+     */
+    static final long FIRST_REGISTRATION_QUIET_MS = 30_000;
 
     public enum State { REGISTERING, FENCED, RUNNING, PENDING_CONTROLLED_SHUTDOWN, SHUTDOWN }
+
+    /**
+     * Told of each heartbeat the controller answered with this broker unfenced: the basis of the
+     * leaders' lease (docs/replication.md). Called on the session thread; must not block.
+     */
+    public interface HeartbeatListener {
+        /**
+         * @param sentAtMs          when the heartbeat was sent, on {@link Time#nanoseconds()} in ms (monotonic)
+         * @param metadataOffset    the controller's metadata offset when it answered
+         * @param sessionTimeoutMs  the controller's broker.session.timeout.ms
+         */
+        void onHeartbeatAcknowledged(long sentAtMs, long metadataOffset, long sessionTimeoutMs);
+    }
 
     private final int brokerId;
     private final String clusterId;
@@ -70,6 +90,10 @@ public final class BrokerLifecycleManager implements AutoCloseable {
     private volatile State state = State.REGISTERING;
     private volatile long brokerEpoch = -1;
     private volatile long lastHeartbeatAckMs = -1;
+    /** Session thread only: when {@link #start} ran, and whether a first registration failure was logged. */
+    private long startedMs = -1;
+    private boolean waitingLogged;
+    private volatile HeartbeatListener heartbeatListener = (sentAtMs, metadataOffset, sessionTimeoutMs) -> { };
 
     /**
      * @param appliedOffset the metadata offset the broker applied (its {@link MetadataLoader#appliedOffset}),
@@ -97,7 +121,13 @@ public final class BrokerLifecycleManager implements AutoCloseable {
         });
     }
 
+    /** Sets who hears of acknowledged heartbeats (the broker's lease keeper); call before {@link #start}. */
+    public void setHeartbeatListener(HeartbeatListener listener) {
+        this.heartbeatListener = Objects.requireNonNull(listener, "listener");
+    }
+
     public void start() {
+        thread.execute(() -> startedMs = time.milliseconds());
         thread.scheduleWithFixedDelay(this::tick, 0, heartbeatIntervalMs, TimeUnit.MILLISECONDS);
     }
 
@@ -187,11 +217,35 @@ public final class BrokerLifecycleManager implements AutoCloseable {
                 }
             }
         } catch (ApiException e) {
-            LOG.warn("broker {}: {} failed: {}", brokerId, state == State.REGISTERING ? "registration" : "heartbeat",
-                    e.getMessage());
+            if (expectedDuringStartUp(e)) {
+                logWaitingForQuorum(e);
+            } else {
+                LOG.warn("broker {}: {} failed: {}", brokerId, state == State.REGISTERING ? "registration" : "heartbeat",
+                        e.getMessage());
+            }
         } catch (RuntimeException e) {
             LOG.error("broker {}: lifecycle step failed", brokerId, e);
         }
+    }
+
+    /**
+     * A failure of the first registration while the quorum may still be electing its first leader: no
+     * active controller (yet), or none reachable, within {@link #FIRST_REGISTRATION_QUIET_MS} of the start.
+     */
+    private boolean expectedDuringStartUp(ApiException e) {
+        boolean neverRegistered = state == State.REGISTERING && brokerEpoch < 0;
+        boolean noActiveController = e.code() == ErrorCode.REQUEST_TIMED_OUT || e.code() == ErrorCode.NOT_CONTROLLER
+                || e.code() == ErrorCode.NETWORK_EXCEPTION;
+        return neverRegistered && noActiveController && time.milliseconds() - startedMs < FIRST_REGISTRATION_QUIET_MS;
+    }
+
+    private void logWaitingForQuorum(ApiException e) {
+        if (!waitingLogged) {
+            waitingLogged = true;
+            LOG.info("broker {}: waiting for the metadata quorum to elect an active controller; registration is retried "
+                    + "every {} ms", brokerId, heartbeatIntervalMs);
+        }
+        LOG.debug("broker {}: registration not answered yet: {}", brokerId, e.getMessage());
     }
 
     /**
@@ -235,6 +289,7 @@ public final class BrokerLifecycleManager implements AutoCloseable {
 
     private void heartbeat() {
         boolean wantShutDown = state == State.PENDING_CONTROLLED_SHUTDOWN;
+        long sentAtMs = TimeUnit.NANOSECONDS.toMillis(time.nanoseconds());
         BrokerHeartbeatResponse response = channel.brokerHeartbeat(BrokerHeartbeatRequest.newBuilder()
                 .setBrokerId(brokerId)
                 .setBrokerEpoch(brokerEpoch)
@@ -246,7 +301,13 @@ public final class BrokerLifecycleManager implements AutoCloseable {
             return;
         }
         switch (response.getError()) {
-            case NONE -> onHeartbeatAnswer(response);
+            case NONE -> {
+                if (!response.getIsFenced()) {
+                    heartbeatListener.onHeartbeatAcknowledged(sentAtMs, response.getMetadataOffset(),
+                            response.getSessionTimeoutMs());
+                }
+                onHeartbeatAnswer(response);
+            }
             case STALE_BROKER_EPOCH, BROKER_ID_NOT_REGISTERED -> {
                 LOG.info("broker {}: controller answered {}; registering again", brokerId, response.getError());
                 state = State.REGISTERING;

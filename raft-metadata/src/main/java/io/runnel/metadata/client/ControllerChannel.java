@@ -64,6 +64,11 @@ import org.slf4j.LoggerFactory;
  * leadership in the middle of a commit answers NOT_CONTROLLER although the entry may still commit; a
  * retried CreateTopics can then answer TOPIC_ALREADY_EXISTS, as in Kafka.
  *
+ * <p>Asynchronous calls ({@link #callAsync}) run the same blocking call on a pool of this channel's own:
+ * at most {@value #ASYNC_THREADS_MAX} at once, at most {@value #ASYNC_QUEUED_MAX} more waiting (a waiting
+ * call's timeout runs from when it was made); beyond that a call fails at once with REQUEST_TIMED_OUT
+ * ({@code outcome=not_applied}). {@link #close} stops the pool.
+ *
  * <p>Thread-safe: any number of threads may call at once.
  */
 public final class ControllerChannel implements AutoCloseable {
@@ -75,6 +80,14 @@ public final class ControllerChannel implements AutoCloseable {
     public static final long BACKOFF_MS_MAX = 1000;
     /** Largest message a controller may send (a metadata snapshot of a large cluster). */
     public static final int INBOUND_MESSAGE_BYTES_MAX = 256 * 1024 * 1024;
+    /**
+     * Asynchronous calls running at once. Each holds a thread while it waits for the controller (admin
+     * requests a broker forwards, ISR changes); a commit takes milliseconds, so this many in flight is far
+     * beyond what a healthy quorum keeps busy, and a quorum that is down should not cost more threads.
+     */
+    public static final int ASYNC_THREADS_MAX = 16;
+    /** Asynchronous calls waiting for a thread at most; a burst beyond fails fast instead of queueing forever. */
+    public static final int ASYNC_QUEUED_MAX = 1024;
 
     private final QuorumVoters voters;
     private final Time time;
@@ -94,11 +107,15 @@ public final class ControllerChannel implements AutoCloseable {
         this.voters = voters;
         this.time = time;
         this.order = voters.list();
-        this.asyncCalls = Executors.newCachedThreadPool(runnable -> {
-            Thread thread = new Thread(runnable, "controller-channel-call");
-            thread.setDaemon(true);
-            return thread;
-        });
+        java.util.concurrent.ThreadPoolExecutor pool = new java.util.concurrent.ThreadPoolExecutor(ASYNC_THREADS_MAX,
+                ASYNC_THREADS_MAX, 30, TimeUnit.SECONDS, new java.util.concurrent.ArrayBlockingQueue<>(ASYNC_QUEUED_MAX), runnable -> {
+                    Thread thread = new Thread(runnable, "controller-channel-call");
+                    thread.setDaemon(true);
+                    return thread;
+                });
+        // Idle threads end: a broker that forwards nothing keeps none.
+        pool.allowCoreThreadTimeOut(true);
+        this.asyncCalls = pool;
     }
 
     public QuorumVoters voters() {
@@ -208,10 +225,36 @@ public final class ControllerChannel implements AutoCloseable {
         }
     }
 
-    /** {@link #call} on a thread of this channel. */
+    /** {@link #call} on a thread of this channel; the timeout counts from now, time spent waiting for a thread included. */
     public <T> CompletableFuture<T> callAsync(String apiName, Duration timeout,
                                               Function<ControllerServiceGrpc.ControllerServiceBlockingStub, T> rpc) {
-        return CompletableFuture.supplyAsync(() -> call(apiName, timeout, rpc), asyncCalls);
+        return onPool(apiName, timeout, remaining -> call(apiName, remaining, rpc));
+    }
+
+    /** {@link #describeQuorum} on a thread of this channel. */
+    public CompletableFuture<DescribeQuorumResponse> describeQuorumAsync(Duration timeout) {
+        return onPool("DescribeQuorum", timeout, this::describeQuorum);
+    }
+
+    private <T> CompletableFuture<T> onPool(String apiName, Duration timeout, Function<Duration, T> call) {
+        long deadlineNs = time.nanoseconds() + timeout.toNanos();
+        try {
+            return CompletableFuture.supplyAsync(() -> {
+                long remainingNs = deadlineNs - time.nanoseconds();
+                if (remainingNs <= 0) {
+                    throw notApplied(apiName + " waited its whole " + timeout.toMillis() + " ms for a free controller-call thread");
+                }
+                return call.apply(Duration.ofNanos(remainingNs));
+            }, asyncCalls);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(closed ? new ApiException(ErrorCode.NETWORK_EXCEPTION, "controller channel is closed")
+                    : notApplied(apiName + " found " + ASYNC_QUEUED_MAX + " calls to the controller already waiting"));
+        }
+    }
+
+    private static ApiException notApplied(String message) {
+        return new ApiException(ErrorCode.REQUEST_TIMED_OUT, message + "; it was not applied", null,
+                Map.of(GrpcErrors.OUTCOME_KEY, GrpcErrors.OUTCOME_NOT_APPLIED));
     }
 
     /**

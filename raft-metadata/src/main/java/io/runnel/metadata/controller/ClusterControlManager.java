@@ -68,7 +68,8 @@ final class ClusterControlManager {
         }
         List<MetadataRecord> records = new ArrayList<>();
         if (existing != null) {
-            records.addAll(ReplicationControlManager.removeBrokerFromPartitions(image, id, ctx));
+            // A new incarnation registers only once the old one's session expired (or it shut down): not alive.
+            records.addAll(ReplicationControlManager.removeBrokerFromPartitions(image, id, ctx, false));
         }
         records.add(MetadataRecord.newBuilder().setRegisterBroker(RegisterBrokerRecord.newBuilder()
                 .setBrokerId(id).setIncarnationId(incarnation.toString()).setBrokerEpoch(nextOffset)
@@ -138,11 +139,11 @@ final class ClusterControlManager {
                         .newBuilder().setBrokerId(id).setBrokerEpoch(broker.epoch()).setInControlledShutdown(true)).build());
             }
             if (!broker.fenced()) {
-                records.addAll(fence(image, broker, ctx));
+                records.addAll(fence(image, broker, ctx, true));
             }
         } else if (request.getWantFence()) {
             if (!broker.fenced()) {
-                records.addAll(fence(image, broker, ctx));
+                records.addAll(fence(image, broker, ctx, true));
             }
         } else if (broker.fenced() && caughtUp && !broker.inControlledShutdown()) {
             records.add(MetadataRecord.newBuilder().setUnfenceBroker(UnfenceBrokerRecord.newBuilder()
@@ -161,12 +162,16 @@ final class ClusterControlManager {
                 .setShouldShutDown(shouldShutDown).build());
     }
 
-    /** A FenceBroker record and the partition changes taking the broker out of leaderships and ISRs. */
-    private static List<MetadataRecord> fence(MetadataImage image, BrokerRegistration broker, ControllerContext ctx) {
+    /**
+     * A FenceBroker record and the partition changes taking the broker out of leaderships and ISRs.
+     * {@code brokerAlive}: the broker itself asked (it is still running and may hold leader leases).
+     */
+    private static List<MetadataRecord> fence(MetadataImage image, BrokerRegistration broker, ControllerContext ctx,
+                                              boolean brokerAlive) {
         List<MetadataRecord> records = new ArrayList<>();
         records.add(MetadataRecord.newBuilder().setFenceBroker(FenceBrokerRecord.newBuilder()
                 .setBrokerId(broker.id()).setBrokerEpoch(broker.epoch())).build());
-        records.addAll(ReplicationControlManager.removeBrokerFromPartitions(image, broker.id(), ctx));
+        records.addAll(ReplicationControlManager.removeBrokerFromPartitions(image, broker.id(), ctx, brokerAlive));
         return records;
     }
 
@@ -179,7 +184,8 @@ final class ClusterControlManager {
             if (broker == null || broker.fenced()) {
                 continue;
             }
-            List<MetadataRecord> fencing = fence(current, broker, ctx);
+            // Its session expired: any lease it held expired before (leader.lease.ms < session timeout).
+            List<MetadataRecord> fencing = fence(current, broker, ctx, false);
             records.addAll(fencing);
             // The next broker's elections must see this one fenced.
             current = QuorumControllerLogic.imageAfter(current, fencing);

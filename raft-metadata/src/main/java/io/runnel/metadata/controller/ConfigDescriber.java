@@ -2,6 +2,9 @@ package io.runnel.metadata.controller;
 
 import io.runnel.common.config.BrokerDynamicConfig;
 import io.runnel.common.config.ConfigDef;
+import io.runnel.common.config.ServerConfig;
+import io.runnel.common.config.ServerSettings;
+import io.runnel.common.config.Setting;
 import io.runnel.common.config.TopicConfig;
 import io.runnel.metadata.image.MetadataImage;
 import io.runnel.proto.ConfigEntry;
@@ -21,8 +24,8 @@ import java.util.TreeMap;
 /**
  * DescribeConfigs from an image: every topic key with its effective value and where it comes from,
  * most specific first: DYNAMIC_TOPIC_CONFIG (the topic's override), DYNAMIC_DEFAULT_BROKER_CONFIG (set
- * on the BROKER resource ""), STATIC_BROKER_CONFIG ({@code clusterDefaults}, the static configuration
- * of the node answering), DEFAULT_CONFIG (Kafka's default). Broker resources list the server keys the
+ * on the BROKER resource ""), STATIC_BROKER_CONFIG (set in the static configuration of the node
+ * answering), DEFAULT_CONFIG (the declared default). Broker resources list the server keys the
  * same way, with DYNAMIC_BROKER_CONFIG for a key set on that broker id, and the dynamic-only keys of
  * {@link BrokerDynamicConfig} (override, then cluster-wide default, then their default). A read: no
  * records. Stateless; thread-safe.
@@ -36,7 +39,7 @@ final class ConfigDescriber {
     }
 
     static DescribeConfigsResponse describeConfigs(MetadataImage image, DescribeConfigsRequest request,
-                                                   Map<String, String> clusterDefaults) {
+                                                   ServerConfig settings) {
         DescribeConfigsResponse.Builder response = DescribeConfigsResponse.newBuilder();
         for (ConfigResource resource : request.getResourcesList()) {
             DescribeConfigsResult.Builder result = DescribeConfigsResult.newBuilder()
@@ -46,10 +49,10 @@ final class ConfigDescriber {
                     result.setError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
                             .setErrorMessage("topic " + io.runnel.common.errors.ErrorText.quote(resource.getName()) + " does not exist");
                 } else {
-                    result.addAllEntries(topicEntries(image, resource, clusterDefaults, request.getIncludeDocumentation()));
+                    result.addAllEntries(topicEntries(image, resource, settings, request.getIncludeDocumentation()));
                 }
             } else if (resource.getType() == ResourceType.BROKER && isBrokerName(resource.getName())) {
-                result.addAllEntries(brokerEntries(image, resource, clusterDefaults, request.getIncludeDocumentation()));
+                result.addAllEntries(brokerEntries(image, resource, settings, request.getIncludeDocumentation()));
             } else {
                 result.setError(ErrorCode.INVALID_REQUEST).setErrorMessage("cannot describe " + resource.getType()
                         + " " + io.runnel.common.errors.ErrorText.quote(resource.getName()));
@@ -64,7 +67,7 @@ final class ConfigDescriber {
     }
 
     private static List<ConfigEntry> topicEntries(MetadataImage image, ConfigResource resource,
-                                                  Map<String, String> clusterDefaults, boolean documentation) {
+                                                  ServerConfig settings, boolean documentation) {
         Map<String, String> overrides = image.configs().topicConfigs(resource.getName());
         Map<String, String> dynamicDefaults = image.configs().brokerConfigs("");
         List<ConfigEntry> entries = new ArrayList<>();
@@ -72,38 +75,32 @@ final class ConfigDescriber {
             if (!wanted(resource, key.name())) {
                 continue;
             }
-            String brokerKey = TopicConfig.serverDefaultKey(key.name()).orElse(null);
+            Setting<?> serverSetting = ServerSettings.topicDefaultSettings().get(key.name());
             Resolved resolved = resolve(key.name(), Optional.ofNullable(overrides.get(key.name())),
-                    ConfigSource.DYNAMIC_TOPIC_CONFIG, brokerKey, dynamicDefaults, clusterDefaults);
+                    ConfigSource.DYNAMIC_TOPIC_CONFIG, serverSetting, dynamicDefaults, settings);
             entries.add(entry(key.name(), resolved, key, documentation));
         }
         return entries;
     }
 
     private static List<ConfigEntry> brokerEntries(MetadataImage image, ConfigResource resource,
-                                                   Map<String, String> clusterDefaults, boolean documentation) {
+                                                   ServerConfig settings, boolean documentation) {
         Map<String, String> overrides = resource.getName().isEmpty() ? Map.of()
                 : image.configs().brokerConfigs(resource.getName());
         Map<String, String> dynamicDefaults = image.configs().brokerConfigs("");
-        Map<String, ConfigDef.ConfigKey> brokerKeys = new TreeMap<>();
-        TopicConfig.serverDefaultKeys().forEach((topicKey, brokerKey) ->
-                brokerKeys.put(brokerKey, TopicConfig.DEFINITION.key(topicKey).orElseThrow()));
-        brokerKeys.put(ControllerContext.NUM_PARTITIONS, null);
-        brokerKeys.put(ControllerContext.DEFAULT_REPLICATION_FACTOR, null);
+        // The server keys a BROKER resource may set: the topic defaults and the two topic-creation defaults.
+        Map<String, Setting<?>> brokerKeys = new TreeMap<>();
+        ServerSettings.topicDefaultSettings().values().forEach(setting -> brokerKeys.put(setting.key(), setting));
+        brokerKeys.put(ServerSettings.NUM_PARTITIONS.key(), ServerSettings.NUM_PARTITIONS);
+        brokerKeys.put(ServerSettings.DEFAULT_REPLICATION_FACTOR.key(), ServerSettings.DEFAULT_REPLICATION_FACTOR);
         List<ConfigEntry> entries = new ArrayList<>();
-        brokerKeys.forEach((brokerKey, topicKey) -> {
+        brokerKeys.forEach((brokerKey, setting) -> {
             if (!wanted(resource, brokerKey)) {
                 return;
             }
-            Resolved resolved = resolve(topicKey == null ? null : topicKey.name(),
-                    Optional.ofNullable(overrides.get(brokerKey)), ConfigSource.DYNAMIC_BROKER_CONFIG, brokerKey,
-                    dynamicDefaults, clusterDefaults);
-            if (resolved.value() == null) {
-                resolved = new Resolved(String.valueOf(brokerKey.equals(ControllerContext.NUM_PARTITIONS)
-                        ? ControllerContext.NUM_PARTITIONS_DEFAULT : ControllerContext.DEFAULT_REPLICATION_FACTOR_DEFAULT),
-                        ConfigSource.DEFAULT_CONFIG);
-            }
-            entries.add(entry(brokerKey, resolved, topicKey, documentation));
+            Resolved resolved = resolve(null, Optional.ofNullable(overrides.get(brokerKey)), ConfigSource.DYNAMIC_BROKER_CONFIG,
+                    setting, dynamicDefaults, settings);
+            entries.add(entry(brokerKey, resolved, setting.type(), setting.documentation(), documentation));
         });
         for (ConfigDef.ConfigKey key : BrokerDynamicConfig.DEFINITION.configKeys()) {
             if (wanted(resource, key.name())) {
@@ -122,21 +119,23 @@ final class ConfigDescriber {
         return entries;
     }
 
-    /** Resolves a value: the resource's own override, then the dynamic and static cluster defaults, then Kafka's. */
+    /**
+     * Resolves a value: the resource's own override, then the dynamic cluster default, then the node's static
+     * setting ({@code serverSetting}: set in its file, else its declared default), else the topic key's default.
+     */
     private static Resolved resolve(String topicKey, Optional<String> override, ConfigSource overrideSource,
-                                    String brokerKey, Map<String, String> dynamicDefaults,
-                                    Map<String, String> clusterDefaults) {
+                                    Setting<?> serverSetting, Map<String, String> dynamicDefaults, ServerConfig settings) {
         if (override.isPresent()) {
             return new Resolved(override.get(), overrideSource);
         }
-        if (brokerKey != null && dynamicDefaults.containsKey(brokerKey)) {
-            return new Resolved(dynamicDefaults.get(brokerKey), ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG);
+        if (serverSetting != null && dynamicDefaults.containsKey(serverSetting.key())) {
+            return new Resolved(dynamicDefaults.get(serverSetting.key()), ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG);
         }
-        if (brokerKey != null && clusterDefaults.containsKey(brokerKey)) {
-            return new Resolved(clusterDefaults.get(brokerKey), ConfigSource.STATIC_BROKER_CONFIG);
+        if (serverSetting != null) {
+            return new Resolved(settings.text(serverSetting),
+                    settings.isSet(serverSetting) ? ConfigSource.STATIC_BROKER_CONFIG : ConfigSource.DEFAULT_CONFIG);
         }
-        return new Resolved(topicKey == null ? null : ConfigurationControlManager.definitionDefault(topicKey),
-                ConfigSource.DEFAULT_CONFIG);
+        return new Resolved(ConfigurationControlManager.definitionDefault(topicKey), ConfigSource.DEFAULT_CONFIG);
     }
 
     private static boolean wanted(ConfigResource resource, String key) {
@@ -150,11 +149,14 @@ final class ConfigDescriber {
     }
 
     private static ConfigEntry entry(String name, Resolved resolved, ConfigDef.ConfigKey key, boolean documentation) {
+        return entry(name, resolved, key.type(), key.documentation(), documentation);
+    }
+
+    private static ConfigEntry entry(String name, Resolved resolved, ConfigDef.Type type, String doc, boolean documentation) {
         ConfigEntry.Builder entry = ConfigEntry.newBuilder().setName(name).setValue(resolved.value())
-                .setSource(resolved.source()).setReadOnly(false).setSensitive(false)
-                .setType(key == null ? ConfigDef.Type.INT.name() : key.type().name());
-        if (documentation && key != null) {
-            entry.setDocumentation(key.documentation());
+                .setSource(resolved.source()).setReadOnly(false).setSensitive(false).setType(type.name());
+        if (documentation) {
+            entry.setDocumentation(doc);
         }
         return entry.build();
     }

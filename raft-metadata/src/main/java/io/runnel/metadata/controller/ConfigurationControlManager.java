@@ -3,6 +3,7 @@ package io.runnel.metadata.controller;
 import io.runnel.common.config.BrokerDynamicConfig;
 import io.runnel.common.config.ConfigDef;
 import io.runnel.common.config.ConfigException;
+import io.runnel.common.config.ServerSettings;
 import io.runnel.common.config.TopicConfig;
 import io.runnel.common.errors.ApiException;
 import io.runnel.metadata.image.ConfigResourceKey;
@@ -30,9 +31,9 @@ import java.util.TreeMap;
  * Dynamic configuration decisions: incremental AlterConfigs of topics and brokers, and the effective
  * value of a topic key. A topic key resolves, most specific first, to the topic's override, the
  * dynamic cluster-wide broker default (BROKER resource ""), the controller's static cluster default
- * ({@link ControllerContext#clusterDefaults()}), and Kafka's default. Broker resources accept the
- * server keys of topic configs ({@code log.retention.ms}, ...), {@value ControllerContext#NUM_PARTITIONS},
- * {@value ControllerContext#DEFAULT_REPLICATION_FACTOR} and the dynamic-only keys of
+ * ({@link ControllerContext#settings()}), and Kafka's default. Broker resources accept the
+ * server keys of topic configs ({@code log.retention.ms}, ...), {@code num.partitions},
+ * {@code default.replication.factor} and the dynamic-only keys of
  * {@link BrokerDynamicConfig} (the replication throttle rates). Stateless; thread-safe.
  */
 final class ConfigurationControlManager {
@@ -69,7 +70,13 @@ final class ConfigurationControlManager {
     }
 
     static boolean uncleanLeaderElectionEnabled(MetadataImage image, String topic, ControllerContext ctx) {
-        return Boolean.parseBoolean(effectiveTopicConfig(image, topic, TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE, ctx).trim());
+        String value = effectiveTopicConfig(image, topic, TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE, ctx);
+        try {
+            return (Boolean) TopicConfig.DEFINITION.parseValue(TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE, value);
+        } catch (ConfigException e) {
+            // Values are checked when written; one that is not true/false never allows losing data.
+            return false;
+        }
     }
 
     /** Kafka's default of a topic key, as text (lists comma-separated). */
@@ -208,7 +215,7 @@ final class ConfigurationControlManager {
             }
             return key;
         }
-        if (key.equals(ControllerContext.NUM_PARTITIONS) || key.equals(ControllerContext.DEFAULT_REPLICATION_FACTOR)
+        if (key.equals(ServerSettings.NUM_PARTITIONS.key()) || key.equals(ServerSettings.DEFAULT_REPLICATION_FACTOR.key())
                 || BrokerDynamicConfig.isDynamicOnly(key)) {
             return null;
         }
@@ -226,10 +233,8 @@ final class ConfigurationControlManager {
             return;
         }
         if (topicKey == null) {
-            Object parsed = ConfigDef.parseType(key, value, ConfigDef.Type.INT);
-            if ((Integer) parsed < 1) {
-                throw new ConfigException(key, value, "must be at least 1");
-            }
+            // num.partitions or default.replication.factor: the node setting's own type and bounds.
+            ServerSettings.setting(key).orElseThrow().parse(value);
             return;
         }
         try {

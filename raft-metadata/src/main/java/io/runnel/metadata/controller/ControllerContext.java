@@ -1,75 +1,56 @@
 package io.runnel.metadata.controller;
 
-import io.runnel.common.config.TopicConfig;
-import java.util.Map;
+import io.runnel.common.config.ServerConfig;
+import io.runnel.common.config.ServerSettings;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.random.RandomGenerator;
 
 /**
  * The inputs of a controller decision that are not in the image: the time, a source of randomness
- * (topic ids, the start of round-robin placement) and the controller's static broker-level settings.
- * The active controller's event thread makes one per decision; tests pass a fixed time and a seeded
- * generator so that every decision is reproducible. Immutable, apart from the generator's state.
+ * (topic ids, the start of round-robin placement) and the controller's static settings. The active
+ * controller's event thread makes one per decision; tests pass a fixed time and a seeded generator so
+ * that every decision is reproducible. Immutable, apart from the generator's state.
  *
- * <p>{@code clusterDefaults} holds broker-level keys with Kafka's names:
- * <ul>
- *   <li>{@value #NUM_PARTITIONS} (default {@value #NUM_PARTITIONS_DEFAULT}): partitions of a topic created with -1;
- *   <li>{@value #DEFAULT_REPLICATION_FACTOR} (default {@value #DEFAULT_REPLICATION_FACTOR_DEFAULT}): its
- *       replication factor;
- *   <li>{@value #LEADER_IMBALANCE_PER_BROKER_PERCENTAGE} (default {@value #LEADER_IMBALANCE_PER_BROKER_PERCENTAGE_DEFAULT}):
- *       the share (percent) of a broker's preferred partitions it may not lead before the automatic
- *       rebalance moves them back;
- *   <li>the {@code log.*} and other server keys of {@link TopicConfig#serverDefaultKeys()}, e.g.
- *       {@code log.retention.ms} or {@code unclean.leader.election.enable}: cluster-wide defaults of topic
- *       configs, used for elections and DescribeConfigs.
- * </ul>
+ * <p>Decisions read their settings typed from {@code settings} ({@link ServerSettings}): the partitions and
+ * replication factor of a topic created with -1, the automatic leader rebalance, and the cluster-wide
+ * defaults of topic settings ({@code log.retention.ms}, {@code unclean.leader.election.enable}, ...), used
+ * for elections and DescribeConfigs.
  */
-public record ControllerContext(long nowMs, RandomGenerator random, Map<String, String> clusterDefaults) {
-
-    public static final String NUM_PARTITIONS = "num.partitions";
-    public static final int NUM_PARTITIONS_DEFAULT = 1;
-    public static final String DEFAULT_REPLICATION_FACTOR = "default.replication.factor";
-    public static final int DEFAULT_REPLICATION_FACTOR_DEFAULT = 1;
-    public static final String LEADER_IMBALANCE_PER_BROKER_PERCENTAGE = "leader.imbalance.per.broker.percentage";
-    public static final int LEADER_IMBALANCE_PER_BROKER_PERCENTAGE_DEFAULT = 10;
+public record ControllerContext(long nowMs, RandomGenerator random, ServerConfig settings) {
 
     public ControllerContext {
         Objects.requireNonNull(random, "random");
-        clusterDefaults = Map.copyOf(clusterDefaults);
+        Objects.requireNonNull(settings, "settings");
     }
 
+    /** A context with every setting at its default. */
     public static ControllerContext of(long nowMs, RandomGenerator random) {
-        return new ControllerContext(nowMs, random, Map.of());
+        return new ControllerContext(nowMs, random, ServerConfig.DEFAULTS);
     }
 
+    /** {@code num.partitions}. */
     public int numPartitions() {
-        return intSetting(NUM_PARTITIONS, NUM_PARTITIONS_DEFAULT);
+        return settings.get(ServerSettings.NUM_PARTITIONS);
     }
 
+    /** {@code default.replication.factor}. */
     public int defaultReplicationFactor() {
-        return intSetting(DEFAULT_REPLICATION_FACTOR, DEFAULT_REPLICATION_FACTOR_DEFAULT);
+        return settings.get(ServerSettings.DEFAULT_REPLICATION_FACTOR);
     }
 
+    /** {@code auto.leader.rebalance.enable}. */
+    public boolean autoLeaderRebalanceEnable() {
+        return settings.get(ServerSettings.AUTO_LEADER_REBALANCE_ENABLE);
+    }
+
+    /** {@code leader.imbalance.per.broker.percentage}. */
     public int leaderImbalancePerBrokerPercentage() {
-        return intSetting(LEADER_IMBALANCE_PER_BROKER_PERCENTAGE, LEADER_IMBALANCE_PER_BROKER_PERCENTAGE_DEFAULT);
+        return settings.get(ServerSettings.LEADER_IMBALANCE_PER_BROKER_PERCENTAGE);
     }
 
     /** The static cluster-wide default of a topic key (through its server key), if the controller's config sets it. */
     public Optional<String> topicDefault(String topicKey) {
-        return TopicConfig.serverDefaultKey(topicKey).map(clusterDefaults::get);
-    }
-
-    private int intSetting(String key, int fallback) {
-        String value = clusterDefaults.get(key);
-        if (value == null) {
-            return fallback;
-        }
-        try {
-            return Integer.parseInt(value.trim());
-        } catch (NumberFormatException e) {
-            // Start-up validates the node's configuration; a bad value here is a programmer error.
-            throw new IllegalStateException("cluster default " + key + "='" + value + "' is not an integer", e);
-        }
+        return settings.topicDefault(topicKey);
     }
 }

@@ -3,6 +3,7 @@ package io.runnel.metadata.controller;
 import static io.runnel.metadata.image.PartitionRegistration.NO_LEADER;
 
 import io.runnel.metadata.image.BrokerRegistration;
+import io.runnel.metadata.image.ClusterImage;
 import io.runnel.metadata.image.MetadataImage;
 import io.runnel.metadata.image.PartitionRegistration;
 import io.runnel.metadata.image.TopicImage;
@@ -37,7 +38,6 @@ import java.util.function.IntPredicate;
 final class LeaderAndIsrControlManager {
 
     /** Kafka's broker setting that turns periodic preferred-leader election on. */
-    static final String AUTO_LEADER_REBALANCE_ENABLE = "auto.leader.rebalance.enable";
 
     private LeaderAndIsrControlManager() {
     }
@@ -65,16 +65,16 @@ final class LeaderAndIsrControlManager {
                         + tp.getPartition() + " of topic " + io.runnel.common.errors.ErrorText.quote(tp.getTopic())
                         + " does not exist");
             } else if (request.getElectionType() == ElectionType.UNCLEAN) {
-                electUnclean(topic, tp.getPartition(), registration, eligible, result, records);
+                electUnclean(image.cluster(), topic, tp.getPartition(), registration, eligible, result, records);
             } else {
-                electPreferred(topic, tp.getPartition(), registration, eligible, result, records);
+                electPreferred(image.cluster(), topic, tp.getPartition(), registration, eligible, result, records);
             }
             response.addResults(result);
         }
         return ControllerResult.of(records, response.build());
     }
 
-    private static void electPreferred(TopicImage topic, int partition, PartitionRegistration registration,
+    private static void electPreferred(ClusterImage cluster, TopicImage topic, int partition, PartitionRegistration registration,
                                        IntPredicate eligible, ElectionResult.Builder result,
                                        List<MetadataRecord> records) {
         int preferred = registration.preferredLeader();
@@ -89,12 +89,12 @@ final class LeaderAndIsrControlManager {
             result.setError(ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE).setErrorMessage("preferred leader " + preferred
                     + " of " + name + " is fenced or shutting down");
         } else {
-            PartitionElection.change(topic.id(), partition, registration, preferred, registration.isr(), eligible)
-                    .ifPresent(records::add);
+            PartitionElection.change(topic.id(), partition, registration, preferred, registration.isr(), eligible,
+                    PartitionElection.isLive(cluster, registration.leader())).ifPresent(records::add);
         }
     }
 
-    private static void electUnclean(TopicImage topic, int partition, PartitionRegistration registration,
+    private static void electUnclean(ClusterImage cluster, TopicImage topic, int partition, PartitionRegistration registration,
                                      IntPredicate eligible, ElectionResult.Builder result,
                                      List<MetadataRecord> records) {
         String name = topic.name() + "-" + partition;
@@ -114,7 +114,8 @@ final class LeaderAndIsrControlManager {
                     + registration.replicas() + " is unfenced and not shutting down");
             return;
         }
-        PartitionElection.change(topic.id(), partition, registration, leader, isr, eligible).ifPresent(records::add);
+        PartitionElection.change(topic.id(), partition, registration, leader, isr, eligible,
+                PartitionElection.isLive(cluster, registration.leader())).ifPresent(records::add);
     }
 
     /** A partition whose preferred replica could lead it but does not. */
@@ -122,7 +123,7 @@ final class LeaderAndIsrControlManager {
     }
 
     /**
-     * Automatic preferred-leader election ({@value #AUTO_LEADER_REBALANCE_ENABLE}, default true), as
+     * Automatic preferred-leader election ({@code auto.leader.rebalance.enable}), as
      * Kafka's controller does it: a broker counts as imbalanced when, among the partitions it is the
      * preferred replica of, the share it does not lead exceeds {@code leader.imbalance.per.broker.percentage}
      * (default 10); each partition of an imbalanced broker whose preferred replica is in the ISR and
@@ -130,7 +131,7 @@ final class LeaderAndIsrControlManager {
      * replica is in flux), in the count as in the moves.
      */
     static ControllerResult<Void> rebalanceLeaders(MetadataImage image, ControllerContext ctx) {
-        if (!Boolean.parseBoolean(ctx.clusterDefaults().getOrDefault(AUTO_LEADER_REBALANCE_ENABLE, "true").trim())) {
+        if (!ctx.autoLeaderRebalanceEnable()) {
             return ControllerResult.withoutRecords(null);
         }
         IntPredicate eligible = PartitionElection.eligible(image.cluster());
@@ -160,7 +161,8 @@ final class LeaderAndIsrControlManager {
             // notLed / total > percentage / 100, in integers.
             if (notLed * 100 > percentage * total) {
                 PartitionElection.change(misled.topic().id(), misled.partition(), misled.registration(),
-                        misled.preferred(), misled.registration().isr(), eligible).ifPresent(records::add);
+                        misled.preferred(), misled.registration().isr(), eligible,
+                        PartitionElection.isLive(image.cluster(), misled.registration().leader())).ifPresent(records::add);
             }
         }
         return ControllerResult.of(records, null);
@@ -214,7 +216,7 @@ final class LeaderAndIsrControlManager {
         // Completes the partition's reassignment when this ISR holds every target replica (KIP-455): the
         // answer then carries the final state, possibly with another leader.
         Optional<MetadataRecord> change = PartitionElection.change(topic.id(), data.getPartition(), current,
-                current.leader(), data.getNewIsrList(), PartitionElection.eligible(image.cluster()));
+                current.leader(), data.getNewIsrList(), PartitionElection.eligible(image.cluster()), true);
         PartitionRegistration after = change.map(r -> current.merge(r.getPartitionChange())).orElse(current);
         change.ifPresent(records::add);
         describe(result.setError(ErrorCode.NONE), after);

@@ -45,6 +45,19 @@ final class PartitionElection {
         };
     }
 
+    /**
+     * True when {@code leader} is a broker that may still be serving: registered and not fenced. Its
+     * session is live, so it may hold a lease; taking leadership from it is a live handoff, which the
+     * new leader must wait out (docs/replication.md). A fenced broker's lease expired before its session did.
+     */
+    static boolean isLive(ClusterImage cluster, int leader) {
+        if (leader == NO_LEADER) {
+            return false;
+        }
+        var broker = cluster.broker(leader);
+        return broker != null && !broker.fenced();
+    }
+
     /** The first replica in assignment order that is in {@code isr} and eligible, or NO_LEADER. */
     static int cleanLeader(List<Integer> replicas, List<Integer> isr, IntPredicate eligible) {
         for (int replica : replicas) {
@@ -72,9 +85,14 @@ final class PartitionElection {
         return NO_LEADER;
     }
 
-    /** The change taking {@code brokerId} out of the partition's leadership and ISR, if it holds either. */
+    /**
+     * The change taking {@code brokerId} out of the partition's leadership and ISR, if it holds either.
+     * {@code brokerAlive}: the broker is still running (controlled shutdown), so if it led, its successor
+     * must wait out its lease; false when its session expired or it re-registered as a new process.
+     */
     static Optional<MetadataRecord> removeBroker(UUID topicId, int partition, PartitionRegistration current,
-                                                 int brokerId, IntPredicate eligible, boolean uncleanAllowed) {
+                                                 int brokerId, IntPredicate eligible, boolean uncleanAllowed,
+                                                 boolean brokerAlive) {
         if (current.leader() != brokerId && !current.isInIsr(brokerId)) {
             return Optional.empty();
         }
@@ -93,7 +111,9 @@ final class PartitionElection {
                 }
             }
         }
-        return change(topicId, partition, current, leader, isr, others);
+        // Another leader staying or handing over (reassignment) counts as alive: waiting is the safe side.
+        boolean leaderAlive = current.leader() == brokerId ? brokerAlive : current.hasLeader();
+        return change(topicId, partition, current, leader, isr, others, leaderAlive);
     }
 
     /** The change electing a leader for a leaderless partition, if an eligible replica can lead. */
@@ -104,12 +124,12 @@ final class PartitionElection {
         }
         int leader = cleanLeader(current.replicas(), current.isr(), eligible);
         if (leader != NO_LEADER) {
-            return change(topicId, partition, current, leader, current.isr(), eligible);
+            return change(topicId, partition, current, leader, current.isr(), eligible, false);
         }
         if (uncleanAllowed) {
             leader = uncleanLeader(current, eligible);
             if (leader != NO_LEADER) {
-                return change(topicId, partition, current, leader, List.of(leader), eligible);
+                return change(topicId, partition, current, leader, List.of(leader), eligible, false);
             }
         }
         return Optional.empty();
@@ -119,27 +139,32 @@ final class PartitionElection {
      * The change giving the partition {@code leader} and {@code isr}, completing its reassignment if the
      * new ISR holds every target replica (a leader outside the target then hands over to the first
      * eligible target replica in the ISR); empty if nothing changes. {@code eligible} says which brokers
-     * may lead.
+     * may lead. {@code currentLeaderLive}: the current leader may still be serving (see {@link #isLive});
+     * if the leader changes, the record then says it deposes a live leader, whose lease the successor
+     * waits out.
      */
     static Optional<MetadataRecord> change(UUID topicId, int partition, PartitionRegistration current,
-                                           int leader, List<Integer> isr, IntPredicate eligible) {
+                                           int leader, List<Integer> isr, IntPredicate eligible,
+                                           boolean currentLeaderLive) {
         PartitionRegistration proposed = new PartitionRegistration(current.replicas(), isr,
                 current.removingReplicas(), current.addingReplicas(), leader, current.leaderEpoch(),
-                current.partitionEpoch());
-        return diff(topicId, partition, current, PartitionReassignment.completeIfDone(proposed, eligible));
+                current.partitionEpoch(), current.liveHandoffEpoch());
+        return diff(topicId, partition, current, PartitionReassignment.completeIfDone(proposed, eligible),
+                currentLeaderLive);
     }
 
     /**
      * A PartitionChange taking {@code current} to {@code target} (epochs aside: replay bumps them), with
-     * only the fields that differ; empty if none does.
+     * only the fields that differ; empty if none does. {@code currentLeaderLive} as for {@link #change}.
      */
     static Optional<MetadataRecord> diff(UUID topicId, int partition, PartitionRegistration current,
-                                         PartitionRegistration target) {
+                                         PartitionRegistration target, boolean currentLeaderLive) {
         PartitionChangeRecord.Builder record = PartitionChangeRecord.newBuilder()
                 .setTopicId(topicId.toString()).setPartitionId(partition);
         boolean changed = false;
         if (target.leader() != current.leader()) {
             record.setLeader(target.leader());
+            record.setDeposesLiveLeader(currentLeaderLive && current.hasLeader());
             changed = true;
         }
         if (!target.isr().equals(current.isr())) {

@@ -51,7 +51,7 @@ final class PartitionReassignment {
         List<Integer> replicas = new ArrayList<>(target);
         replicas.addAll(removing);
         PartitionRegistration moving = new PartitionRegistration(replicas, current.isr(), removing, adding,
-                current.leader(), current.leaderEpoch(), current.partitionEpoch());
+                current.leader(), current.leaderEpoch(), current.partitionEpoch(), current.liveHandoffEpoch());
         if (!moving.isReassigning()) {
             // Only the order changed (or nothing): the new order is the whole change.
             return moving;
@@ -84,7 +84,7 @@ final class PartitionReassignment {
             leader = successor;
         }
         return new PartitionRegistration(target, isr, List.of(), List.of(), leader, proposed.leaderEpoch(),
-                proposed.partitionEpoch());
+                proposed.partitionEpoch(), proposed.liveHandoffEpoch());
     }
 
     /**
@@ -122,6 +122,6 @@ final class PartitionReassignment {
             leader = successor;
         }
         return new PartitionRegistration(original, isr, List.of(), List.of(), leader, current.leaderEpoch(),
-                current.partitionEpoch());
+                current.partitionEpoch(), current.liveHandoffEpoch());
     }
 }

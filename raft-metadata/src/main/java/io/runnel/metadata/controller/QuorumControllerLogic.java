@@ -28,8 +28,8 @@ import io.runnel.proto.ListPartitionReassignmentsResponse;
 import io.runnel.proto.RegisterBrokerRequest;
 import io.runnel.proto.RegisterBrokerResponse;
 import io.runnel.proto.metadata.MetadataRecord;
+import io.runnel.common.config.ServerConfig;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The active controller's decisions, each a pure function of (image, request, context) returning the
@@ -152,8 +152,8 @@ public final class QuorumControllerLogic {
     }
 
     /**
-     * Periodic preferred-leader election (Kafka's {@code auto.leader.rebalance.enable}, default true, read
-     * from ctx.clusterDefaults()): for each broker that does not lead more than
+     * Periodic preferred-leader election (Kafka's {@code auto.leader.rebalance.enable}, read from
+     * ctx.settings()): for each broker that does not lead more than
      * {@code leader.imbalance.per.broker.percentage} (10) of the partitions it is the preferred replica of,
      * moves leadership back to it where it is in the ISR and eligible. The caller schedules it (Kafka:
      * every leader.imbalance.check.interval.seconds).
@@ -164,11 +164,11 @@ public final class QuorumControllerLogic {
 
     /**
      * DescribeConfigs of topics and brokers from an image, for any node that holds one: effective values
-     * and their sources, with {@code clusterDefaults} the answering node's static broker settings. A read.
+     * and their sources, with {@code settings} the answering node's static settings. A read.
      */
     public DescribeConfigsResponse describeConfigs(MetadataImage image, DescribeConfigsRequest request,
-                                                   Map<String, String> clusterDefaults) {
-        return ConfigDescriber.describeConfigs(image, request, clusterDefaults);
+                                                   ServerConfig settings) {
+        return ConfigDescriber.describeConfigs(image, request, settings);
     }
 
     /**

@@ -115,7 +115,8 @@ final class ReassignmentControlManager {
             validateTarget(image, name, target);
             next = PartitionReassignment.start(current, target, eligible);
         }
-        return PartitionElection.diff(topic.id(), partition, current, next);
+        return PartitionElection.diff(topic.id(), partition, current, next,
+                PartitionElection.isLive(image.cluster(), current.leader()));
     }
 
     private static void validateTarget(MetadataImage image, String name, List<Integer> target) {

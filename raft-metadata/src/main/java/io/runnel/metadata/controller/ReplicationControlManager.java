@@ -400,15 +400,18 @@ final class ReplicationControlManager {
 
     /**
      * Partition changes that take {@code brokerId} out of every leadership and ISR it holds: for a
-     * fenced broker, one in controlled shutdown, or one that re-registers.
+     * fenced broker, one in controlled shutdown, or one that re-registers. {@code brokerAlive}: the
+     * broker is still running (controlled shutdown, or it asked to be fenced), so the successors of its
+     * leaderships wait out its lease; false when its session expired or a new process replaced it.
      */
-    static List<MetadataRecord> removeBrokerFromPartitions(MetadataImage image, int brokerId, ControllerContext ctx) {
+    static List<MetadataRecord> removeBrokerFromPartitions(MetadataImage image, int brokerId, ControllerContext ctx,
+                                                           boolean brokerAlive) {
         IntPredicate eligible = PartitionElection.eligible(image.cluster());
         List<MetadataRecord> records = new ArrayList<>();
         for (TopicImage topic : sortedTopics(image)) {
             boolean unclean = ConfigurationControlManager.uncleanLeaderElectionEnabled(image, topic.name(), ctx);
             topic.partitions().forEach((partition, registration) -> PartitionElection
-                    .removeBroker(topic.id(), partition, registration, brokerId, eligible, unclean)
+                    .removeBroker(topic.id(), partition, registration, brokerId, eligible, unclean, brokerAlive)
                     .ifPresent(records::add));
         }
         return records;

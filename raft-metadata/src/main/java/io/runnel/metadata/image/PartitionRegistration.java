@@ -14,7 +14,9 @@ import java.util.UUID;
  * The replica set of one partition: assignment order (the first replica is the preferred leader), the
  * in-sync replicas, an ongoing reassignment, the leader and the two epochs. {@code leaderEpoch} grows
  * with every leader change, {@code partitionEpoch} with every change at all (DESIGN §3); both are
- * bumped by {@link #merge}, never written by the controller. Immutable.
+ * bumped by {@link #merge}, never written by the controller. {@code liveHandoffEpoch} is the latest
+ * leader epoch whose election deposed a leader that was still alive (0: none), which tells a new leader
+ * whether a predecessor may still hold its lease (docs/replication.md). Immutable.
  *
  * <p>Invariants ({@link #invariantViolation}): replicas distinct and non-empty; ISR, adding and
  * removing replicas are subsets of the replicas; adding and removing are disjoint and leave a
@@ -25,7 +27,8 @@ import java.util.UUID;
  * replicas before it started, {@code removingReplicas} replicas that are not in the target.
  */
 public record PartitionRegistration(List<Integer> replicas, List<Integer> isr, List<Integer> removingReplicas,
-                                    List<Integer> addingReplicas, int leader, int leaderEpoch, int partitionEpoch) {
+                                    List<Integer> addingReplicas, int leader, int leaderEpoch, int partitionEpoch,
+                                    int liveHandoffEpoch) {
 
     public static final int NO_LEADER = -1;
 
@@ -38,7 +41,7 @@ public record PartitionRegistration(List<Integer> replicas, List<Integer> isr, L
 
     /** A new partition: leader the first ISR member in assignment order, both epochs 0. */
     public static PartitionRegistration initial(List<Integer> replicas, List<Integer> isr, int leader) {
-        return new PartitionRegistration(replicas, isr, List.of(), List.of(), leader, 0, 0);
+        return new PartitionRegistration(replicas, isr, List.of(), List.of(), leader, 0, 0, 0);
     }
 
     public boolean hasLeader() {
@@ -111,30 +114,36 @@ public record PartitionRegistration(List<Integer> replicas, List<Integer> isr, L
         if (leaderEpoch < 0 || partitionEpoch < 0) {
             return Optional.of("negative epoch: leader epoch " + leaderEpoch + ", partition epoch " + partitionEpoch);
         }
+        if (liveHandoffEpoch < 0 || liveHandoffEpoch > leaderEpoch) {
+            return Optional.of("live handoff epoch " + liveHandoffEpoch + " outside 0.." + leaderEpoch);
+        }
         return Optional.empty();
     }
 
     /**
      * The registration after a PartitionChange: absent fields are unchanged, the partition epoch is
-     * bumped, and the leader epoch is bumped when the leader field names another leader.
+     * bumped, and the leader epoch is bumped when the leader field names another leader; when that change
+     * deposes a live leader, the new leader epoch becomes the live handoff epoch.
      */
     public PartitionRegistration merge(PartitionChangeRecord change) {
         int newLeader = change.hasLeader() ? change.getLeader() : leader;
         boolean leaderChanged = newLeader != leader;
+        int newLeaderEpoch = leaderChanged ? leaderEpoch + 1 : leaderEpoch;
         return new PartitionRegistration(
                 change.hasReplicas() ? change.getReplicas().getValuesList() : replicas,
                 change.hasIsr() ? change.getIsr().getValuesList() : isr,
                 change.hasRemovingReplicas() ? change.getRemovingReplicas().getValuesList() : removingReplicas,
                 change.hasAddingReplicas() ? change.getAddingReplicas().getValuesList() : addingReplicas,
                 newLeader,
-                leaderChanged ? leaderEpoch + 1 : leaderEpoch,
-                partitionEpoch + 1);
+                newLeaderEpoch,
+                partitionEpoch + 1,
+                leaderChanged && change.getDeposesLiveLeader() ? newLeaderEpoch : liveHandoffEpoch);
     }
 
     public static PartitionRegistration fromRecord(PartitionRecord record) {
         return new PartitionRegistration(record.getReplicasList(), record.getIsrList(),
                 record.getRemovingReplicasList(), record.getAddingReplicasList(), record.getLeader(),
-                record.getLeaderEpoch(), record.getPartitionEpoch());
+                record.getLeaderEpoch(), record.getPartitionEpoch(), record.getLiveHandoffEpoch());
     }
 
     public PartitionRecord toRecord(UUID topicId, int partition) {
@@ -148,6 +157,7 @@ public record PartitionRegistration(List<Integer> replicas, List<Integer> isr, L
                 .setLeader(leader)
                 .setLeaderEpoch(leaderEpoch)
                 .setPartitionEpoch(partitionEpoch)
+                .setLiveHandoffEpoch(liveHandoffEpoch)
                 .build();
     }
 

@@ -121,11 +121,9 @@ public final class ReplicationThrottles {
             String value = rateConfigsByBroker.getOrDefault(resource, Map.of()).get(key);
             if (value != null) {
                 try {
-                    long rate = Long.parseLong(value.trim());
-                    if (rate >= 0) {
-                        return rate;
-                    }
-                } catch (NumberFormatException e) {
+                    // Typed and bounded by the setting's declaration, as when it was written.
+                    return (Long) BrokerDynamicConfig.DEFINITION.parseValue(key, value);
+                } catch (io.runnel.common.config.ConfigException e) {
                     // An unparsable value is no limit (see the class comment); the cluster default may still apply.
                 }
             }

@@ -36,7 +36,11 @@ import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -76,9 +80,16 @@ import org.slf4j.LoggerFactory;
  * {@link NotControllerException} (naming the leader when known); the first write of a new term first
  * commits a NoOp batch, so the image it decides on includes everything committed before, and runs the
  * activation hooks (which give every broker a fresh session); then the decision function is called with
- * the current image, its records are submitted to Ratis as one {@link MetadataBatch} and the thread
- * waits until that entry is applied, so the next decision sees it. The answer carries the offset at
- * which the records were committed. One thread, no locks: decisions never race each other.
+ * the image of every applied batch plus every batch still in flight ({@link WritePipeline}), and its
+ * records are submitted to Ratis as one {@link MetadataBatch} without waiting for the commit: the next
+ * decision is made at once, on an image that includes them. The answer goes out once the records are
+ * applied and carries their offset; a decision without records answers once every write it saw is
+ * applied, with the offset of the last one. One thread, no locks: decisions never race each other.
+ *
+ * <p>Threads: the event thread decides and submits; Ratis applies batches on its own threads and
+ * completes the writes' futures there; the reply thread ({@code controller-N-reply}) turns outcomes into
+ * answers, so no gRPC work runs on Ratis's apply path; the timer thread runs the periodic decisions'
+ * triggers and the callers' deadlines.
  *
  * <p>Ports: the voter address of {@code controller.quorum.voters} is this controller's gRPC port (for
  * {@code ControllerService}); Ratis listens on that port + 1.
@@ -91,6 +102,12 @@ public final class ControllerServer implements AutoCloseable {
 
     /** Pending writes at most; beyond it callers get REQUEST_TIMED_OUT at once instead of queueing forever. */
     public static final int EVENT_QUEUE_MAX = 4096;
+    /**
+     * Writes submitted to Ratis and not yet applied, at most; a decision beyond waits for the oldest. Well
+     * below Ratis's own bound on pending requests (raft.server.write.element-limit, 4096), so Ratis never
+     * refuses a write the pipeline let through.
+     */
+    public static final int PIPELINE_DEPTH_MAX = 1024;
 
     /** How often the event thread looks whether a new leader is ready (Ratis has no callback for it). */
     private static final long LEADER_READY_POLL_MS = 10;
@@ -113,7 +130,13 @@ public final class ControllerServer implements AutoCloseable {
     private final RaftGroupId groupId;
     private final MetadataStateMachine stateMachine;
     private final ThreadPoolExecutor eventThread;
+    /** Completes callers' futures off Ratis's apply thread; its queue holds at most one task per pending write. */
+    private final ExecutorService replyThread;
     private final ScheduledExecutorService timer;
+    /** Event thread only. */
+    private final WritePipeline pipeline;
+    /** Callers waiting for a write to be applied: failed with NOT_CONTROLLER when this controller closes. */
+    private final Set<CompletableFuture<?>> awaitingCommit = ConcurrentHashMap.newKeySet();
     private final List<LongConsumer> activationHooks = new CopyOnWriteArrayList<>();
     private final ClientId clientId = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
@@ -140,6 +163,8 @@ public final class ControllerServer implements AutoCloseable {
         this.eventThread = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
                 new ArrayBlockingQueue<>(EVENT_QUEUE_MAX), daemon("controller-" + config.nodeId() + "-event"));
         this.timer = Executors.newSingleThreadScheduledExecutor(daemon("controller-" + config.nodeId() + "-timer"));
+        this.replyThread = Executors.newSingleThreadExecutor(daemon("controller-" + config.nodeId() + "-reply"));
+        this.pipeline = new WritePipeline(new RatisMetadataLog(), PIPELINE_DEPTH_MAX);
         this.service = new ControllerServiceImpl(this);
     }
 
@@ -318,10 +343,11 @@ public final class ControllerServer implements AutoCloseable {
     }
 
     /**
-     * Decides on the event thread with the current image, commits the decision's records (if any) and
-     * completes with its response and the offset that includes them. Fails with NOT_CONTROLLER on a
-     * peer that is not the leader, REQUEST_TIMED_OUT when the records are not committed by
-     * {@code deadlineNs} ({@link System#nanoTime()} based), or whatever ApiException {@code decide} throws.
+     * Decides on the event thread with the current image (applied plus in flight), submits the decision's
+     * records (if any) and completes with its response and the offset that includes them, once they are
+     * applied. Fails with NOT_CONTROLLER on a peer that is not the leader, REQUEST_TIMED_OUT when the records
+     * are not applied by {@code deadlineNs} ({@link System#nanoTime()} based), or whatever ApiException
+     * {@code decide} throws.
      */
     public <R> CompletableFuture<Written<R>> write(String name, long deadlineNs,
                                                    Function<MetadataImage, Decision<R>> decide) {
@@ -333,7 +359,7 @@ public final class ControllerServer implements AutoCloseable {
         try {
             eventThread.execute(() -> {
                 try {
-                    result.complete(runWrite(name, deadlineNs, decide));
+                    runWrite(name, deadlineNs, decide, result);
                 } catch (InterruptedException e) {
                     // close() interrupts the event thread: the caller should go to another controller.
                     Thread.currentThread().interrupt();
@@ -368,31 +394,88 @@ public final class ControllerServer implements AutoCloseable {
         return result;
     }
 
-    private <R> Written<R> runWrite(String name, long deadlineNs, Function<MetadataImage, Decision<R>> decide)
-            throws InterruptedException {
+    /** Event thread: decides, submits, and arranges for {@code result} to complete once the decision is applied. */
+    private <R> void runWrite(String name, long deadlineNs, Function<MetadataImage, Decision<R>> decide,
+                              CompletableFuture<Written<R>> result) throws InterruptedException {
         if (System.nanoTime() >= deadlineNs) {
             throw timedOut(name, "before it was decided", GrpcErrors.OUTCOME_NOT_APPLIED);
         }
+        MetadataImage image;
         try {
             ensureActive(deadlineNs);
+            pipeline.awaitCapacity(deadlineNs);
+            image = pipeline.decisionImage(deadlineNs);
+        } catch (TimeoutException e) {
+            throw timedOut(name, "before it was decided, while earlier writes were committed", GrpcErrors.OUTCOME_NOT_APPLIED);
         } catch (ApiException e) {
-            if (e.code() == ErrorCode.REQUEST_TIMED_OUT) {
+            if (e.code() == ErrorCode.REQUEST_TIMED_OUT && !(e instanceof NotControllerException)) {
                 throw timedOut(name, "before it was decided, while this controller became active",
                         GrpcErrors.OUTCOME_NOT_APPLIED);
             }
             throw e;
         }
-        MetadataImage image = stateMachine.currentImage();
         Decision<R> decision = decide.apply(image);
+        CompletableFuture<Long> applied;
         if (decision.records().isEmpty()) {
-            return new Written<>(decision.response(), image.offset());
+            // Made on an image that may hold writes in flight: answer once they are applied, with their offset.
+            applied = pipeline.offsetOfDecisionImage().exceptionallyCompose(error -> CompletableFuture.failedFuture(
+                    afterFailedWrite(name, unwrap(error))));
+        } else {
+            try {
+                applied = pipeline.submit(name, decision.records(), image);
+            } catch (IllegalStateException e) {
+                // The decision broke an invariant of the image it was made on: a programmer error, nothing submitted.
+                throw new ApiException(ErrorCode.UNKNOWN_SERVER_ERROR, name + " decided records that do not apply: "
+                        + e.getMessage(), null, Map.of(GrpcErrors.OUTCOME_KEY, GrpcErrors.OUTCOME_NOT_APPLIED));
+            }
         }
-        long offset = commit(name, decision.records(), deadlineNs);
-        return new Written<>(decision.response(), offset);
+        completeWhenApplied(name, applied, decision.response(), deadlineNs, result);
+    }
+
+    /**
+     * Completes {@code result} on the reply thread once {@code applied} completes, or with REQUEST_TIMED_OUT
+     * (outcome unknown: the write is in the Ratis log and may still commit) at {@code deadlineNs}.
+     */
+    private <R> void completeWhenApplied(String name, CompletableFuture<Long> applied, R response, long deadlineNs,
+                                         CompletableFuture<Written<R>> result) {
+        if (applied.isDone() && !applied.isCompletedExceptionally()) {
+            result.complete(new Written<>(response, applied.join()));
+            return;
+        }
+        awaitingCommit.add(result);
+        ScheduledFuture<?> deadline;
+        try {
+            deadline = timer.schedule(() -> result.completeExceptionally(timedOut(name,
+                    "while waiting for the metadata quorum to commit it", GrpcErrors.OUTCOME_UNKNOWN)),
+                    Math.max(0, deadlineNs - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            result.completeExceptionally(notController()); // closing
+            return;
+        }
+        result.whenComplete((written, error) -> {
+            deadline.cancel(false);
+            awaitingCommit.remove(result);
+        });
+        applied.whenCompleteAsync((offset, error) -> {
+            if (error != null) {
+                result.completeExceptionally(unwrap(error));
+            } else {
+                result.complete(new Written<>(response, offset));
+            }
+        }, replyThread);
+    }
+
+    /** The error of a decision without records whose answer waited for a write that failed. */
+    private ApiException afterFailedWrite(String name, Throwable cause) {
+        if (cause instanceof NotControllerException notController) {
+            return notController;
+        }
+        return new ApiException(ErrorCode.REQUEST_TIMED_OUT, name + " was decided after a metadata write that failed ("
+                + cause.getMessage() + "); try again", null, Map.of(GrpcErrors.OUTCOME_KEY, GrpcErrors.OUTCOME_NOT_APPLIED));
     }
 
     /** Event thread: fails unless this peer is the ready leader; on a new term, commits a NoOp first. */
-    private void ensureActive(long deadlineNs) throws InterruptedException {
+    private void ensureActive(long deadlineNs) throws InterruptedException, TimeoutException {
         Optional<DivisionInfo> info = info();
         // A new leader is not ready until the first entry of its term commits: a short wait, bounded by
         // the caller's deadline, rather than sending the caller around the quorum.
@@ -408,8 +491,19 @@ public final class ControllerServer implements AutoCloseable {
         if (term == activeTerm) {
             return;
         }
-        commit("NoOp", List.of(MetadataRecord.newBuilder().setNoOp(NoOpRecord.getDefaultInstance()).build()),
-                deadlineNs);
+        // Writes of an earlier term finish first (they fail, or a new leader commits them), then a NoOp of
+        // this term: once it is applied, the applied image holds everything committed before.
+        pipeline.drain(deadlineNs);
+        MetadataImage applied = pipeline.decisionImage(deadlineNs);
+        CompletableFuture<Long> noOp = pipeline.submit("NoOp",
+                List.of(MetadataRecord.newBuilder().setNoOp(NoOpRecord.getDefaultInstance()).build()), applied);
+        try {
+            noOp.get(Math.max(0, deadlineNs - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof ApiException api ? api
+                    : new ApiException(ErrorCode.UNKNOWN_SERVER_ERROR, "NoOp failed: " + e.getCause(), e.getCause());
+        }
+        pipeline.drain(deadlineNs);
         activeTerm = term;
         long nowMs = time.milliseconds();
         for (LongConsumer hook : activationHooks) {
@@ -420,33 +514,54 @@ public final class ControllerServer implements AutoCloseable {
                 stateMachine.appliedOffset());
     }
 
-    /** Event thread: submits the records as one batch and waits until it is applied; returns its offset. */
-    private long commit(String name, List<MetadataRecord> records, long deadlineNs) throws InterruptedException {
-        MetadataBatch batch = MetadataBatch.newBuilder()
-                .addAllRecords(records)
-                .setAppendTimeMs(time.milliseconds())
-                .setControllerId(config.nodeId())
-                .build();
-        RaftClientRequest request = RaftClientRequest.newBuilder()
-                .setClientId(clientId)
-                .setServerId(selfId)
-                .setGroupId(groupId)
-                .setCallId(callIds.incrementAndGet())
-                .setMessage(Message.valueOf(ByteString.copyFrom(batch.toByteArray())))
-                .setType(RaftClientRequest.writeRequestType())
-                .build();
-        RaftClientReply reply;
-        try {
-            long remainingNs = deadlineNs - System.nanoTime();
-            reply = raftServer.submitClientRequestAsync(request).get(Math.max(1, remainingNs), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            // The entry is in the Ratis log and may still commit: the caller must not take this as "not done".
-            throw timedOut(name, "while waiting for the metadata quorum to commit it", GrpcErrors.OUTCOME_UNKNOWN);
-        } catch (ExecutionException | IOException e) {
-            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-            throw new ApiException(ErrorCode.UNKNOWN_SERVER_ERROR, name + " could not be submitted to the metadata "
-                    + "quorum: " + cause, cause);
+    /** The Ratis log of this controller, as the pipeline sees it. Its methods run on the event thread. */
+    private final class RatisMetadataLog implements WritePipeline.MetadataLog {
+        @Override
+        public long nextOffset() {
+            // Ratis appends a submitted entry to its log on the submitting thread (RaftServerImpl.appendTransaction),
+            // so the next index is the offset the next batch of the event thread gets.
+            return division().map(d -> d.getRaftLog().getNextIndex()).orElseThrow(ControllerServer.this::notController);
         }
+
+        @Override
+        public CompletableFuture<Long> submit(String name, List<MetadataRecord> records) {
+            MetadataBatch batch = MetadataBatch.newBuilder()
+                    .addAllRecords(records)
+                    .setAppendTimeMs(time.milliseconds())
+                    .setControllerId(config.nodeId())
+                    .build();
+            RaftClientRequest request = RaftClientRequest.newBuilder()
+                    .setClientId(clientId)
+                    .setServerId(selfId)
+                    .setGroupId(groupId)
+                    .setCallId(callIds.incrementAndGet())
+                    .setMessage(Message.valueOf(ByteString.copyFrom(batch.toByteArray())))
+                    .setType(RaftClientRequest.writeRequestType())
+                    .build();
+            CompletableFuture<RaftClientReply> reply;
+            try {
+                reply = raftServer.submitClientRequestAsync(request);
+            } catch (IOException e) {
+                throw new ApiException(ErrorCode.UNKNOWN_SERVER_ERROR, name + " could not be submitted to the metadata "
+                        + "quorum: " + e, e);
+            }
+            return reply.handle((answer, error) -> {
+                if (error != null) {
+                    Throwable cause = unwrap(error);
+                    throw new ApiException(ErrorCode.UNKNOWN_SERVER_ERROR, name + " failed in the metadata quorum: " + cause, cause);
+                }
+                return offsetOf(name, answer);
+            });
+        }
+
+        @Override
+        public MetadataImage appliedImage() {
+            return stateMachine.currentImage();
+        }
+    }
+
+    /** The applied offset of a successful reply; the error of a failed one. */
+    private long offsetOf(String name, RaftClientReply reply) {
         if (reply.isSuccess()) {
             return MetadataStateMachine.offsetOf(reply.getMessage());
         }
@@ -581,6 +696,10 @@ public final class ControllerServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        // Writes still in flight may yet commit under another leader; their callers learn to ask it.
+        NotControllerException gone = notController();
+        List.copyOf(awaitingCommit).forEach(waiting -> waiting.completeExceptionally(gone));
+        replyThread.shutdown();
         RaftServer server = raftServer;
         if (server != null) {
             try {

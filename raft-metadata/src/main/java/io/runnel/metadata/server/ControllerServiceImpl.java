@@ -6,6 +6,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.runnel.common.config.ServerSettings;
 import io.runnel.common.errors.ApiException;
 import io.runnel.common.errors.GrpcErrors;
 import io.runnel.metadata.controller.BrokerHeartbeatTracker;
@@ -82,8 +83,6 @@ final class ControllerServiceImpl extends ControllerServiceGrpc.ControllerServic
     static final int SUBSCRIPTIONS_MAX = 256;
     /** Broker-fencing timer period; a third of the session timeout when that is shorter. */
     static final long FENCE_INTERVAL_MS_MAX = 1000;
-    static final String LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS = "leader.imbalance.check.interval.seconds";
-    static final long LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS_DEFAULT = 300;
 
     private final ControllerServer controller;
     private final QuorumControllerLogic logic = new QuorumControllerLogic();
@@ -94,10 +93,10 @@ final class ControllerServiceImpl extends ControllerServiceGrpc.ControllerServic
     private final long rebalanceIntervalMs;
     private volatile boolean closed;
 
-    /** Fails with ConfigException for a malformed leader.imbalance.check.interval.seconds. */
     ControllerServiceImpl(ControllerServer controller) {
         this.controller = controller;
-        this.rebalanceIntervalMs = leaderImbalanceCheckIntervalMs(controller.config());
+        this.rebalanceIntervalMs = TimeUnit.SECONDS.toMillis(
+                controller.config().settings().get(ServerSettings.LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS));
         this.tracker = new BrokerHeartbeatTracker(controller.config().brokerSessionTimeoutMs());
         this.subscriptions = Executors.newCachedThreadPool(runnable -> {
             Thread thread = new Thread(runnable, "controller-" + controller.nodeId() + "-metadata-stream");
@@ -117,24 +116,6 @@ final class ControllerServiceImpl extends ControllerServiceGrpc.ControllerServic
                 image -> logic.rebalanceLeaders(image, context()).records());
     }
 
-    /** Kafka's {@code leader.imbalance.check.interval.seconds} (300) from the cluster defaults. */
-    private static long leaderImbalanceCheckIntervalMs(ControllerConfig config) {
-        String value = config.clusterDefaults().get(LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS);
-        if (value == null) {
-            return TimeUnit.SECONDS.toMillis(LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS_DEFAULT);
-        }
-        try {
-            long seconds = Long.parseLong(value.trim());
-            if (seconds < 1) {
-                throw new NumberFormatException("must be >= 1");
-            }
-            return TimeUnit.SECONDS.toMillis(seconds);
-        } catch (NumberFormatException e) {
-            throw new io.runnel.common.config.ConfigException(LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS, value,
-                    "must be a whole number of seconds >= 1");
-        }
-    }
-
     void close() {
         closed = true;
         subscriptions.shutdownNow();
@@ -142,7 +123,7 @@ final class ControllerServiceImpl extends ControllerServiceGrpc.ControllerServic
 
     /** Event thread only: the inputs a decision may use besides the image. */
     private ControllerContext context() {
-        return new ControllerContext(controller.time().milliseconds(), random, controller.config().clusterDefaults());
+        return new ControllerContext(controller.time().milliseconds(), random, controller.config().settings());
     }
 
     // ---- writes ----
@@ -221,14 +202,21 @@ final class ControllerServiceImpl extends ControllerServiceGrpc.ControllerServic
         write("RegisterBroker", 0, observer,
                 image -> logic.registerBroker(image, request, controller.config().clusterId(), nextOffset(),
                         tracker, context()),
-                (response, offset) -> response);
+                (response, offset) -> response.toBuilder().setSessionTimeoutMs(sessionTimeoutMs()).build());
     }
 
     @Override
     public void brokerHeartbeat(BrokerHeartbeatRequest request, StreamObserver<BrokerHeartbeatResponse> observer) {
         write("BrokerHeartbeat", 0, observer,
                 image -> logic.brokerHeartbeat(image, request, tracker, context()),
-                (response, offset) -> response);
+                // The offset includes every record committed before this heartbeat was decided: the broker
+                // renews its leader lease with this answer only once it has applied that far.
+                (response, offset) -> response.toBuilder().setMetadataOffset(offset)
+                        .setSessionTimeoutMs(sessionTimeoutMs()).build());
+    }
+
+    private int sessionTimeoutMs() {
+        return (int) Math.min(Integer.MAX_VALUE, controller.config().brokerSessionTimeoutMs());
     }
 
     @Override
@@ -331,6 +319,17 @@ final class ControllerServiceImpl extends ControllerServiceGrpc.ControllerServic
 
     // ---- quorum description ----
 
+    /**
+     * Records a peer's last contact by its node id. Ratis names peers by their node id; a peer it does not
+     * know yet (a follower before any leader is known has an empty id) is left out rather than failing the call.
+     */
+    static void putContact(Map<Integer, Long> lastContactMs, ServerRpcProto peer) {
+        String id = peer.getId().getId().toStringUtf8();
+        if (!id.isEmpty() && id.chars().allMatch(Character::isDigit) && id.length() <= 9) {
+            lastContactMs.put(Integer.parseInt(id), peer.getLastRpcElapsedTimeMs());
+        }
+    }
+
     @Override
     public void describeQuorum(DescribeQuorumRequest request, StreamObserver<DescribeQuorumResponse> observer) {
         DescribeQuorumResponse.Builder response = DescribeQuorumResponse.newBuilder()
@@ -348,13 +347,10 @@ final class ControllerServiceImpl extends ControllerServiceGrpc.ControllerServic
             RoleInfoProto role = info.getRoleInfoProto();
             if (role.hasLeaderInfo()) {
                 for (ServerRpcProto follower : role.getLeaderInfo().getFollowerInfoList()) {
-                    lastContactMs.put(Integer.parseInt(follower.getId().getId().toStringUtf8()),
-                            follower.getLastRpcElapsedTimeMs());
+                    putContact(lastContactMs, follower);
                 }
             } else if (role.hasFollowerInfo() && role.getFollowerInfo().hasLeaderInfo()) {
-                ServerRpcProto leader = role.getFollowerInfo().getLeaderInfo();
-                lastContactMs.put(Integer.parseInt(leader.getId().getId().toStringUtf8()),
-                        leader.getLastRpcElapsedTimeMs());
+                putContact(lastContactMs, role.getFollowerInfo().getLeaderInfo());
             }
         }
         int leaderId = controller.leaderId().orElse(-1);

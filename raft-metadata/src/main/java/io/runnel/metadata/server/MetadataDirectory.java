@@ -30,7 +30,7 @@ public final class MetadataDirectory {
                     + " belongs to cluster '" + stamp.get().clusterId() + "'");
         }
         if (nodeId != stamp.get().nodeId()) {
-            throw new ConfigException("node.id", nodeId, "the metadata directory " + dir
+            throw new ConfigException(io.runnel.common.config.ServerSettings.NODE_ID.key(), nodeId, "the metadata directory " + dir
                     + " belongs to node " + stamp.get().nodeId());
         }
     }

@@ -16,7 +16,7 @@ import java.util.Optional;
  */
 public final class QuorumVoters {
 
-    public static final String CONFIG_NAME = "controller.quorum.voters";
+    public static final String CONFIG_NAME = io.runnel.common.config.ServerSettings.CONTROLLER_QUORUM_VOTERS.key();
 
     /** At most this many voters: Raft quorums beyond 7 only add latency. */
     public static final int VOTERS_MAX = 7;

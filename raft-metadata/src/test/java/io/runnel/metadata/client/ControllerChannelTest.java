@@ -134,4 +134,46 @@ class ControllerChannelTest {
         assertThat(leaderless.calls.get()).isPositive();
         assertThat(channel.activeController()).isEmpty();
     }
+
+    @Test
+    void asynchronousCallsAreBoundedAndAQueuedCallKeepsItsOwnTimeout() throws Exception {
+        MockTime time = new MockTime();
+        ControllerChannel channel = new ControllerChannel(QuorumVoters.parse("1@127.0.0.1:" + closedPort()), time);
+        channels.add(channel);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch running = new java.util.concurrent.CountDownLatch(ControllerChannel.ASYNC_THREADS_MAX);
+        List<java.util.concurrent.CompletableFuture<String>> busy = new ArrayList<>();
+        // Every thread of the pool busy (the call never reaches the network: the rpc waits on a latch)...
+        for (int i = 0; i < ControllerChannel.ASYNC_THREADS_MAX; i++) {
+            busy.add(channel.callAsync("Busy", Duration.ofSeconds(60), stub -> {
+                running.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return "done";
+            }));
+        }
+        assertThat(running.await(30, TimeUnit.SECONDS)).isTrue();
+        // ...and the queue full: one more call fails at once, saying nothing was applied.
+        List<java.util.concurrent.CompletableFuture<String>> queued = new ArrayList<>();
+        for (int i = 0; i < ControllerChannel.ASYNC_QUEUED_MAX; i++) {
+            queued.add(channel.callAsync("Queued", Duration.ofSeconds(5), stub -> "ran"));
+        }
+        assertThatThrownBy(() -> channel.callAsync("OneTooMany", Duration.ofSeconds(5), stub -> "ran").join())
+                .cause().isInstanceOf(ApiException.class).hasMessageContaining("1024 calls to the controller already waiting");
+
+        // The queued calls' 5 s pass while they wait for a thread: they time out without running.
+        time.sleep(5_001);
+        release.countDown();
+        for (var call : busy) {
+            assertThat(call.get(30, TimeUnit.SECONDS)).isEqualTo("done");
+        }
+        for (var call : queued) {
+            assertThatThrownBy(() -> call.get(30, TimeUnit.SECONDS)).cause().isInstanceOf(ApiException.class)
+                    .hasMessageContaining("waited its whole 5000 ms").satisfies(e -> assertThat(
+                            ((ApiException) e).metadata()).containsEntry(GrpcErrors.OUTCOME_KEY, GrpcErrors.OUTCOME_NOT_APPLIED));
+        }
+    }
 }

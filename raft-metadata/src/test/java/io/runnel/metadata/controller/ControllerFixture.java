@@ -17,6 +17,7 @@ import io.runnel.proto.RegisterBrokerRequest;
 import io.runnel.proto.RegisterBrokerResponse;
 import io.runnel.proto.metadata.MetadataRecord;
 import java.util.ArrayList;
+import io.runnel.common.config.ServerConfig;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,8 +51,9 @@ final class ControllerFixture {
         this(42);
     }
 
+    /** A context with the settings of {@link #clusterDefaults} (server keys, as in a node's file), parsed and checked. */
     ControllerContext ctx() {
-        return new ControllerContext(nowMs, random, clusterDefaults);
+        return new ControllerContext(nowMs, random, ServerConfig.parse(clusterDefaults));
     }
 
     long nextOffset() {

@@ -36,7 +36,8 @@ class DescribeConfigsAndRebalanceTest {
     private DescribeConfigsResult describe(ResourceType type, String name, boolean documentation, String... keys) {
         return fixture.logic.describeConfigs(fixture.image, DescribeConfigsRequest.newBuilder()
                 .setIncludeDocumentation(documentation).addResources(ConfigResource.newBuilder().setType(type)
-                        .setName(name).addAllKeys(List.of(keys))).build(), Map.of("log.segment.bytes", "2097152"))
+                        .setName(name).addAllKeys(List.of(keys))).build(),
+                        io.runnel.common.config.ServerConfig.parse(Map.of("log.segment.bytes", "2097152")))
                 .getResults(0);
     }
 

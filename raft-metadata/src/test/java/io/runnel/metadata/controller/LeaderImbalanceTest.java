@@ -67,7 +67,7 @@ class LeaderImbalanceTest {
         assertThat(fixture.partition("a", 0).leader()).isEqualTo(1);
         assertThat(fixture.partition("a", 1).leader()).isEqualTo(1);
 
-        fixture.clusterDefaults.put(ControllerContext.LEADER_IMBALANCE_PER_BROKER_PERCENTAGE, "9");
+        fixture.clusterDefaults.put(io.runnel.common.config.ServerSettings.LEADER_IMBALANCE_PER_BROKER_PERCENTAGE.key(), "9");
         rebalance();
 
         assertThat(fixture.partition("a", 0).leader()).isEqualTo(2);
@@ -99,7 +99,7 @@ class LeaderImbalanceTest {
         rebalance();
         assertThat(fixture.partition("a", 0).leader()).isEqualTo(1);
 
-        fixture.clusterDefaults.put(ControllerContext.LEADER_IMBALANCE_PER_BROKER_PERCENTAGE, "0");
+        fixture.clusterDefaults.put(io.runnel.common.config.ServerSettings.LEADER_IMBALANCE_PER_BROKER_PERCENTAGE.key(), "0");
         rebalance();
 
         assertThat(fixture.partition("a", 0).leader()).isEqualTo(2);

@@ -123,7 +123,8 @@ class ReplicationThrottleConfigTest {
         setOk(ResourceType.BROKER, "2", FOLLOWER_RATE, "2000");
 
         Map<String, ConfigEntry> broker2 = fixture.logic.describeConfigs(fixture.image, DescribeConfigsRequest.newBuilder()
-                .addResources(ConfigResource.newBuilder().setType(ResourceType.BROKER).setName("2")).build(), Map.of())
+                .addResources(ConfigResource.newBuilder().setType(ResourceType.BROKER).setName("2")).build(),
+                        io.runnel.common.config.ServerConfig.DEFAULTS)
                 .getResults(0).getEntriesList().stream()
                 .collect(Collectors.toMap(ConfigEntry::getName, Function.identity()));
 

@@ -63,8 +63,8 @@ class TopicDecisionsTest {
     @Test
     void defaultsComeFromTheClusterSettings() {
         fixture.addBrokers(1, 2);
-        fixture.clusterDefaults.put(ControllerContext.NUM_PARTITIONS, "4");
-        fixture.clusterDefaults.put(ControllerContext.DEFAULT_REPLICATION_FACTOR, "2");
+        fixture.clusterDefaults.put(io.runnel.common.config.ServerSettings.NUM_PARTITIONS.key(), "4");
+        fixture.clusterDefaults.put(io.runnel.common.config.ServerSettings.DEFAULT_REPLICATION_FACTOR.key(), "2");
 
         CreatableTopicResult result = createOne(topic("orders", -1, -1));
 

@@ -38,7 +38,7 @@ class ControllerServerTest {
     private ControllerServer start(long snapshotRecords) throws Exception {
         ControllerConfig config = ControllerConfig.builder(1, "test-cluster",
                         QuorumVoters.of(List.of(new QuorumVoters.Voter(1, "127.0.0.1", 0))), dir)
-                .electionTimeoutMs(150, 300)
+                .electionTimeoutMs(150)
                 .snapshotRecords(snapshotRecords)
                 .logSegmentBytes(16 * 1024)
                 .build();
@@ -158,5 +158,42 @@ class ControllerServerTest {
         ControllerServer again = start(20);
         assertThat(again.currentImage().topics()).isEqualTo(before.topics());
         assertThat(again.currentImage().offset()).isEqualTo(before.offset());
+    }
+
+    @Test
+    void pipelinedDecisionsEachSeeEveryEarlierOneAndAnswersWithoutRecordsWaitForThem() throws Exception {
+        ControllerServer server = start(10_000);
+        long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        int writes = 300;
+        List<java.util.concurrent.CompletableFuture<ControllerServer.Written<Long>>> blocks = new ArrayList<>();
+        List<java.util.concurrent.CompletableFuture<ControllerServer.Written<Long>>> reads = new ArrayList<>();
+        for (int i = 0; i < writes; i++) {
+            // Each decision hands out the next block of producer ids: it must see every block handed out before it.
+            blocks.add(server.write("Allocate", deadlineNs, image -> {
+                long start = image.producerIds().nextProducerId();
+                return new ControllerServer.Decision<>(List.of(MetadataRecord.newBuilder().setProducerIds(
+                        io.runnel.proto.metadata.ProducerIdsRecord.newBuilder().setBrokerId(1).setBrokerEpoch(1)
+                                .setNextProducerId(start + 10)).build()), start);
+            }));
+            // A decision without records (a heartbeat's shape): what it saw, and the offset it answers with.
+            reads.add(server.write("Read", deadlineNs, image -> new ControllerServer.Decision<>(List.of(),
+                    image.producerIds().nextProducerId())));
+        }
+        List<Long> starts = new ArrayList<>();
+        List<Long> offsets = new ArrayList<>();
+        for (var block : blocks) {
+            ControllerServer.Written<Long> written = block.get(60, TimeUnit.SECONDS);
+            starts.add(written.response());
+            offsets.add(written.offset());
+        }
+        assertThat(starts).isEqualTo(java.util.stream.LongStream.range(0, writes).map(i -> i * 10).boxed().toList());
+        assertThat(offsets).isSorted().doesNotHaveDuplicates();
+        for (int i = 0; i < writes; i++) {
+            ControllerServer.Written<Long> read = reads.get(i).get(60, TimeUnit.SECONDS);
+            // It saw the write decided just before it, and answers only with an offset that includes that write.
+            assertThat(read.response()).isEqualTo((i + 1) * 10L);
+            assertThat(read.offset()).isGreaterThanOrEqualTo(offsets.get(i));
+        }
+        assertThat(server.currentImage().producerIds().nextProducerId()).isEqualTo(writes * 10L);
     }
 }

@@ -63,11 +63,14 @@ class QuorumVotersTest {
         assertThatThrownBy(() -> ControllerConfig.builder(4, "c", QuorumVoters.parse("1@a:9093"),
                 java.nio.file.Path.of("/tmp/x")).build())
                 .isInstanceOf(ConfigException.class).hasMessageContaining("node.id");
+        // The relation names the two keys a user sets, with their values.
         assertThatThrownBy(() -> ControllerConfig.builder(1, "c", QuorumVoters.parse("1@a:9093"),
-                java.nio.file.Path.of("/tmp/x")).electionTimeoutMs(1000, 1000).build())
-                .isInstanceOf(ConfigException.class).hasMessageContaining("controller.election.timeout.max.ms");
+                java.nio.file.Path.of("/tmp/x")).electionTimeoutMs(1000).brokerSessionTimeoutMs(2000)
+                .set(io.runnel.common.config.ServerSettings.BROKER_HEARTBEAT_INTERVAL_MS, 500).build())
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("broker.session.timeout.ms=2000").hasMessageContaining("controller.quorum.election.timeout.ms=1000");
         assertThatThrownBy(() -> ControllerConfig.builder(1, "c", QuorumVoters.parse("1@a:9093"),
-                java.nio.file.Path.of("/tmp/x")).electionTimeoutMs(1000, 2000).brokerSessionTimeoutMs(2000).build())
-                .isInstanceOf(ConfigException.class).hasMessageContaining("broker.session.timeout.ms");
+                java.nio.file.Path.of("/tmp/x")).electionTimeoutMs(10).build())
+                .isInstanceOf(ConfigException.class).hasMessageContaining("controller.quorum.election.timeout.ms");
     }
 }

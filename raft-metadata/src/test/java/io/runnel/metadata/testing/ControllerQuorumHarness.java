@@ -46,10 +46,12 @@ public final class ControllerQuorumHarness implements AutoCloseable {
 
     /**
      * Test defaults: elections in 500–1000 ms (short, yet long enough that a loaded 2-core machine
-     * does not depose leaders by itself), 10 s request timeout.
+     * does not depose leaders by itself), 10 s request timeout, and a heartbeat interval below the short
+     * sessions some tests use (the controllers do not read it, but the settings are checked together).
      */
     public static ControllerConfig.Builder testDefaults(ControllerConfig.Builder builder) {
-        return builder.electionTimeoutMs(500, 1000).requestTimeoutMs(10_000);
+        return builder.electionTimeoutMs(500).requestTimeoutMs(10_000)
+                .set(io.runnel.common.config.ServerSettings.BROKER_HEARTBEAT_INTERVAL_MS, 250);
     }
 
     /** Starts {@code count} voters with node ids 1..count and waits for an active controller. */

@@ -1,6 +1,7 @@
 package io.runnel.cli.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.runnel.cli.CliRunner;
 import io.runnel.client.consumer.RunnelConsumer;
@@ -114,6 +115,56 @@ class GroupsCommandIntegrationTest {
         assertSucceeded(deleted);
         assertThat(deleted.out()).contains("Deletion of requested consumer groups ('billing') was successful.");
         assertOneErrorLine(run("groups", "describe", "billing"), "does not exist");
+    }
+
+    /** The committed offset of partition 0 of {@code topic} as {@code groups describe --offsets} prints it. */
+    private long committedOffset(String group, String topic) {
+        CliRunner.Result described = run("groups", "describe", group, "--offsets");
+        assertSucceeded(described);
+        List<String> rows = described.out().lines().filter(l -> l.startsWith(group + " ") && l.contains(" " + topic + " ")).toList();
+        assertThat(rows).hasSize(1);
+        return Long.parseLong(rows.get(0).trim().split("\\s+")[3]);
+    }
+
+    /** Runs reset-offsets --execute on partition 0 and returns the NEW-OFFSET it printed. */
+    private long reset(String group, String topic, String... target) {
+        List<String> args = new ArrayList<>(List.of("groups", "reset-offsets", "--group", group, "--topic", topic + ":0"));
+        args.addAll(Arrays.asList(target));
+        args.add("--execute");
+        CliRunner.Result result = run(args.toArray(String[]::new));
+        assertSucceeded(result);
+        List<String> rows = result.out().lines().filter(l -> l.startsWith(group + " ")).toList();
+        assertThat(rows).hasSize(1);
+        return Long.parseLong(rows.get(0).trim().split("\\s+")[3]);
+    }
+
+    @Test
+    void everyResetTargetCommitsTheOffsetItNames() {
+        assertSucceeded(run("topics", "create", "stamped", "--partitions", "1", "--replication-factor", "1"));
+        produce("stamped", 5, "old");
+        // Every record produced from now on has a later timestamp (create time) than the first five.
+        long between = System.currentTimeMillis();
+        await().atMost(Duration.ofSeconds(5)).until(() -> System.currentTimeMillis() > between);
+        produce("stamped", 5, "new");
+        assertSucceeded(run("consume", "stamped", "--group", "resets", "--from-beginning", "--max-messages", "2"));
+        assertThat(committedOffset("resets", "stamped")).isEqualTo(2);
+
+        assertThat(reset("resets", "stamped", "--to-latest")).isEqualTo(10);
+        assertThat(committedOffset("resets", "stamped")).isEqualTo(10);
+        assertThat(reset("resets", "stamped", "--to-offset", "3")).isEqualTo(3);
+        assertThat(committedOffset("resets", "stamped")).isEqualTo(3);
+        assertThat(reset("resets", "stamped", "--to-offset", "999")).as("kept within the log").isEqualTo(10);
+        assertThat(reset("resets", "stamped", "--to-datetime", java.time.Instant.ofEpochMilli(between + 1).toString()))
+                .as("the first record at or after the time").isEqualTo(5);
+        assertThat(committedOffset("resets", "stamped")).isEqualTo(5);
+        assertThat(reset("resets", "stamped", "--by-duration", "P1D")).as("everything is younger than a day").isEqualTo(0);
+        assertThat(reset("resets", "stamped", "--shift-by", "4")).isEqualTo(4);
+        assertThat(reset("resets", "stamped", "--shift-by", "-10")).as("kept within the log").isEqualTo(0);
+        assertThat(committedOffset("resets", "stamped")).isEqualTo(0);
+
+        CliRunner.Result again = run("consume", "stamped", "--group", "resets", "--timeout-ms", "3000");
+        assertThat(again.out().lines()).as("the group reads from where the last reset put it").hasSize(10);
+        assertThat(committedOffset("resets", "stamped")).isEqualTo(10);
     }
 
     @Test

@@ -40,8 +40,8 @@ import org.slf4j.LoggerFactory;
  * before which nothing is repeated); and the survivors are never told to revoke a partition (with the sticky
  * assignor, a member leaving moves only its own partitions), so their consumption never pauses.
  *
- * <p>Runs on a cluster of three brokers with {@code __consumer_offsets} at replication factor 1 (replicated
- * offsets need broker replication, issue 8).
+ * <p>Runs on a cluster of three brokers with {@code __consumer_offsets} at replication factor 1: what dies here
+ * is a consumer process; the coordinator's broker dying is ConsumerGroupCoordinatorFailoverTest's case.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class ConsumerKillNineTest {

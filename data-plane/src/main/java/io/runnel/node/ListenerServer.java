@@ -27,9 +27,9 @@ import org.slf4j.LoggerFactory;
  * The gRPC server of one listener: the given services plus gRPC health checking (so Kubernetes
  * probes and {@code grpc_health_probe} work) and server reflection (so {@code grpcurl} works).
  * Requests beyond {@code maxInFlightRequests} at once are answered RESOURCE_EXHAUSTED, which clients
- * retry, instead of queueing without bound (Kafka's {@code queued.max.requests}); bidirectional streams (the
- * group coordinator's member streams, the followers' replica fetch streams) live as long as their peer and are
- * bounded by their service instead. Every request is checked by {@link RequestGuard} first.
+ * retry, instead of queueing without bound (Kafka's {@code queued.max.requests}); the group coordinator's member
+ * streams, which live as long as their member, are not counted: the coordinator bounds them itself. Every
+ * request is checked by {@link RequestGuard} first.
  *
  * <p>A listener that {@linkplain #holdingUntilReady holds until ready} (a broker's client listeners)
  * binds at {@link #start} but reports NOT_SERVING to health checks and holds its services' calls in a
@@ -168,6 +168,8 @@ public final class ListenerServer implements AutoCloseable {
 
     /** Counts calls in flight and refuses new ones above the bound. */
     private static final class AdmissionLimit implements ServerInterceptor {
+        private static final String MEMBER_STREAM_METHOD =
+                io.runnel.proto.GroupServiceGrpc.getConsumerGroupStreamMethod().getFullMethodName();
         private final int max;
         private final AtomicInteger inFlight = new AtomicInteger();
 
@@ -177,10 +179,9 @@ public final class ListenerServer implements AutoCloseable {
 
         @Override
         public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-            if (call.getMethodDescriptor().getType() == io.grpc.MethodDescriptor.MethodType.BIDI_STREAMING) {
-                // A member stream of the group coordinator lives as long as its member, a replica fetch stream as
-                // long as its follower: each would hold a slot for good. Their own bounds apply instead
-                // (GroupCoordinator.MEMBER_STREAMS_MAX; one stream per follower broker and fetcher thread).
+            if (call.getMethodDescriptor().getFullMethodName().equals(MEMBER_STREAM_METHOD)) {
+                // A member stream of the group coordinator lives as long as its member: it would hold a slot for
+                // good. Member streams have their own bound instead (GroupCoordinator.MEMBER_STREAMS_MAX).
                 return next.startCall(call, headers);
             }
             if (inFlight.incrementAndGet() > max) {

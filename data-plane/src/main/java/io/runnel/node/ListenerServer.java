@@ -29,8 +29,9 @@ import org.slf4j.LoggerFactory;
  * The gRPC server of one listener: the given services plus gRPC health checking (so Kubernetes
  * probes and {@code grpc_health_probe} work) and server reflection (so {@code grpcurl} works).
  * Requests beyond {@code maxInFlightRequests} at once are answered RESOURCE_EXHAUSTED, which clients
- * retry, instead of queueing without bound (Kafka's {@code queued.max.requests}). Every request is
- * checked by {@link RequestGuard} first. The services' calls are measured by {@link RequestMetrics}
+ * retry, instead of queueing without bound (Kafka's {@code queued.max.requests}); the group coordinator's member
+ * streams, which live as long as their member, are not counted: the coordinator bounds them itself. Every
+ * request is checked by {@link RequestGuard} first. The services' calls are measured by {@link RequestMetrics}
  * (outermost, so refused and held calls count too); health checks and reflection are not.
  *
  * <p>A listener that {@linkplain #holdingUntilReady holds until ready} (a broker's client listeners)
@@ -173,6 +174,8 @@ public final class ListenerServer implements AutoCloseable {
 
     /** Counts calls in flight and refuses new ones above the bound. */
     private static final class AdmissionLimit implements ServerInterceptor {
+        private static final String MEMBER_STREAM_METHOD =
+                io.runnel.proto.GroupServiceGrpc.getConsumerGroupStreamMethod().getFullMethodName();
         private final int max;
         private final AtomicInteger inFlight = new AtomicInteger();
 
@@ -182,6 +185,11 @@ public final class ListenerServer implements AutoCloseable {
 
         @Override
         public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+            if (call.getMethodDescriptor().getFullMethodName().equals(MEMBER_STREAM_METHOD)) {
+                // A member stream of the group coordinator lives as long as its member: it would hold a slot for
+                // good. Member streams have their own bound instead (GroupCoordinator.MEMBER_STREAMS_MAX).
+                return next.startCall(call, headers);
+            }
             if (inFlight.incrementAndGet() > max) {
                 inFlight.decrementAndGet();
                 StatusRuntimeException busy = GrpcErrors.overloaded(

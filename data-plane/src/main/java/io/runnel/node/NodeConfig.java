@@ -232,6 +232,11 @@ public final class NodeConfig {
         return io.runnel.replication.ReplicationConfig.from(settings);
     }
 
+    /** The group coordinator's settings (offsets.*, group.*, offset.metadata.max.bytes). */
+    public io.runnel.group.GroupCoordinatorConfig groupCoordinatorConfig() {
+        return io.runnel.group.GroupCoordinatorConfig.from(settings);
+    }
+
     /** Cluster-wide topic defaults this node's file sets, keyed by topic key (retention.ms, ...). */
     public Map<String, String> topicDefaults() {
         return settings.topicDefaults();

@@ -10,6 +10,7 @@ import io.runnel.metadata.image.MetadataImage;
 import io.runnel.metadata.server.ControllerConfig;
 import io.runnel.metadata.server.ControllerServer;
 import io.runnel.metadata.server.QuorumVoters;
+import io.runnel.group.GroupCoordinator;
 import io.runnel.replication.BrokerLease;
 import io.runnel.replication.ControllerLink;
 import io.runnel.replication.ReplicaManager;
@@ -18,6 +19,7 @@ import io.runnel.replication.ReplicationContext;
 import io.runnel.rpc.AdminServiceImpl;
 import io.runnel.rpc.BrokerMetadata;
 import io.runnel.rpc.FetchServiceImpl;
+import io.runnel.rpc.GroupServiceImpl;
 import io.runnel.rpc.GrpcLeaderChannels;
 import io.runnel.rpc.MetadataServiceImpl;
 import io.runnel.rpc.ProduceServiceImpl;
@@ -84,8 +86,10 @@ public final class RunnelNode implements AutoCloseable {
     private ControllerServer controller;
     private LogManager logManager;
     private ReplicaManager replicaManager;
+    private GroupCoordinator groupCoordinator;
     private MetadataLoader metadataLoader;
     private ControllerChannel controllerChannel;
+    /** Written once at start-up, read by the coordinator's internal-topic creation and the replicas on other threads. */
     private volatile BrokerLifecycleManager lifecycle;
     private ScheduledExecutorService scheduler;
     /** Closed last (the constructor registers it first): the registry, its HTTP endpoint and the JVM binders. */
@@ -200,6 +204,11 @@ public final class RunnelNode implements AutoCloseable {
         MetadataLoader loader = metadataLoader;
         metadataLoader.register(new BrokerMetadataPublisher(config.nodeId(), replicaManager, logManager, topicConfigs,
                 loader::committedOffset));
+        // Before the loader starts, so the coordinator hears of every offsets partition this broker comes to lead.
+        groupCoordinator = onClose(new GroupCoordinator(config.nodeId(), replicaManager, loader::currentImage,
+                this::createInternalTopic, config.groupCoordinatorConfig(), Time.SYSTEM));
+        replicaManager.addLeadershipListener(groupCoordinator);
+        metadataLoader.register(groupCoordinator);
         onClose(metadataLoader);
         metadataLoader.start();
         metadataLoader.bindMetrics(metrics.registry());
@@ -217,7 +226,8 @@ public final class RunnelNode implements AutoCloseable {
                     new ProduceServiceImpl(replicaManager, brokerMetadata, name),
                     new FetchServiceImpl(replicaManager, brokerMetadata, name),
                     new AdminServiceImpl(brokerMetadata, gateway, replicaManager, topicConfigs, config.settings(), name,
-                            config.deleteTopicEnable(), config.requestTimeoutMs())));
+                            config.deleteTopicEnable(), config.requestTimeoutMs()),
+                    new GroupServiceImpl(groupCoordinator, brokerMetadata, name).withClientAddresses()));
             if (name.equals(config.interBrokerListenerName())) {
                 services.add(new ReplicationServiceImpl(replicaManager));
             }
@@ -289,6 +299,36 @@ public final class RunnelNode implements AutoCloseable {
             }
             Thread.sleep(METADATA_POLL_MS);
         }
+    }
+
+    /**
+     * Creates an internal topic for this broker's coordinators through the controller's internal-topic call,
+     * identifying the broker by its id and epoch (clients cannot create names starting with "__").
+     */
+    private CompletableFuture<Void> createInternalTopic(String topic, int partitions, short replicationFactor,
+                                                        Map<String, String> configs) {
+        long brokerEpoch = brokerEpoch();
+        if (brokerEpoch < 0) {
+            return CompletableFuture.failedFuture(new io.runnel.common.errors.ApiException(
+                    io.runnel.proto.ErrorCode.COORDINATOR_NOT_AVAILABLE, "broker " + config.nodeId() + " is not registered yet"));
+        }
+        io.runnel.proto.CreateInternalTopicsRequest request = io.runnel.proto.CreateInternalTopicsRequest.newBuilder()
+                .setBrokerId(config.nodeId())
+                .setBrokerEpoch(brokerEpoch)
+                .setRequest(io.runnel.proto.CreateTopicsRequest.newBuilder()
+                        .setTimeoutMs(config.requestTimeoutMs())
+                        .addTopics(io.runnel.proto.CreatableTopic.newBuilder().setName(topic).setNumPartitions(partitions)
+                                .setReplicationFactor(replicationFactor).putAllConfigs(configs)))
+                .build();
+        return controllerChannel.callAsync("CreateInternalTopics", Duration.ofMillis(config.requestTimeoutMs()),
+                stub -> stub.createInternalTopics(request)).thenAccept(response -> {
+                    for (io.runnel.proto.CreatableTopicResult result : response.getResponse().getTopicsList()) {
+                        if (result.getError() != io.runnel.proto.ErrorCode.NONE
+                                && result.getError() != io.runnel.proto.ErrorCode.TOPIC_ALREADY_EXISTS) {
+                            throw new io.runnel.common.errors.ApiException(result.getError(), result.getErrorMessage());
+                        }
+                    }
+                });
     }
 
     /** This incarnation's registration epoch, -1 before it registered. */
@@ -389,6 +429,10 @@ public final class RunnelNode implements AutoCloseable {
 
     public Optional<ReplicaManager> replicaManager() {
         return Optional.ofNullable(replicaManager);
+    }
+
+    public Optional<GroupCoordinator> groupCoordinator() {
+        return Optional.ofNullable(groupCoordinator);
     }
 
     public Optional<LogManager> logManager() {

@@ -101,10 +101,15 @@ public final class ReplicaManager implements AutoCloseable {
     /** Metadata thread only: partition roles wait until the image holds this incarnation's registration. */
     private boolean rolesApplied;
 
-    /** Told when this broker starts or stops leading a partition (the group coordinator loads and unloads). */
+    /**
+     * Told when this broker starts or stops leading a partition (the group coordinator loads and unloads the
+     * groups of a {@code __consumer_offsets} partition). Called on the thread applying the metadata change,
+     * after the partition changed role: implementations must only hand the event on, never block.
+     */
     public interface LeadershipListener {
         void onBecomeLeader(TopicPartition tp, int leaderEpoch);
 
+        /** {@code leaderEpoch} is the epoch at which this broker led. */
         void onResign(TopicPartition tp, int leaderEpoch);
     }
 

@@ -11,8 +11,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The data plane's layers point one way, as STYLE.md draws them: node → rpc → replication →
- * storage, with the purgatory beneath replication. A class that reaches upward fails this test.
+ * The data plane's layers point one way, as STYLE.md draws them: node → rpc → group → replication →
+ * storage, with the purgatory beneath replication and the group coordinator's pure core beneath its
+ * shell. A class that reaches upward fails this test.
  */
 class LayeringTest {
 
@@ -21,7 +22,8 @@ class LayeringTest {
     @BeforeAll
     static void importClasses() {
         classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-                .importPackages("io.runnel.storage", "io.runnel.purgatory", "io.runnel.replication", "io.runnel.rpc", "io.runnel.node");
+                .importPackages("io.runnel.storage", "io.runnel.purgatory", "io.runnel.replication", "io.runnel.group",
+                        "io.runnel.rpc", "io.runnel.node");
     }
 
     @Test
@@ -55,6 +57,31 @@ class LayeringTest {
                         "io.runnel.rpc..", "io.runnel.node..", "io.grpc..", "java.nio.file..", "java.io..",
                         "java.util.concurrent..", "io.runnel.common.time..")
                 .orShould().dependOnClassesThat().haveFullyQualifiedName("io.runnel.replication.Partition")
+                .orShould().dependOnClassesThat().haveFullyQualifiedName("java.lang.System")
+                .orShould().dependOnClassesThat().haveFullyQualifiedName("java.lang.Thread"));
+    }
+
+    @Test
+    void replicationDoesNotKnowTheGroupCoordinator() {
+        assertRespected(noClasses().that().resideInAPackage("io.runnel.replication..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.runnel.group..")
+                );
+    }
+
+    @Test
+    void theGroupCoordinatorDoesNotKnowTheRpcLayerOrTheNode() {
+        assertRespected(noClasses().that().resideInAPackage("io.runnel.group..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.runnel.rpc..", "io.runnel.node..", "io.grpc..")
+                );
+    }
+
+    /** The pure core: no I/O, threads, clocks, storage or replication, so it runs in a simulation. */
+    @Test
+    void theGroupCoordinatorsCoreIsPure() {
+        assertRespected(noClasses().that().resideInAPackage("io.runnel.group.core..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.runnel.group", "io.runnel.storage..",
+                        "io.runnel.replication..", "io.runnel.purgatory..", "io.runnel.metadata..", "java.io..",
+                        "java.nio.file..", "java.util.concurrent..", "io.runnel.common.time..", "io.grpc..")
                 .orShould().dependOnClassesThat().haveFullyQualifiedName("java.lang.System")
                 .orShould().dependOnClassesThat().haveFullyQualifiedName("java.lang.Thread"));
     }

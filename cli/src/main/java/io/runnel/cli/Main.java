@@ -3,6 +3,7 @@ package io.runnel.cli;
 import io.runnel.cli.client.ClusterCommand;
 import io.runnel.cli.client.ConfigsCommand;
 import io.runnel.cli.client.ConsumeCommand;
+import io.runnel.cli.client.GroupsCommand;
 import io.runnel.cli.client.MetadataCommand;
 import io.runnel.cli.client.PartitionsCommand;
 import io.runnel.cli.client.PerfCommand;
@@ -23,7 +24,7 @@ import picocli.CommandLine.Option;
 @Command(name = "runnel", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Runnel: a Kafka-style distributed commit log.",
         subcommands = {ServerCommand.class, StorageCommand.class, TopicsCommand.class, ConfigsCommand.class, ProduceCommand.class,
-            ConsumeCommand.class, PerfCommand.class, ClusterCommand.class, PartitionsCommand.class, MetadataCommand.class,
+            ConsumeCommand.class, GroupsCommand.class, PerfCommand.class, ClusterCommand.class, PartitionsCommand.class, MetadataCommand.class,
             CommandLine.HelpCommand.class, CompletionCommand.class})
 public final class Main {
 

@@ -13,8 +13,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code runnel storage format|random-uuid}: stamps data directories with a cluster id, like kafka-storage. */
-@Command(name = "storage", description = "Format data directories", subcommands = {StorageCommand.Format.class, StorageCommand.RandomUuid.class})
+/**
+ * {@code runnel storage format|random-uuid|cluster-id}: stamps data directories with a cluster id, like
+ * kafka-storage, and keeps a Kubernetes deployment's cluster id in a ConfigMap.
+ */
+@Command(name = "storage", description = "Format data directories",
+        subcommands = {StorageCommand.Format.class, StorageCommand.RandomUuid.class, StorageCommand.ClusterId.class})
 final class StorageCommand {
 
     @Command(name = "random-uuid", description = "Print a new cluster id")
@@ -25,6 +29,27 @@ final class StorageCommand {
         @Override
         public Integer call() {
             spec.commandLine().getOut().println(MetaProperties.randomClusterId());
+            return 0;
+        }
+    }
+
+    @Command(name = "cluster-id", description = {"Print the cluster id kept in a Kubernetes ConfigMap, creating the ConfigMap "
+            + "with a new id the first time (run inside the cluster by deploy/kubernetes/runnel.yaml's Job)"})
+    static final class ClusterId implements Callable<Integer> {
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--kubernetes-config-map", required = true, paramLabel = "NAME",
+                description = "ConfigMap of the pod's namespace holding the cluster id")
+        String configMap;
+
+        @Option(names = "--key", defaultValue = "cluster.id", description = "key of the id in the ConfigMap (default: ${DEFAULT-VALUE})")
+        String key;
+
+        @Override
+        public Integer call() {
+            String clusterId = io.runnel.cli.client.KubernetesClusterId.inCluster(System.getenv()).getOrCreate(configMap, key);
+            spec.commandLine().getOut().println(clusterId);
             return 0;
         }
     }

@@ -64,8 +64,8 @@ class ConfigValidationTest {
         assertThatThrownBy(() -> new ProducerConfig(props)).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("lingerr.ms");
         Map<String, Object> consumer = base();
-        consumer.put("group.id", "g");
-        assertThatThrownBy(() -> new ConsumerConfig(consumer)).hasMessageContaining("group.id");
+        consumer.put("group.idd", "g");
+        assertThatThrownBy(() -> new ConsumerConfig(consumer)).hasMessageContaining("group.idd");
         Map<String, Object> admin = base();
         admin.put("acks", "1");
         assertThatThrownBy(() -> new AdminConfig(admin)).hasMessageContaining("acks");

@@ -10,10 +10,12 @@ import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.grpc.services.HealthStatusManager;
+import io.runnel.common.errors.GrpcErrors;
 import io.runnel.common.rpc.RequestGuard;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -27,8 +29,10 @@ import org.slf4j.LoggerFactory;
  * The gRPC server of one listener: the given services plus gRPC health checking (so Kubernetes
  * probes and {@code grpc_health_probe} work) and server reflection (so {@code grpcurl} works).
  * Requests beyond {@code maxInFlightRequests} at once are answered RESOURCE_EXHAUSTED, which clients
- * retry, instead of queueing without bound (Kafka's {@code queued.max.requests}). Every request is
- * checked by {@link RequestGuard} first.
+ * retry, instead of queueing without bound (Kafka's {@code queued.max.requests}); the group coordinator's member
+ * streams, which live as long as their member, are not counted: the coordinator bounds them itself. Every
+ * request is checked by {@link RequestGuard} first. The services' calls are measured by {@link RequestMetrics}
+ * (outermost, so refused and held calls count too); health checks and reflection are not.
  *
  * <p>A listener that {@linkplain #holdingUntilReady holds until ready} (a broker's client listeners)
  * binds at {@link #start} but reports NOT_SERVING to health checks and holds its services' calls in a
@@ -50,8 +54,9 @@ public final class ListenerServer implements AutoCloseable {
     private final ReadinessGate gate;
 
     /** A listener that serves its services as soon as it is started (the controller's listener). */
-    public ListenerServer(Listener listener, List<BindableService> services, int maxInFlightRequests, int maxInboundMessageBytes) {
-        this(listener, services, maxInFlightRequests, maxInboundMessageBytes, null);
+    ListenerServer(Listener listener, List<BindableService> services, int maxInFlightRequests, int maxInboundMessageBytes,
+                   RequestMetrics metrics) {
+        this(listener, services, maxInFlightRequests, maxInboundMessageBytes, metrics, null);
     }
 
     /**
@@ -59,13 +64,13 @@ public final class ListenerServer implements AutoCloseable {
      * {@link #markReady}; {@code owner} names who is not ready yet in the error a held call gets if the
      * listener closes first ("broker 3").
      */
-    public static ListenerServer holdingUntilReady(Listener listener, List<BindableService> services, int maxInFlightRequests,
-                                                  int maxInboundMessageBytes, String owner) {
-        return new ListenerServer(listener, services, maxInFlightRequests, maxInboundMessageBytes, new ReadinessGate(owner));
+    static ListenerServer holdingUntilReady(Listener listener, List<BindableService> services, int maxInFlightRequests,
+                                            int maxInboundMessageBytes, RequestMetrics metrics, String owner) {
+        return new ListenerServer(listener, services, maxInFlightRequests, maxInboundMessageBytes, metrics, new ReadinessGate(owner));
     }
 
     private ListenerServer(Listener listener, List<BindableService> services, int maxInFlightRequests, int maxInboundMessageBytes,
-                           ReadinessGate gate) {
+                           RequestMetrics metrics, ReadinessGate gate) {
         this.listener = listener;
         this.gate = gate;
         InetSocketAddress address = listener.host().isBlank()
@@ -76,16 +81,18 @@ public final class ListenerServer implements AutoCloseable {
                 // Produce requests of several MiB should not stall on HTTP/2 window updates.
                 .flowControlWindow(FLOW_CONTROL_WINDOW_BYTES)
                 .permitKeepAliveTime(10, TimeUnit.SECONDS)
-                .permitKeepAliveWithoutCalls(true);
+                .permitKeepAliveWithoutCalls(true)
+                .addStreamTracerFactory(metrics.tracerFactory());
         AdmissionLimit limit = new AdmissionLimit(maxInFlightRequests);
         // Every service's requests are checked before it sees them: malformed bytes and unknown enum values
         // are answered INVALID_REQUEST instead of UNKNOWN or INTERNAL (see RequestGuard).
         for (BindableService service : services) {
             ServerServiceDefinition definition = RequestGuard.guard(service.bindService());
             serviceNames.add(definition.getServiceDescriptor().getName());
-            // The last interceptor runs first: the admission limit counts the calls the gate holds.
-            builder.addService(gate == null ? ServerInterceptors.intercept(definition, limit)
-                    : ServerInterceptors.intercept(definition, gate, limit));
+            // The last interceptor runs first: metrics see every call (the admission limit's refusals and the
+            // time a call is held until ready included), and the admission limit counts the calls the gate holds.
+            builder.addService(gate == null ? ServerInterceptors.intercept(definition, limit, metrics.interceptor())
+                    : ServerInterceptors.intercept(definition, gate, limit, metrics.interceptor()));
         }
         builder.addService(RequestGuard.guard(health.getHealthService().bindService()));
         builder.addService(RequestGuard.guard(ProtoReflectionServiceV1.newInstance().bindService()));
@@ -167,6 +174,8 @@ public final class ListenerServer implements AutoCloseable {
 
     /** Counts calls in flight and refuses new ones above the bound. */
     private static final class AdmissionLimit implements ServerInterceptor {
+        private static final String MEMBER_STREAM_METHOD =
+                io.runnel.proto.GroupServiceGrpc.getConsumerGroupStreamMethod().getFullMethodName();
         private final int max;
         private final AtomicInteger inFlight = new AtomicInteger();
 
@@ -176,10 +185,16 @@ public final class ListenerServer implements AutoCloseable {
 
         @Override
         public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+            if (call.getMethodDescriptor().getFullMethodName().equals(MEMBER_STREAM_METHOD)) {
+                // A member stream of the group coordinator lives as long as its member: it would hold a slot for
+                // good. Member streams have their own bound instead (GroupCoordinator.MEMBER_STREAMS_MAX).
+                return next.startCall(call, headers);
+            }
             if (inFlight.incrementAndGet() > max) {
                 inFlight.decrementAndGet();
-                call.close(Status.RESOURCE_EXHAUSTED.withDescription(
-                        "server busy: more than " + max + " requests in flight (queued.max.requests)"), new Metadata());
+                StatusRuntimeException busy = GrpcErrors.overloaded(
+                        "server busy: more than " + max + " requests in flight (queued.max.requests); nothing was applied, retry after a backoff");
+                call.close(busy.getStatus(), busy.getTrailers());
                 return new ServerCall.Listener<>() { };
             }
             ServerCall.Listener<Q> delegate;

@@ -1,38 +1,41 @@
 package io.runnel.node;
 
 import com.sun.net.httpserver.HttpServer;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.function.Supplier;
 
 /**
- * Serves the node's Micrometer metrics in Prometheus text format at {@code GET /metrics} on
- * {@code metrics.port} (JDK HTTP server, one thread: scrapes are rare and cheap). Thread-safe.
+ * Serves a node's metrics in Prometheus text format at {@code GET /metrics} on {@code metrics.port}
+ * (JDK HTTP server, one thread: scrapes come every few seconds at most, and one at a time keeps the
+ * refresh before each scrape single-threaded). Thread-safe.
  */
 final class MetricsServer implements AutoCloseable {
 
-    private final PrometheusMeterRegistry registry;
+    /** Connections waiting to be accepted at most. */
+    private static final int BACKLOG = 16;
+
     private final HttpServer server;
 
-    MetricsServer(PrometheusMeterRegistry registry, String host, int port) throws IOException {
-        this.registry = registry;
-        this.server = HttpServer.create(new InetSocketAddress(host, port), 16);
+    MetricsServer(Supplier<String> scrape, String host, int port) throws IOException {
+        this.server = HttpServer.create(new InetSocketAddress(host, port), BACKLOG);
         server.createContext("/metrics", exchange -> {
-            byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().add("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-            exchange.sendResponseHeaders(200, body.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(body);
+            try (exchange) {
+                if (!"GET".equals(exchange.getRequestMethod())) {
+                    exchange.sendResponseHeaders(405, -1);
+                    return;
+                }
+                byte[] body = scrape.get().getBytes(StandardCharsets.UTF_8);
+                exchange.getResponseHeaders().add("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+                exchange.sendResponseHeaders(200, body.length);
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(body);
+                }
             }
         });
         server.start();
-    }
-
-    static PrometheusMeterRegistry newRegistry() {
-        return new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     }
 
     int port() {
@@ -42,6 +45,5 @@ final class MetricsServer implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
-        registry.close();
     }
 }

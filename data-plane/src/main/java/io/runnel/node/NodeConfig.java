@@ -223,9 +223,18 @@ public final class NodeConfig {
         return settings.get(ServerSettings.METRICS_PORT);
     }
 
+    public boolean metricsPartitionLevel() {
+        return settings.get(ServerSettings.METRICS_PARTITION_LEVEL);
+    }
+
     /** The replication settings (replica.*, num.replica.fetchers, broker.session.timeout.ms). */
     public io.runnel.replication.ReplicationConfig replicationConfig() {
         return io.runnel.replication.ReplicationConfig.from(settings);
+    }
+
+    /** The group coordinator's settings (offsets.*, group.*, offset.metadata.max.bytes). */
+    public io.runnel.group.GroupCoordinatorConfig groupCoordinatorConfig() {
+        return io.runnel.group.GroupCoordinatorConfig.from(settings);
     }
 
     /** Cluster-wide topic defaults this node's file sets, keyed by topic key (retention.ms, ...). */

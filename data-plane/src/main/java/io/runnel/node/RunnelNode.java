@@ -10,6 +10,7 @@ import io.runnel.metadata.image.MetadataImage;
 import io.runnel.metadata.server.ControllerConfig;
 import io.runnel.metadata.server.ControllerServer;
 import io.runnel.metadata.server.QuorumVoters;
+import io.runnel.group.GroupCoordinator;
 import io.runnel.replication.BrokerLease;
 import io.runnel.replication.ControllerLink;
 import io.runnel.replication.ReplicaManager;
@@ -18,6 +19,7 @@ import io.runnel.replication.ReplicationContext;
 import io.runnel.rpc.AdminServiceImpl;
 import io.runnel.rpc.BrokerMetadata;
 import io.runnel.rpc.FetchServiceImpl;
+import io.runnel.rpc.GroupServiceImpl;
 import io.runnel.rpc.GrpcLeaderChannels;
 import io.runnel.rpc.MetadataServiceImpl;
 import io.runnel.rpc.ProduceServiceImpl;
@@ -86,12 +88,14 @@ public final class RunnelNode implements AutoCloseable {
     private ControllerServer controller;
     private LogManager logManager;
     private ReplicaManager replicaManager;
+    private GroupCoordinator groupCoordinator;
     private MetadataLoader metadataLoader;
     private ControllerChannel controllerChannel;
+    /** Written once at start-up, read by the coordinator's internal-topic creation and the replicas on other threads. */
     private volatile BrokerLifecycleManager lifecycle;
     private ScheduledExecutorService scheduler;
-    private final io.micrometer.prometheusmetrics.PrometheusMeterRegistry metrics = MetricsServer.newRegistry();
-    private MetricsServer metricsServer;
+    /** Closed last (the constructor registers it first): the registry, its HTTP endpoint and the JVM binders. */
+    private final NodeMetrics metrics = new NodeMetrics();
     /** Guarded by {@code this}: close() has begun; steps registered from now on are undone at once. */
     private boolean closed;
     private volatile boolean skipControlledShutdown;
@@ -101,6 +105,7 @@ public final class RunnelNode implements AutoCloseable {
         this.clusterId = clusterId;
         this.voters = voters;
         this.hooks = hooks;
+        closeOrder.add(metrics);
     }
 
     /** Starts a node; on failure everything started so far is stopped again and the error rethrown. */
@@ -130,13 +135,14 @@ public final class RunnelNode implements AutoCloseable {
         created.accept(node);
         try {
             node.throwIfClosing();
+            // Served first, so a starting node (a broker waiting to be admitted) can already be watched.
+            node.serveMetrics();
             if (config.isController()) {
                 node.startController();
             }
             if (config.isBroker()) {
                 node.startBroker();
             }
-            node.startMetrics();
         } catch (Throwable e) {
             node.close();
             throw e;
@@ -152,70 +158,25 @@ public final class RunnelNode implements AutoCloseable {
         // The listener first, so that peers and brokers reach this controller as soon as Ratis runs.
         Listener listener = config.listener(config.controllerListenerName()).orElseThrow();
         startListener(new ListenerServer(listener, List.of(controller.service()), config.queuedMaxRequests(),
-                config.socketRequestMaxBytes()));
+                config.socketRequestMaxBytes(), metrics.requests()));
         controller.start();
+        controller.bindMetrics(metrics.registry());
+        metrics.addRefresh(controller.metrics()::refresh);
     }
 
-    private void startMetrics() throws IOException {
-        if (controller != null) {
-            controller.bindMetrics(metrics);
-        }
-        if (metadataLoader != null) {
-            metadataLoader.bindMetrics(metrics);
-            ReplicaManager replicas = replicaManager;
-            io.micrometer.core.instrument.Gauge.builder("runnel.broker.partitions", () -> replicas.partitions().size())
-                    .description("partition replicas hosted by this broker").register(metrics);
-            io.micrometer.core.instrument.Gauge.builder("runnel.broker.leader.partitions",
-                    () -> replicas.partitions().values().stream().filter(p -> p.isLeader()).count())
-                    .description("partitions this broker leads").register(metrics);
-            io.micrometer.core.instrument.Gauge.builder("runnel.broker.under.replicated.partitions", replicas::underReplicatedPartitions)
-                    .description("led partitions whose ISR is smaller than their replica set (Kafka's UnderReplicatedPartitions)")
-                    .register(metrics);
-            io.micrometer.core.instrument.Gauge.builder("runnel.broker.under.min.isr.partitions", replicas::underMinIsrPartitions)
-                    .description("led partitions whose ISR is smaller than min.insync.replicas (Kafka's UnderMinIsrPartitionCount)")
-                    .register(metrics);
-            io.micrometer.core.instrument.FunctionCounter.builder("runnel.broker.isr.shrinks", replicas, ReplicaManager::isrShrinks)
-                    .description("ISR shrinks this broker's leaders committed (Kafka's IsrShrinksPerSec, as a counter)")
-                    .register(metrics);
-            io.micrometer.core.instrument.FunctionCounter.builder("runnel.broker.isr.expands", replicas, ReplicaManager::isrExpands)
-                    .description("ISR expansions this broker's leaders committed (Kafka's IsrExpandsPerSec, as a counter)")
-                    .register(metrics);
-            io.micrometer.core.instrument.Gauge.builder("runnel.broker.replica.max.lag", replicas::maxFollowerLag)
-                    .description("largest lag, in records, of a follower behind a partition this broker leads")
-                    .register(metrics);
-            bindCleanerMetrics(logManager.cleaner());
-        }
+    /** Serves the node's meters if {@code metrics.port} says so (docs/metrics.md); roles bind theirs as they start. */
+    private void serveMetrics() throws IOException {
         if (config.metricsPort() >= 0) {
             String host = config.listeners().get(0).host();
-            metricsServer = onClose(new MetricsServer(metrics, host.isBlank() ? "0.0.0.0" : host, config.metricsPort()));
-            log.info("Metrics served at http://{}:{}/metrics", host, metricsServer.port());
+            String bindHost = host.isBlank() ? "0.0.0.0" : host;
+            int port = metrics.serve(bindHost, config.metricsPort());
+            log.info("Metrics served at http://{}:{}/metrics", bindHost, port);
         }
-    }
-
-    /** The log cleaner's gauges, under Kafka's metric names (kafka.log:type=LogCleaner / LogCleanerManager). */
-    private void bindCleanerMetrics(io.runnel.storage.LogCleaner cleaner) {
-        gauge("runnel.log.cleaner.max-dirty-percent", cleaner::maxDirtyPercent,
-                "dirty share of the dirtiest compacted log at the cleaner's last check, in percent");
-        gauge("runnel.log.cleaner.cleaner-recopy-percent", cleaner::cleanerRecopyPercent,
-                "bytes written / bytes read by the cleaner threads' last cleanings, in percent");
-        gauge("runnel.log.cleaner.max-clean-time-secs", cleaner::maxCleanTimeSecs, "longest of the cleaner threads' last cleanings");
-        gauge("runnel.log.cleaner.max-compaction-delay-secs", cleaner::maxCompactionDelaySecs,
-                "how far the most overdue compacted log is past max.compaction.lag.ms");
-        gauge("runnel.log.cleaner.max-buffer-utilization-percent", cleaner::maxBufferUtilizationPercent,
-                "fullest key map of the cleaner threads' last cleanings, in percent");
-        gauge("runnel.log.cleaner.dead-thread-count", cleaner::deadThreadCount, "cleaner threads that died of an unexpected error");
-        gauge("runnel.log.cleaner.time-since-last-run-ms", cleaner::timeSinceLastRunMs, "since the cleaner last looked for work");
-        gauge("runnel.log.cleaner.uncleanable-partitions-count", cleaner::uncleanablePartitionsCount,
-                "compacted logs the cleaner gave up on after an error");
-    }
-
-    private void gauge(String name, java.util.function.Supplier<Number> value, String description) {
-        io.micrometer.core.instrument.Gauge.builder(name, value).description(description).register(metrics);
     }
 
     /** Port of the Prometheus endpoint, when {@code metrics.port} enabled it. */
     public Optional<Integer> metricsPort() {
-        return Optional.ofNullable(metricsServer).map(MetricsServer::port);
+        return metrics.port();
     }
 
     private void startBroker() throws IOException {
@@ -246,8 +207,18 @@ public final class RunnelNode implements AutoCloseable {
         MetadataLoader loader = metadataLoader;
         metadataLoader.register(new BrokerMetadataPublisher(config.nodeId(), replicaManager, logManager, topicConfigs,
                 loader::committedOffset));
+        // Before the loader starts, so the coordinator hears of every offsets partition this broker comes to lead.
+        groupCoordinator = onClose(new GroupCoordinator(config.nodeId(), replicaManager, loader::currentImage,
+                this::createInternalTopic, config.groupCoordinatorConfig(), Time.SYSTEM));
+        replicaManager.addLeadershipListener(groupCoordinator);
+        metadataLoader.register(groupCoordinator);
         onClose(metadataLoader);
         metadataLoader.start();
+        metadataLoader.bindMetrics(metrics.registry());
+        BrokerMetrics brokerMetrics = new BrokerMetrics(metrics.registry(), replicaManager, config.metricsPartitionLevel());
+        brokerMetrics.bind(logManager);
+        brokerMetrics.bindConsumerGroups(new CoordinatorGroupMetrics(groupCoordinator, replicaManager));
+        metrics.addRefresh(brokerMetrics::refresh);
 
         BrokerMetadata brokerMetadata = new LoaderBrokerMetadata(metadataLoader, controllerChannel, clusterId);
         ChannelControllerGateway gateway = new ChannelControllerGateway(controllerChannel, Duration.ofMillis(config.requestTimeoutMs()));
@@ -262,13 +233,14 @@ public final class RunnelNode implements AutoCloseable {
                     new FetchServiceImpl(replicaManager, brokerMetadata, name),
                     new TransactionServiceImpl(producerIds),
                     new AdminServiceImpl(brokerMetadata, gateway, replicaManager, topicConfigs, config.settings(), name,
-                            config.deleteTopicEnable(), config.requestTimeoutMs())));
+                            config.deleteTopicEnable(), config.requestTimeoutMs()),
+                    new GroupServiceImpl(groupCoordinator, brokerMetadata, name).withClientAddresses()));
             if (name.equals(config.interBrokerListenerName())) {
                 services.add(new ReplicationServiceImpl(replicaManager));
             }
             // Bound now (the registration publishes the bound port), but holding calls until the broker is ready.
             ListenerServer server = startListener(ListenerServer.holdingUntilReady(listener, services, config.queuedMaxRequests(),
-                    config.socketRequestMaxBytes(), "broker " + config.nodeId()));
+                    config.socketRequestMaxBytes(), metrics.requests(), "broker " + config.nodeId()));
             endpoints.add(advertised(listener, server.port()));
         }
         lifecycle = new BrokerLifecycleManager(config.nodeId(), clusterId, UUID.randomUUID(),
@@ -334,6 +306,36 @@ public final class RunnelNode implements AutoCloseable {
             }
             Thread.sleep(METADATA_POLL_MS);
         }
+    }
+
+    /**
+     * Creates an internal topic for this broker's coordinators through the controller's internal-topic call,
+     * identifying the broker by its id and epoch (clients cannot create names starting with "__").
+     */
+    private CompletableFuture<Void> createInternalTopic(String topic, int partitions, short replicationFactor,
+                                                        Map<String, String> configs) {
+        long brokerEpoch = brokerEpoch();
+        if (brokerEpoch < 0) {
+            return CompletableFuture.failedFuture(new io.runnel.common.errors.ApiException(
+                    io.runnel.proto.ErrorCode.COORDINATOR_NOT_AVAILABLE, "broker " + config.nodeId() + " is not registered yet"));
+        }
+        io.runnel.proto.CreateInternalTopicsRequest request = io.runnel.proto.CreateInternalTopicsRequest.newBuilder()
+                .setBrokerId(config.nodeId())
+                .setBrokerEpoch(brokerEpoch)
+                .setRequest(io.runnel.proto.CreateTopicsRequest.newBuilder()
+                        .setTimeoutMs(config.requestTimeoutMs())
+                        .addTopics(io.runnel.proto.CreatableTopic.newBuilder().setName(topic).setNumPartitions(partitions)
+                                .setReplicationFactor(replicationFactor).putAllConfigs(configs)))
+                .build();
+        return controllerChannel.callAsync("CreateInternalTopics", Duration.ofMillis(config.requestTimeoutMs()),
+                stub -> stub.createInternalTopics(request)).thenAccept(response -> {
+                    for (io.runnel.proto.CreatableTopicResult result : response.getResponse().getTopicsList()) {
+                        if (result.getError() != io.runnel.proto.ErrorCode.NONE
+                                && result.getError() != io.runnel.proto.ErrorCode.TOPIC_ALREADY_EXISTS) {
+                            throw new io.runnel.common.errors.ApiException(result.getError(), result.getErrorMessage());
+                        }
+                    }
+                });
     }
 
     /** This incarnation's registration epoch, -1 before it registered. */
@@ -434,6 +436,10 @@ public final class RunnelNode implements AutoCloseable {
 
     public Optional<ReplicaManager> replicaManager() {
         return Optional.ofNullable(replicaManager);
+    }
+
+    public Optional<GroupCoordinator> groupCoordinator() {
+        return Optional.ofNullable(groupCoordinator);
     }
 
     public Optional<LogManager> logManager() {

@@ -23,6 +23,15 @@ public abstract class DelayedOperation extends TimerTask {
     /** WAITING until one compare-and-set moves it to COMPLETED or EXPIRED; it never changes again. */
     private final AtomicInteger state = new AtomicInteger(WAITING);
     private final ReentrantLock lock = new ReentrantLock();
+    /**
+     * Set once by the purgatory that starts watching the operation, before any thread can complete it from
+     * there; read by the completing thread (volatile: completion may come from any thread).
+     */
+    private volatile Watch watch;
+
+    /** The purgatory's hook and clock while the operation waits there (for its metrics). */
+    record Watch(PurgatoryListener listener, io.runnel.common.time.Time time, long sinceNs) {
+    }
 
     protected DelayedOperation(long delayMs) {
         super(delayMs);
@@ -37,9 +46,18 @@ public abstract class DelayedOperation extends TimerTask {
         if (state.compareAndSet(WAITING, outcome)) {
             cancel();
             onComplete();
+            Watch watched = watch;
+            if (watched != null) {
+                watched.listener().onCompleted(watched.time().nanoseconds() - watched.sinceNs(), outcome == EXPIRED);
+            }
             return true;
         }
         return false;
+    }
+
+    /** Called by the purgatory when the operation starts waiting there. */
+    final void watchedFrom(Watch watched) {
+        this.watch = watched;
     }
 
     public final boolean isCompleted() {

@@ -1,5 +1,6 @@
 package io.runnel.purgatory;
 
+import io.runnel.common.time.Time;
 import java.util.Collection;
 import java.util.Iterator;
 import java.util.List;
@@ -23,6 +24,8 @@ public final class DelayedOperationPurgatory<T extends DelayedOperation> impleme
 
     private final String name;
     private final Timer timer;
+    private final Time time;
+    private volatile PurgatoryListener listener = PurgatoryListener.NONE;
     private final int purgeIntervalRequests;
     private final ConcurrentHashMap<Object, ConcurrentLinkedQueue<T>> watchers = new ConcurrentHashMap<>();
     private final AtomicInteger addedSincePurge = new AtomicInteger();
@@ -34,8 +37,14 @@ public final class DelayedOperationPurgatory<T extends DelayedOperation> impleme
     }
 
     DelayedOperationPurgatory(String name, Timer timer, int purgeIntervalRequests, boolean startReaper) {
+        this(name, timer, Time.SYSTEM, purgeIntervalRequests, startReaper);
+    }
+
+    /** {@code time} measures how long operations wait, for the {@link PurgatoryListener}. */
+    DelayedOperationPurgatory(String name, Timer timer, Time time, int purgeIntervalRequests, boolean startReaper) {
         this.name = name;
         this.timer = timer;
+        this.time = time;
         this.purgeIntervalRequests = purgeIntervalRequests;
         this.reaper = new Thread(this::reap, name + "-reaper");
         this.reaper.setDaemon(true);
@@ -55,6 +64,8 @@ public final class DelayedOperationPurgatory<T extends DelayedOperation> impleme
         if (operation.safeTryComplete()) {
             return true;
         }
+        // From here on the operation waits: its completion, whoever causes it, is reported to the listener.
+        operation.watchedFrom(new DelayedOperation.Watch(listener, time, time.nanoseconds()));
         for (Object key : watchKeys) {
             if (operation.isCompleted()) {
                 return false;
@@ -115,6 +126,11 @@ public final class DelayedOperationPurgatory<T extends DelayedOperation> impleme
     /** Operations waiting for their timer. */
     public int delayed() {
         return timer.size();
+    }
+
+    /** Sets the hook told of every operation that waited here (metrics); replaces the previous one. */
+    public void setListener(PurgatoryListener listener) {
+        this.listener = java.util.Objects.requireNonNull(listener, "listener");
     }
 
     /** Completes every waiting operation watched under the key at once, e.g. when a partition moves away. */

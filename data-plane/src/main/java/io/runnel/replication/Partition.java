@@ -52,6 +52,8 @@ public final class Partition implements DelayedProduce.WaitedOn {
     private final ReentrantReadWriteLock roleLock = new ReentrantReadWriteLock();
     private final PartitionState state;
     private final LogView view;
+    /** The leader's log end offset in its last good answer to this follower (-1: none yet), for the lag metric. */
+    private volatile long leaderLogEndOffsetSeen = -1;
 
     public Partition(TopicPartition topicPartition, UUID topicId, int localBrokerId, PartitionLog log,
                      ReplicationSettings settings, BrokerLease lease, Time time) {
@@ -328,6 +330,9 @@ public final class Partition implements DelayedProduce.WaitedOn {
                 step = state.onFetchAnswer(sent.leaderEpoch(), sent.fetchOffset(), answer.getError(), diverging,
                         answer.getLogStartOffset(), answer.getLogEndOffset(), view, nowMs());
             }
+            if (answer.getError() == ErrorCode.NONE) {
+                leaderLogEndOffsetSeen = answer.getLogEndOffset();
+            }
             switch (step.kind()) {
                 case APPEND -> appendFromLeader(answer);
                 case TRUNCATE -> {
@@ -455,6 +460,18 @@ public final class Partition implements DelayedProduce.WaitedOn {
             }
             return lag;
         }
+    }
+
+    /**
+     * As a follower: records behind the leader's log end as of the leader's last answer (Kafka's fetcher
+     * ConsumerLag); 0 as leader or before the first answer.
+     */
+    public long followerLag() {
+        long leaderEnd = leaderLogEndOffsetSeen;
+        if (leaderEnd < 0 || isLeader()) {
+            return 0;
+        }
+        return Math.max(0, leaderEnd - log.logEndOffset());
     }
 
     /** Position of the high watermark in the log, for counting bytes a delayed fetch may return. */

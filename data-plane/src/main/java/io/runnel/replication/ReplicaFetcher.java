@@ -38,7 +38,7 @@ final class ReplicaFetcher implements Runnable {
         /** True when {@code tp} is throttled and the throttled rate is used up: leave it out of this fetch. */
         boolean skip(TopicPartition tp);
 
-        /** Bytes received for {@code tp}, counted if it is throttled. */
+        /** Bytes received for {@code tp} (every answer): replication bytes in, and against the throttle if throttled. */
         void record(TopicPartition tp, int bytes);
 
         Throttle NONE = new Throttle() {

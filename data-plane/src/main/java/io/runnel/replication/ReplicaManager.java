@@ -82,6 +82,8 @@ public final class ReplicaManager implements AutoCloseable {
     private final ReplicationContext context;
     private final ReplicationSettings settings;
     private final ConcurrentHashMap<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
+    /** Per-topic counters exist only for topics with a replica here (an O(1) check per request). */
+    private final BrokerTopicStats topicStats = new BrokerTopicStats(partitions::containsKey);
     private final DelayedOperationPurgatory<DelayedProduce> producePurgatory;
     private final DelayedOperationPurgatory<DelayedFetch> fetchPurgatory;
     private final DelayedOperationPurgatory<DelayedReplicaFetch> replicaFetchPurgatory =
@@ -99,10 +101,15 @@ public final class ReplicaManager implements AutoCloseable {
     /** Metadata thread only: partition roles wait until the image holds this incarnation's registration. */
     private boolean rolesApplied;
 
-    /** Told when this broker starts or stops leading a partition (the group coordinator loads and unloads). */
+    /**
+     * Told when this broker starts or stops leading a partition (the group coordinator loads and unloads the
+     * groups of a {@code __consumer_offsets} partition). Called on the thread applying the metadata change,
+     * after the partition changed role: implementations must only hand the event on, never block.
+     */
     public interface LeadershipListener {
         void onBecomeLeader(TopicPartition tp, int leaderEpoch);
 
+        /** {@code leaderEpoch} is the epoch at which this broker led. */
         void onResign(TopicPartition tp, int leaderEpoch);
     }
 
@@ -351,6 +358,7 @@ public final class ReplicaManager implements AutoCloseable {
                 Partition.LeaderAppend append = partition.appendRecordsToLeader(input.records(), requiredAcks,
                         input.currentLeaderEpoch());
                 LogAppendInfo info = append.info();
+                topicStats.recordProduce(tp, false, info.validBytes(), info.recordCount());
                 apply(partition, append.actions());
                 replicaFetchPurgatory.checkAndComplete(tp);
                 ProduceResult success = ProduceResult.success(info.firstOffset(), info.logAppendTimeMs(), info.logStartOffset());
@@ -362,6 +370,7 @@ public final class ReplicaManager implements AutoCloseable {
                 fetchPurgatory.checkAndComplete(tp);
                 producePurgatory.checkAndComplete(tp);
             } catch (RuntimeException e) {
+                topicStats.recordProduce(tp, true, 0, 0);
                 results.put(tp, produceError(tp, e));
             }
         });
@@ -404,7 +413,12 @@ public final class ReplicaManager implements AutoCloseable {
 
     /** Reads for a consumer; long-polls in purgatory when fewer than {@code minBytes} are available. */
     public void fetch(FetchParams params, LinkedHashMap<TopicPartition, FetchInput> inputs,
-                      Consumer<LinkedHashMap<TopicPartition, FetchResult>> callback) {
+                      Consumer<LinkedHashMap<TopicPartition, FetchResult>> answer) {
+        // Counted as answered (after any wait in purgatory): a delayed fetch reads again before answering.
+        Consumer<LinkedHashMap<TopicPartition, FetchResult>> callback = results -> {
+            results.forEach((tp, result) -> topicStats.recordFetch(tp, result.error() != ErrorCode.NONE, result.sizeInBytes()));
+            answer.accept(results);
+        };
         Map<TopicPartition, LogOffsetMetadata> positions = new LinkedHashMap<>();
         LinkedHashMap<TopicPartition, FetchResult> results = read(params, inputs, positions);
         long bytes = results.values().stream().mapToLong(FetchResult::sizeInBytes).sum();
@@ -574,6 +588,7 @@ public final class ReplicaManager implements AutoCloseable {
                 if (limit > 0) {
                     FetchDataInfo data = partition.readForFollower(entry.getValue().fetchOffset(), limit);
                     records = data.records().readAllBytes();
+                    topicStats.recordReplicationBytesOut(records.remaining());
                     if (throttled) {
                         leaderQuota.record(records.remaining(), leaderRate(), now);
                     }
@@ -623,6 +638,7 @@ public final class ReplicaManager implements AutoCloseable {
 
         @Override
         public void record(TopicPartition tp, int bytes) {
+            topicStats.recordReplicationBytesIn(bytes);
             if (bytes > 0 && isThrottled(tp)) {
                 followerQuota.record(bytes, rate(), nowMs());
             }
@@ -666,6 +682,23 @@ public final class ReplicaManager implements AutoCloseable {
 
     public long isrShrinks() {
         return isrShrinks.get();
+    }
+
+    /** Traffic counters per topic and in total (Kafka's BrokerTopicMetrics). */
+    public BrokerTopicStats topicStats() {
+        return topicStats;
+    }
+
+    /**
+     * The purgatories by Kafka's delayedOperation names (Produce, Fetch) plus ReplicaFetch (Kafka keeps
+     * follower fetches in the Fetch purgatory; here they wait in their own), for the purgatory metrics.
+     */
+    public Map<String, DelayedOperationPurgatory<?>> purgatories() {
+        Map<String, DelayedOperationPurgatory<?>> all = new LinkedHashMap<>();
+        all.put("Produce", producePurgatory);
+        all.put("Fetch", fetchPurgatory);
+        all.put("ReplicaFetch", replicaFetchPurgatory);
+        return all;
     }
 
     public long isrExpands() {

@@ -2,6 +2,7 @@ package io.runnel.rpc;
 
 import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.stub.StreamObserver;
+import io.runnel.common.ListOffsetsTimestamps;
 import io.runnel.common.TopicPartition;
 import io.runnel.common.errors.ApiException;
 import io.runnel.common.errors.ErrorText;
@@ -37,10 +38,17 @@ import java.util.Map;
 
 /**
  * Fetch (long poll), ListOffsets and OffsetForLeaderEpoch for consumers. Record bytes go into the
- * response without a copy ({@link UnsafeByteOperations}). Stateless and thread-safe; one instance
+ * response without a copy ({@link UnsafeByteOperations}). Unset fields take the defaults fetch.proto states. Stateless and thread-safe; one instance
  * per listener.
  */
 public final class FetchServiceImpl extends FetchServiceGrpc.FetchServiceImplBase {
+
+    /** An unset max_bytes: Kafka's consumer fetch.max.bytes default. */
+    static final int MAX_BYTES_DEFAULT = 52_428_800;
+    /** An unset partition_max_bytes: Kafka's consumer max.partition.fetch.bytes default. */
+    static final int PARTITION_MAX_BYTES_DEFAULT = 1_048_576;
+    /** An unset ListOffsets timestamp: earliest, so that a client that forgets it misses no record. */
+    static final long LIST_OFFSETS_TIMESTAMP_DEFAULT = ListOffsetsTimestamps.EARLIEST_TIMESTAMP;
 
     private final ReplicaManager replicaManager;
     private final BrokerMetadata metadata;
@@ -64,12 +72,14 @@ public final class FetchServiceImpl extends FetchServiceGrpc.FetchServiceImplBas
                                 + " of '" + topic.getTopic() + "': partitions are numbered from 0");
                     }
                     TopicPartition tp = new TopicPartition(topic.getTopic(), partition.getPartition());
-                    if (partition.getPartitionMaxBytes() <= 0) {
-                        early.put(tp, FetchResult.error(ErrorCode.INVALID_FETCH_SIZE, "partition_max_bytes must be positive, not "
-                                + partition.getPartitionMaxBytes(), -1, -1));
+                    int partitionMaxBytes = partition.hasPartitionMaxBytes() ? partition.getPartitionMaxBytes()
+                            : PARTITION_MAX_BYTES_DEFAULT;
+                    if (partitionMaxBytes < 0) {
+                        early.put(tp, FetchResult.error(ErrorCode.INVALID_FETCH_SIZE, "partition_max_bytes must not be negative, not "
+                                + partitionMaxBytes, -1, -1));
                         continue;
                     }
-                    inputs.put(tp, new FetchInput(partition.getFetchOffset(), partition.getPartitionMaxBytes(),
+                    inputs.put(tp, new FetchInput(partition.getFetchOffset(), partitionMaxBytes,
                             Requests.epoch(partition.hasCurrentLeaderEpoch(), partition.getCurrentLeaderEpoch())));
                 }
             }
@@ -90,11 +100,12 @@ public final class FetchServiceImpl extends FetchServiceGrpc.FetchServiceImplBas
     }
 
     /**
-     * The request's {@code max_bytes}: negative is INVALID_REQUEST; 0 (proto3's default, a client that did
-     * not set it) is 1, i.e. one batch, since a fetch always returns at least the first batch it finds.
+     * The request's {@code max_bytes}: absent is {@link #MAX_BYTES_DEFAULT}; negative is INVALID_REQUEST; 0 is
+     * 1, i.e. one batch, since the first batch of the first partition with data always comes whole (Kafka's
+     * rule, which 0 in partition_max_bytes follows too). Not 0 itself: {@link FetchParams} reads 0 as no bound.
      */
     static int responseMaxBytes(FetchRequest request) {
-        int maxBytes = request.getMaxBytes();
+        int maxBytes = request.hasMaxBytes() ? request.getMaxBytes() : MAX_BYTES_DEFAULT;
         if (maxBytes < 0) {
             throw new ApiException(ErrorCode.INVALID_REQUEST, "max_bytes must not be negative, not " + maxBytes);
         }
@@ -145,7 +156,8 @@ public final class FetchServiceImpl extends FetchServiceGrpc.FetchServiceImplBas
         ListOffsetsPartitionResponse.Builder result = ListOffsetsPartitionResponse.newBuilder().setPartition(partition.getPartition());
         try {
             TopicPartition tp = Requests.topicPartition(topic, partition.getPartition());
-            TimestampAndOffset found = replicaManager.listOffset(tp, partition.getTimestamp(),
+            long timestamp = partition.hasTimestamp() ? partition.getTimestamp() : LIST_OFFSETS_TIMESTAMP_DEFAULT;
+            TimestampAndOffset found = replicaManager.listOffset(tp, timestamp,
                     Requests.epoch(partition.hasCurrentLeaderEpoch(), partition.getCurrentLeaderEpoch()));
             return result.setError(ErrorCode.NONE).setTimestamp(found.timestamp()).setOffset(found.offset())
                     .setLeaderEpoch(found.leaderEpoch().orElse(-1)).build();

@@ -5,9 +5,13 @@ import io.runnel.common.TopicNames;
 import io.runnel.common.TopicPartition;
 import io.runnel.common.errors.ApiException;
 import io.runnel.common.errors.ErrorText;
+import io.runnel.common.record.CompressionType;
+import io.runnel.common.record.RecordBatch;
+import io.runnel.common.time.Time;
 import io.runnel.proto.ErrorCode;
 import io.runnel.proto.PartitionProduceData;
 import io.runnel.proto.PartitionProduceResponse;
+import io.runnel.proto.ProduceRecordList;
 import io.runnel.proto.ProduceRequest;
 import io.runnel.proto.ProduceResponse;
 import io.runnel.proto.ProduceServiceGrpc;
@@ -16,34 +20,50 @@ import io.runnel.proto.TopicProduceResponse;
 import io.runnel.replication.ProduceInput;
 import io.runnel.replication.ProduceResult;
 import io.runnel.replication.ReplicaManager;
+import io.runnel.storage.LogConfig;
+import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
-
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The Produce RPC: hands each partition's batches to the {@link ReplicaManager} and answers with a
- * per-partition result (Kafka-named error, base offset, leader hint). Stateless and thread-safe;
+ * per-partition result (Kafka-named error, base offset, leader hint). A partition given in the messages
+ * form is first built into one batch ({@link RecordListBatcher}), compressed with the topic's
+ * compression.type, and then takes the path of a client-built batch. Unset fields take the defaults
+ * produce.proto states ({@link #ACKS_DEFAULT}, {@link #TIMEOUT_MS_DEFAULT}). Stateless and thread-safe;
  * one instance per listener so hints carry that listener's addresses.
  */
 public final class ProduceServiceImpl extends ProduceServiceGrpc.ProduceServiceImplBase {
 
     /** Bound on how long acks=all may wait, whatever the client asks. */
     static final int TIMEOUT_MS_MAX = 300_000;
+    /** An unset acks: all, as Kafka's producer; an unset acks must never mean fire-and-forget. */
+    static final int ACKS_DEFAULT = -1;
+    /** An unset timeout_ms: Kafka's request.timeout.ms default. */
+    static final int TIMEOUT_MS_DEFAULT = 30_000;
 
     private final ReplicaManager replicaManager;
     private final BrokerMetadata metadata;
     private final String listenerName;
+    private final Time time;
 
     public ProduceServiceImpl(ReplicaManager replicaManager, BrokerMetadata metadata, String listenerName) {
+        this(replicaManager, metadata, listenerName, Time.SYSTEM);
+    }
+
+    /** @param time stamps records of the messages form that carry no timestamp */
+    public ProduceServiceImpl(ReplicaManager replicaManager, BrokerMetadata metadata, String listenerName, Time time) {
         this.replicaManager = replicaManager;
         this.metadata = metadata;
         this.listenerName = listenerName;
+        this.time = time;
     }
 
     @Override
     public void produce(ProduceRequest request, StreamObserver<ProduceResponse> observer) {
         try {
-            int acks = request.getAcks();
+            int acks = request.hasAcks() ? request.getAcks() : ACKS_DEFAULT;
             Map<TopicPartition, ProduceResult> early = new LinkedHashMap<>();
             Map<TopicPartition, ProduceInput> inputs = new LinkedHashMap<>();
             java.util.List<TopicProduceResponse> invalid = new java.util.ArrayList<>();
@@ -57,7 +77,8 @@ public final class ProduceServiceImpl extends ProduceServiceGrpc.ProduceServiceI
                         "transactional produce is not supported by this broker yet", -1, -1)));
                 inputs.clear();
             }
-            long timeoutMs = Math.max(0, Math.min(request.getTimeoutMs(), TIMEOUT_MS_MAX));
+            int requestedTimeoutMs = request.hasTimeoutMs() ? request.getTimeoutMs() : TIMEOUT_MS_DEFAULT;
+            long timeoutMs = Math.max(0, Math.min(requestedTimeoutMs, TIMEOUT_MS_MAX));
             replicaManager.appendRecords(acks, timeoutMs, inputs, results -> {
                 Map<TopicPartition, ProduceResult> all = new LinkedHashMap<>(early);
                 all.putAll(results);
@@ -90,11 +111,34 @@ public final class ProduceServiceImpl extends ProduceServiceGrpc.ProduceServiceI
             inputs.remove(tp);
             early.put(tp, ProduceResult.error(ErrorCode.INVALID_REQUEST, "partition " + tp.partition() + " of "
                     + ErrorText.quote(tp.topic()) + " appears twice in one request", -1, -1));
+        } else if (data.hasMessages()) {
+            try {
+                inputs.put(tp, new ProduceInput(batchOf(tp, data.getMessages()),
+                        Requests.epoch(data.hasCurrentLeaderEpoch(), data.getCurrentLeaderEpoch())));
+            } catch (ApiException e) {
+                early.put(tp, ProduceResult.error(e.code(), "partition " + tp.partition() + " of "
+                        + ErrorText.quote(tp.topic()) + ": " + e.getMessage(), -1, -1));
+            }
         } else {
             // Read-only: the log copies it once before writing offsets into the batch headers.
             inputs.put(tp, new ProduceInput(data.getRecords().asReadOnlyByteBuffer(),
                     Requests.epoch(data.hasCurrentLeaderEpoch(), data.getCurrentLeaderEpoch())));
         }
+    }
+
+    /**
+     * The messages form as one batch. The codec is the topic's compression.type when it names one ("producer"
+     * and "uncompressed" build an uncompressed batch), read from the local replica; on a broker without one
+     * the batch is built uncompressed and the append answers NOT_LEADER_OR_FOLLOWER or UNKNOWN_TOPIC_OR_PARTITION.
+     */
+    private ByteBuffer batchOf(TopicPartition tp, ProduceRecordList messages) {
+        Optional<LogConfig> config = replicaManager.partition(tp).map(partition -> partition.log().config());
+        CompressionType compression = config.map(c -> c.compressionType().equals("producer") ? CompressionType.NONE
+                : CompressionType.forName(c.compressionType())).orElse(CompressionType.NONE);
+        int uncompressedBytesMax = compression == CompressionType.NONE
+                ? config.map(LogConfig::maxMessageBytes).orElse(RecordBatch.DECOMPRESSED_RECORD_SIZE_BYTES_MAX)
+                : RecordBatch.DECOMPRESSED_RECORD_SIZE_BYTES_MAX;
+        return RecordListBatcher.build(messages, compression, time.milliseconds(), uncompressedBytesMax);
     }
 
     private ProduceResponse toResponse(Map<TopicPartition, ProduceResult> results) {

@@ -77,6 +77,7 @@ public final class LogManager implements Closeable {
     private final Time time;
     private final LongSupplier producerIdsIssuedEnd;
     private final Map<TopicPartition, PartitionLog> logs = new ConcurrentHashMap<>();
+    private final LogFlushStats flushStats = new LogFlushStats();
     private final LogCleaner cleaner;
     private final Map<Path, FileChannel> dirLocks = new LinkedHashMap<>();
     private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
@@ -221,6 +222,7 @@ public final class LogManager implements Closeable {
                     .time(time)
                     .producerStateConfig(config.producerState())
                     .producerIdsIssuedEnd(producerIdsIssuedEnd)
+                    .flushStats(flushStats)
                     .open()));
         }
         return new DirLoad(dir, marker, pool, futures);
@@ -357,6 +359,7 @@ public final class LogManager implements Closeable {
                     .time(time)
                     .producerStateConfig(config.producerState())
                     .producerIdsIssuedEnd(producerIdsIssuedEnd)
+                    .flushStats(flushStats)
                     .open();
             // The new directory's entry in its parent is fsynced with the log's first flush or close.
             logs.put(tp, log);
@@ -388,6 +391,11 @@ public final class LogManager implements Closeable {
     /** The log cleaner, which compacts the logs with cleanup.policy=compact. */
     public LogCleaner cleaner() {
         return cleaner;
+    }
+
+    /** Where every log of this manager reports its flush times. */
+    public LogFlushStats flushStats() {
+        return flushStats;
     }
 
     public Optional<PartitionLog> getLog(TopicPartition tp) {

@@ -74,6 +74,7 @@ public final class PartitionLog implements Closeable {
     private final TopicPartition topicPartition;
     private final Time time;
     private final ScheduledExecutorService scheduler;
+    private final LogFlushStats flushStats;
     private final ReentrantLock lock = new ReentrantLock();
     /**
      * Held by a cleaner's segment swap ({@link #replaceSegments}) from its commit (the {@code .swap}
@@ -113,6 +114,7 @@ public final class PartitionLog implements Closeable {
         this.topicPartition = TopicPartition.fromDirectoryName(builder.dir.getFileName().toString());
         this.time = builder.time;
         this.scheduler = builder.scheduler;
+        this.flushStats = builder.flushStats;
         this.config = builder.config;
         this.lastFlushMs = time.milliseconds();
         this.leaderEpochCache = new LeaderEpochFileCache(builder.dir, this::logEndOffset);
@@ -142,6 +144,7 @@ public final class PartitionLog implements Closeable {
         private Time time = Time.SYSTEM;
         private ProducerStateConfig producerStateConfig = ProducerStateConfig.defaults();
         private LongSupplier producerIdsIssuedEnd = () -> Long.MAX_VALUE;
+        private LogFlushStats flushStats = new LogFlushStats();
 
         private Builder(Path dir) {
             this.dir = dir;
@@ -200,6 +203,12 @@ public final class PartitionLog implements Closeable {
          */
         public Builder producerIdsIssuedEnd(LongSupplier end) {
             this.producerIdsIssuedEnd = end;
+            return this;
+        }
+
+        /** Where the log reports how long its flushes take. */
+        public Builder flushStats(LogFlushStats stats) {
+            this.flushStats = stats;
             return this;
         }
 
@@ -687,6 +696,7 @@ public final class PartitionLog implements Closeable {
         Long floor = segments.floorKey(from);
         Collection<LogSegment> toFlush = (floor == null ? segments : segments.tailMap(floor, true))
                 .headMap(target, false).values();
+        long flushStartNs = time.nanoseconds();
         try {
             for (LogSegment segment : toFlush) {
                 segment.flush();
@@ -695,6 +705,7 @@ public final class PartitionLog implements Closeable {
                 directoryDirty = false;
                 CheckpointFile.fsyncDirectory(dir);
             }
+            flushStats.record(time.nanoseconds() - flushStartNs);
         } catch (StorageException e) {
             if (closed) {
                 return; // closed (or deleted) under a background flush: nothing left to make durable here

@@ -13,7 +13,10 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.runnel.common.errors.Errors;
 import io.runnel.common.errors.GrpcErrors;
+import io.runnel.proto.ErrorCode;
 import io.runnel.proto.MetadataRequest;
 import io.runnel.proto.MetadataResponse;
 import io.runnel.proto.MetadataServiceGrpc;
@@ -57,7 +60,7 @@ class ListenerServerTest {
 
     private void startHolding(int maxInFlight) throws Exception {
         server = ListenerServer.holdingUntilReady(new Listener("PLAINTEXT", "127.0.0.1", 0), List.of(new AnsweringService()),
-                maxInFlight, 1 << 20, "broker 7").start();
+                maxInFlight, 1 << 20, new RequestMetrics(new SimpleMeterRegistry()), "broker 7").start();
         channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
     }
 
@@ -128,7 +131,14 @@ class ListenerServerTest {
         await().atMost(AWAIT).until(() -> server.heldCalls() == 1);
 
         assertThatThrownBy(() -> metadata(30_000).get(AWAIT.toSeconds(), TimeUnit.SECONDS))
-                .hasCauseInstanceOf(StatusRuntimeException.class).hasMessageContaining("RESOURCE_EXHAUSTED");
+                .hasCauseInstanceOf(StatusRuntimeException.class).hasMessageContaining("RESOURCE_EXHAUSTED")
+                .satisfies(e -> {
+                    // An overload refusal is retriable and says nothing was applied, unlike gRPC's size limit.
+                    assertThat(GrpcErrors.errorCode(e.getCause())).isEqualTo(ErrorCode.REQUEST_TIMED_OUT);
+                    assertThat(Errors.isRetriable(GrpcErrors.errorCode(e.getCause()))).isTrue();
+                    assertThat(GrpcErrors.errorInfo(e.getCause()).orElseThrow().getMetadataMap())
+                            .containsEntry(GrpcErrors.OUTCOME_KEY, GrpcErrors.OUTCOME_NOT_APPLIED);
+                });
 
         server.markReady();
         assertThat(first.get(AWAIT.toSeconds(), TimeUnit.SECONDS).getClusterId()).isEqualTo("answered");

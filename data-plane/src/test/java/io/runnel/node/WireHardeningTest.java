@@ -377,7 +377,8 @@ class WireHardeningTest {
         assertThat(batches(fetchPartition(FetchRequest.newBuilder().setMaxBytes(1 << 20), topic, 0))).isEqualTo(3);
         assertThat(batches(fetchPartition(FetchRequest.newBuilder().setMaxBytes(1), topic, 0))).isEqualTo(1);
         assertThat(batches(fetchPartition(FetchRequest.newBuilder().setMaxBytes(0), topic, 0))).isEqualTo(1);
-        assertThat(batches(fetchPartition(FetchRequest.newBuilder(), topic, 0))).as("max_bytes left unset").isEqualTo(1);
+        assertThat(batches(fetchPartition(FetchRequest.newBuilder(), topic, 0)))
+                .as("max_bytes left unset: fetch.max.bytes' default, 50 MiB").isEqualTo(3);
         for (int negative : new int[] {-1, Integer.MIN_VALUE}) {
             assertInvalidRequest(refused(() -> fetchPartition(FetchRequest.newBuilder().setMaxBytes(negative), topic, 0)),
                     "max_bytes must not be negative, not " + negative);

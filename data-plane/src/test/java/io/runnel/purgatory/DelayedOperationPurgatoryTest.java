@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.runnel.common.time.MockTime;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -15,7 +16,7 @@ class DelayedOperationPurgatoryTest {
 
     private final MockTime time = new MockTime();
     private final DelayedOperationPurgatory<Waiter> purgatory = new DelayedOperationPurgatory<>(
-            "test", new SystemTimer(time, new SystemTimerTest.DirectExecutor()), 1_000, false);
+            "test", new SystemTimer(time, new SystemTimerTest.DirectExecutor()), time, 1_000, false);
 
     @AfterEach
     void close() {
@@ -132,5 +133,28 @@ class DelayedOperationPurgatoryTest {
         assertThat(expired.isExpired()).isTrue();
         assertThat(completed.completions.get()).isEqualTo(1);
         assertThat(expired.completions.get()).isEqualTo(1);
+    }
+
+    @Test
+    void theListenerHearsOfEachWaitingOperationOnceWithItsWaitAndOutcome() throws InterruptedException {
+        List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+        purgatory.setListener((waitedNs, expired) -> heard.add(TimeUnit.NANOSECONDS.toMillis(waitedNs) + (expired ? " expired" : " done")));
+        Waiter atOnce = new Waiter(1_000);
+        atOnce.ready.set(true);
+        purgatory.tryCompleteElseWatch(atOnce, List.of("p0"));
+        Waiter completed = new Waiter(1_000);
+        Waiter expires = new Waiter(300);
+        purgatory.tryCompleteElseWatch(completed, List.of("p0"));
+        purgatory.tryCompleteElseWatch(expires, List.of("p1"));
+
+        time.advance(120);
+        completed.ready.set(true);
+        purgatory.checkAndComplete("p0");
+        purgatory.checkAndComplete("p0");
+        time.advance(180);
+        purgatory.advanceClock(0);
+
+        // The one that never waited is not heard of; the others once each, with the purgatory clock's wait.
+        assertThat(heard).containsExactly("120 done", "300 expired");
     }
 }

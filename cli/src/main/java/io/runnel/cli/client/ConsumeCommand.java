@@ -3,6 +3,7 @@ package io.runnel.cli.client;
 import io.runnel.client.consumer.ConsumerConfig;
 import io.runnel.client.consumer.ConsumerRecord;
 import io.runnel.client.consumer.ConsumerRecords;
+import io.runnel.client.consumer.OffsetAndMetadata;
 import io.runnel.client.consumer.RunnelConsumer;
 import io.runnel.client.serialization.StringDeserializer;
 import io.runnel.common.TopicNames;
@@ -23,7 +24,9 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code runnel consume TOPIC}: reads the topic's partitions (or one) in assign mode, without a
- * consumer group, and prints one record per line in {@link RecordFormat}. Stops after
+ * consumer group, or with {@code --group G} as a member of group G (the group's share of the topic, from its
+ * committed offsets, committing what it printed after each batch), and prints one record per line in
+ * {@link RecordFormat}. Stops after
  * {@code --max-messages} records, or when {@code --timeout-ms} passes without a record, and exits 0;
  * with neither it runs until interrupted, like Kafka's console consumer. Prints
  * {@code Processed a total of N messages} to stderr at the end, also when interrupted (a shutdown
@@ -73,6 +76,11 @@ public final class ConsumeCommand extends ClientCommand {
             description = "Separator between printed fields (default: a tab).")
     String separator = RecordFormat.DEFAULT_SEPARATOR;
 
+    @Option(names = "--group", paramLabel = "GROUP",
+            description = "Consume as a member of consumer group GROUP: its partitions of TOPIC, from its committed offsets "
+                    + "(else --from-beginning or the end), committing what was printed as it goes.")
+    String group;
+
     @Option(names = "--consumer-property", paramLabel = "KEY=VALUE", converter = KeyValue.Converter.class,
             description = "A consumer setting with Kafka's name, e.g. max.poll.records=100. Repeatable.")
     List<KeyValue> consumerProperties = new ArrayList<>();
@@ -121,9 +129,16 @@ public final class ConsumeCommand extends ClientCommand {
         if (timeoutMs != null && timeoutMs < 0) {
             throw new IllegalArgumentException("--timeout-ms must not be negative; got " + timeoutMs);
         }
+        if (group != null && (partition != null || start.kind().equals("offset"))) {
+            throw new IllegalArgumentException("--group consumes the group's partitions from its committed offsets; "
+                    + "--partition and --offset N do not apply to it");
+        }
         List<TopicPartition> partitions;
         try (AdminConnection admin = admin()) {
             partitions = partitions(admin.topic(topic), partition);
+        }
+        if (group != null) {
+            return consumeInGroup(start);
         }
         Map<String, String> settings = new LinkedHashMap<>();
         // An explicit offset that does not exist is an error to report, not a reason to jump elsewhere.
@@ -142,11 +157,33 @@ public final class ConsumeCommand extends ClientCommand {
                 case "latest" -> consumer.seekToEnd(partitions);
                 default -> consumer.seek(partitions.get(0), start.offset());
             }
-            printRecords(consumer, format, out(), consumed);
+            printRecords(consumer, format, out(), consumed, printed -> { });
         } finally {
             removeHook(interrupted);
         }
         // Only on a normal end: after a failure the one Error line is the whole story.
+        printTotal(consumed.get());
+        return 0;
+    }
+
+    /** As a member of --group: subscribe, print, and commit what was printed after each batch. */
+    private Integer consumeInGroup(StartOffset start) {
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        settings.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        settings.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, start.kind());
+        RecordFormat format = new RecordFormat(printTimestamp, printPartition, printOffset, printHeaders, printKey, separator);
+        AtomicLong consumed = new AtomicLong();
+        Thread interrupted = new Thread(() -> printTotal(consumed.get()), "consume-total-on-exit");
+        Runtime.getRuntime().addShutdownHook(interrupted);
+        try (RunnelConsumer<String, String> consumer = new RunnelConsumer<>(
+                ClientProperties.build(client, ConsumerConfig.configNames(), settings, consumerProperties),
+                new StringDeserializer(), new StringDeserializer())) {
+            consumer.subscribe(List.of(topic));
+            printRecords(consumer, format, out(), consumed, printed -> consumer.commitSync(printed));
+        } finally {
+            removeHook(interrupted);
+        }
         printTotal(consumed.get());
         return 0;
     }
@@ -166,7 +203,7 @@ public final class ConsumeCommand extends ClientCommand {
 
     /** Prints records until --max-messages or --timeout-ms; {@code consumed} is read by the exit hook. */
     private void printRecords(RunnelConsumer<String, String> consumer, RecordFormat format, PrintWriter out,
-                              AtomicLong consumed) {
+                              AtomicLong consumed, java.util.function.Consumer<Map<TopicPartition, OffsetAndMetadata>> afterBatch) {
         long lastRecordNanos = System.nanoTime();
         while (maxMessages == null || consumed.get() < maxMessages) {
             long pollMs = POLL_MS_MAX;
@@ -181,15 +218,18 @@ public final class ConsumeCommand extends ClientCommand {
             if (records.isEmpty()) {
                 continue;
             }
+            Map<TopicPartition, OffsetAndMetadata> printed = new LinkedHashMap<>();
             for (ConsumerRecord<String, String> record : records) {
                 out.println(format.format(record.partition(), record.offset(), record.timestamp(), record.timestampType(),
                         record.headers(), record.key(), record.value()));
+                printed.put(record.topicPartition(), new OffsetAndMetadata(record.offset() + 1));
                 long count = consumed.incrementAndGet();
                 if (maxMessages != null && count >= maxMessages) {
                     break;
                 }
             }
             out.flush();
+            afterBatch.accept(printed);
             lastRecordNanos = System.nanoTime();
         }
     }

@@ -14,16 +14,21 @@ import java.util.stream.Collectors;
  * nodes without packaging the distribution or starting a nested Maven build. Servers get a 384 MiB heap
  * and client commands 256 MiB with quick start-up flags, as scripts/runnel gives them 1 GiB and 512 MiB.
  */
-final class TestLauncher {
+public final class TestLauncher {
 
     private TestLauncher() {
     }
 
-    static Path write(Path file) throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String classPath = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+    /** This build's class path less test classes and test-jars: what the distribution's lib/ holds, and more. */
+    public static String classPath() {
+        return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
                 .filter(entry -> !entry.endsWith("test-classes") && !entry.endsWith("-tests.jar"))
                 .collect(Collectors.joining(File.pathSeparator));
+    }
+
+    public static Path write(Path file) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String classPath = classPath();
         String script = """
                 #!/usr/bin/env bash
                 # Written by TestLauncher: scripts/runnel for a test, on the build's class path.

@@ -80,4 +80,28 @@ public interface Admin extends Closeable {
 
     /** Which replica becomes leader: the preferred one, or any live replica even out of the ISR. */
     enum ElectionType { PREFERRED, UNCLEAN }
+
+    // ---- consumer groups ----
+
+    /** Every consumer group, asked of every broker (each lists the groups it coordinates). */
+    CompletableFuture<Collection<ConsumerGroupListing>> listConsumerGroups();
+
+    /** Each group's state and members; an unknown group fails with GROUP_ID_NOT_FOUND. */
+    AdminResult<String, ConsumerGroupDescription> describeConsumerGroups(Collection<String> groupIds);
+
+    /** The group's committed offsets. */
+    CompletableFuture<Map<TopicPartition, io.runnel.client.consumer.OffsetAndMetadata>> listConsumerGroupOffsets(String groupId);
+
+    /**
+     * Commits offsets for a group from outside it (resetting them): the group must have no members, else every
+     * partition fails with UNKNOWN_MEMBER_ID, as in Kafka.
+     */
+    AdminResult<TopicPartition, Void> alterConsumerGroupOffsets(String groupId,
+                                                                Map<TopicPartition, io.runnel.client.consumer.OffsetAndMetadata> offsets);
+
+    /** Deletes empty groups with their offsets (NON_EMPTY_GROUP for a group with members). */
+    AdminResult<String, Void> deleteConsumerGroups(Collection<String> groupIds);
+
+    /** Deletes committed offsets (GROUP_SUBSCRIBED_TO_TOPIC for a topic a member subscribes to). */
+    AdminResult<TopicPartition, Void> deleteConsumerGroupOffsets(String groupId, Set<TopicPartition> partitions);
 }

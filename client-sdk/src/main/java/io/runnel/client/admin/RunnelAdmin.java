@@ -4,6 +4,27 @@ import io.runnel.client.Node;
 import io.runnel.client.internal.BrokerAddress;
 import io.runnel.client.internal.ChannelPool;
 import io.runnel.client.internal.ClusterMetadata;
+import io.runnel.client.internal.GroupCoordinatorClient;
+import io.runnel.client.consumer.OffsetAndMetadata;
+import io.runnel.common.errors.GrpcErrors;
+import io.runnel.proto.DeleteGroupResult;
+import io.runnel.proto.DeleteGroupsRequest;
+import io.runnel.proto.DescribeGroupsRequest;
+import io.runnel.proto.DescribedGroup;
+import io.runnel.proto.DescribedMember;
+import io.runnel.proto.GroupServiceGrpc;
+import io.runnel.proto.ListGroupsRequest;
+import io.runnel.proto.ListGroupsResponse;
+import io.runnel.proto.OffsetCommitPartition;
+import io.runnel.proto.OffsetCommitRequest;
+import io.runnel.proto.OffsetCommitResponse;
+import io.runnel.proto.OffsetCommitTopic;
+import io.runnel.proto.OffsetCommitTopicResult;
+import io.runnel.proto.OffsetDeleteRequest;
+import io.runnel.proto.OffsetDeleteResponse;
+import io.runnel.proto.OffsetDeleteTopicResult;
+import io.runnel.proto.PartitionResult;
+import io.runnel.proto.TopicPartitions;
 import io.runnel.common.TopicPartition;
 import io.runnel.common.errors.ApiException;
 import io.runnel.proto.AdminServiceGrpc;
@@ -95,6 +116,7 @@ public final class RunnelAdmin implements Admin {
     private final ThreadPoolExecutor worker;
     private final long defaultApiTimeoutMs;
     private final int requestTimeoutMs;
+    private final long retryBackoffMs;
 
     public RunnelAdmin(Map<String, ?> configs) {
         this(new AdminConfig(configs));
@@ -110,6 +132,7 @@ public final class RunnelAdmin implements Admin {
                 ? "admin-" + CLIENT_SEQUENCE.incrementAndGet() : configuredId;
         this.defaultApiTimeoutMs = config.getInt(AdminConfig.DEFAULT_API_TIMEOUT_MS_CONFIG);
         this.requestTimeoutMs = config.getInt(AdminConfig.REQUEST_TIMEOUT_MS_CONFIG);
+        this.retryBackoffMs = config.getLong(AdminConfig.RETRY_BACKOFF_MS_CONFIG);
         List<BrokerAddress> bootstrap = new ArrayList<>();
         for (String address : config.getList(AdminConfig.BOOTSTRAP_SERVERS_CONFIG)) {
             bootstrap.add(BrokerAddress.parse(AdminConfig.BOOTSTRAP_SERVERS_CONFIG, address));
@@ -523,6 +546,150 @@ public final class RunnelAdmin implements Admin {
             future.complete(result);
         });
         return future;
+    }
+
+    // ---- consumer groups ------------------------------------------------------------------------
+
+    private GroupCoordinatorClient coordinatorOf(String groupId) {
+        return new GroupCoordinatorClient(channels, metadata, groupId, retryBackoffMs, requestTimeoutMs);
+    }
+
+    private long apiDeadlineMs() {
+        return System.currentTimeMillis() + defaultApiTimeoutMs;
+    }
+
+    @Override
+    public CompletableFuture<Collection<ConsumerGroupListing>> listConsumerGroups() {
+        CompletableFuture<Collection<ConsumerGroupListing>> future = new CompletableFuture<>();
+        submit(List.of(future), () -> {
+            ClusterMetadata.Snapshot cluster = metadata.refresh(List.of(), false, false, apiDeadlineMs());
+            Map<String, ConsumerGroupListing> groups = new java.util.TreeMap<>();
+            for (Node broker : cluster.brokers().values()) {
+                ListGroupsResponse response;
+                try {
+                    response = GroupServiceGrpc.newBlockingStub(channels.channel(ClusterMetadata.address(broker)))
+                            .withDeadlineAfter(requestTimeoutMs, TimeUnit.MILLISECONDS)
+                            .listGroups(ListGroupsRequest.getDefaultInstance());
+                } catch (io.grpc.StatusRuntimeException e) {
+                    throw GrpcErrors.toApiException(e, "listing the groups of broker " + broker.id(), "request.timeout.ms");
+                }
+                if (response.getError() != ErrorCode.NONE) {
+                    throw error(response.getError(), response.getErrorMessage(), "listing the groups of broker " + broker.id());
+                }
+                response.getGroupsList().forEach(g -> groups.put(g.getGroupId(), new ConsumerGroupListing(g.getGroupId(), g.getState())));
+            }
+            future.complete(List.copyOf(groups.values()));
+        });
+        return future;
+    }
+
+    @Override
+    public AdminResult<String, ConsumerGroupDescription> describeConsumerGroups(Collection<String> groupIds) {
+        Map<String, CompletableFuture<ConsumerGroupDescription>> futures = futures(new LinkedHashSet<>(groupIds));
+        submit(futures.values(), () -> futures.forEach((groupId, future) -> {
+            try {
+                GroupCoordinatorClient coordinator = coordinatorOf(groupId);
+                DescribedGroup group = coordinator.callRetrying(stub -> stub.describeGroups(DescribeGroupsRequest.newBuilder()
+                        .addGroupIds(groupId).build()).getGroups(0), DescribedGroup::getError, apiDeadlineMs());
+                if (group.getError() != ErrorCode.NONE) {
+                    future.completeExceptionally(error(group.getError(), group.getErrorMessage(), "describing group " + groupId));
+                    return;
+                }
+                List<MemberDescription> members = new ArrayList<>();
+                for (DescribedMember m : group.getMembersList()) {
+                    members.add(new MemberDescription(m.getMemberId(), m.getInstanceId().isEmpty() ? Optional.empty()
+                            : Optional.of(m.getInstanceId()), m.getClientId(), m.getClientHost(), m.getSubscribedTopicNamesList(),
+                            partitions(m.getAssignment().getTopicsList()), partitions(m.getTargetAssignment().getTopicsList()),
+                            m.getMemberEpoch(), m.getMemberState()));
+                }
+                future.complete(new ConsumerGroupDescription(groupId, group.getState(), group.getAssignorName(),
+                        group.getGroupEpoch(), group.getAssignmentEpoch(), coordinator.coordinator(apiDeadlineMs()), members));
+            } catch (ApiException e) {
+                future.completeExceptionally(e);
+            }
+        }));
+        return new AdminResult<>(futures);
+    }
+
+    private static Set<TopicPartition> partitions(List<TopicPartitions> topics) {
+        Set<TopicPartition> set = new java.util.TreeSet<>();
+        topics.forEach(t -> t.getPartitionsList().forEach(p -> set.add(new TopicPartition(t.getTopic(), p))));
+        return set;
+    }
+
+    @Override
+    public CompletableFuture<Map<TopicPartition, OffsetAndMetadata>> listConsumerGroupOffsets(String groupId) {
+        CompletableFuture<Map<TopicPartition, OffsetAndMetadata>> future = new CompletableFuture<>();
+        submit(List.of(future), () -> {
+            Map<TopicPartition, OffsetAndMetadata> offsets = new java.util.TreeMap<>();
+            coordinatorOf(groupId).fetch(List.of(), apiDeadlineMs()).forEach((tp, p) -> offsets.put(tp,
+                    new OffsetAndMetadata(p.getCommittedOffset(), p.getCommittedLeaderEpoch() >= 0
+                            ? Optional.of(p.getCommittedLeaderEpoch()) : Optional.empty(), p.getMetadata())));
+            future.complete(offsets);
+        });
+        return future;
+    }
+
+    @Override
+    public AdminResult<TopicPartition, Void> alterConsumerGroupOffsets(String groupId, Map<TopicPartition, OffsetAndMetadata> offsets) {
+        Map<TopicPartition, CompletableFuture<Void>> futures = futures(offsets.keySet());
+        OffsetCommitRequest.Builder request = OffsetCommitRequest.newBuilder().setGroupId(groupId).setMemberEpoch(-1);
+        Map<String, OffsetCommitTopic.Builder> topics = new java.util.TreeMap<>();
+        offsets.forEach((tp, offset) -> topics.computeIfAbsent(tp.topic(), t -> OffsetCommitTopic.newBuilder().setName(t))
+                .addPartitions(OffsetCommitPartition.newBuilder().setPartition(tp.partition()).setCommittedOffset(offset.offset())
+                        .setCommittedLeaderEpoch(offset.leaderEpoch().orElse(-1)).setCommittedMetadata(offset.metadata())));
+        topics.values().forEach(request::addTopics);
+        submit(futures.values(), () -> {
+            OffsetCommitResponse response = coordinatorOf(groupId).commit(request.build(), apiDeadlineMs());
+            for (OffsetCommitTopicResult topic : response.getTopicsList()) {
+                for (PartitionResult result : topic.getPartitionsList()) {
+                    TopicPartition tp = new TopicPartition(topic.getName(), result.getPartition());
+                    completeItem(futures.get(tp), result.getError(), result.getErrorMessage(), "committing the offset of " + tp);
+                }
+            }
+            failMissing(futures);
+        });
+        return new AdminResult<>(futures);
+    }
+
+    @Override
+    public AdminResult<String, Void> deleteConsumerGroups(Collection<String> groupIds) {
+        Map<String, CompletableFuture<Void>> futures = futures(new LinkedHashSet<>(groupIds));
+        submit(futures.values(), () -> futures.forEach((groupId, future) -> {
+            try {
+                DeleteGroupResult result = coordinatorOf(groupId).callRetrying(stub -> stub.deleteGroups(DeleteGroupsRequest.newBuilder()
+                        .addGroupIds(groupId).build()).getResults(0), DeleteGroupResult::getError, apiDeadlineMs());
+                completeItem(future, result.getError(), result.getErrorMessage(), "deleting group " + groupId);
+            } catch (ApiException e) {
+                future.completeExceptionally(e);
+            }
+        }));
+        return new AdminResult<>(futures);
+    }
+
+    @Override
+    public AdminResult<TopicPartition, Void> deleteConsumerGroupOffsets(String groupId, Set<TopicPartition> partitions) {
+        Map<TopicPartition, CompletableFuture<Void>> futures = futures(partitions);
+        OffsetDeleteRequest.Builder request = OffsetDeleteRequest.newBuilder().setGroupId(groupId);
+        Map<String, TopicPartitions.Builder> topics = new java.util.TreeMap<>();
+        partitions.forEach(tp -> topics.computeIfAbsent(tp.topic(), t -> TopicPartitions.newBuilder().setTopic(t))
+                .addPartitions(tp.partition()));
+        topics.values().forEach(request::addTopics);
+        submit(futures.values(), () -> {
+            OffsetDeleteResponse response = coordinatorOf(groupId).callRetrying(stub -> stub.offsetDelete(request.build()),
+                    OffsetDeleteResponse::getError, apiDeadlineMs());
+            if (response.getError() != ErrorCode.NONE) {
+                throw error(response.getError(), response.getErrorMessage(), "deleting offsets of group " + groupId);
+            }
+            for (OffsetDeleteTopicResult topic : response.getTopicsList()) {
+                for (PartitionResult result : topic.getPartitionsList()) {
+                    TopicPartition tp = new TopicPartition(topic.getName(), result.getPartition());
+                    completeItem(futures.get(tp), result.getError(), result.getErrorMessage(), "deleting the offset of " + tp);
+                }
+            }
+            failMissing(futures);
+        });
+        return new AdminResult<>(futures);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.runnel.client.consumer;
 
+import io.runnel.client.MetricName;
 import io.runnel.client.PartitionInfo;
 import io.runnel.common.TopicPartition;
 import java.io.Closeable;
@@ -8,23 +9,65 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
- * A consumer of manually assigned partitions. Not thread-safe by contract: one thread uses it. See
- * {@link RunnelConsumer}.
+ * A consumer, with Kafka's method names: of a group's partitions ({@link #subscribe}, the group coordinator
+ * assigns them) or of partitions it picks itself ({@link #assign}). Not thread-safe by contract: one thread
+ * uses it, except {@link #wakeup()}. See {@link RunnelConsumer}.
  */
 public interface Consumer<K, V> extends Closeable {
 
     /** Replaces the assignment. Partitions kept keep their positions; new ones start without one. */
     void assign(Collection<TopicPartition> partitions);
 
+    /** The partitions this consumer consumes now (assigned, or given by the group). */
     Set<TopicPartition> assignment();
 
-    /** Fetches records of the assigned, unpaused partitions, waiting up to {@code timeout} for some. */
+    /** Joins the consumer's group ({@code group.id}) for these topics; an empty collection unsubscribes. */
+    void subscribe(Collection<String> topics);
+
+    void subscribe(Collection<String> topics, ConsumerRebalanceListener listener);
+
+    /** Joins the group for every topic whose name matches, now and as topics are created. */
+    void subscribe(Pattern pattern);
+
+    void subscribe(Pattern pattern, ConsumerRebalanceListener listener);
+
+    /** Leaves the group (or drops the assignment). */
+    void unsubscribe();
+
+    /** The topics subscribed to (for a pattern: those it matches now). */
+    Set<String> subscription();
+
+    /** Fetches records of the owned, unpaused partitions, waiting up to {@code timeout} for some. */
     ConsumerRecords<K, V> poll(Duration timeout);
+
+    /** Commits the positions of every owned partition (what poll returned), waiting for the answer. */
+    void commitSync();
+
+    void commitSync(Duration timeout);
+
+    void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets);
+
+    void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets, Duration timeout);
+
+    /** Commits the positions of every owned partition without waiting; failures are only logged. */
+    void commitAsync();
+
+    void commitAsync(OffsetCommitCallback callback);
+
+    void commitAsync(Map<TopicPartition, OffsetAndMetadata> offsets, OffsetCommitCallback callback);
+
+    /** The group's committed offsets; a partition without one maps to null. */
+    Map<TopicPartition, OffsetAndMetadata> committed(Set<TopicPartition> partitions);
+
+    Map<TopicPartition, OffsetAndMetadata> committed(Set<TopicPartition> partitions, Duration timeout);
 
     /** The next poll of {@code partition} starts at {@code offset}. */
     void seek(TopicPartition partition, long offset);
+
+    void seek(TopicPartition partition, OffsetAndMetadata offsetAndMetadata);
 
     /** Moves to the log start of each partition (all assigned ones when empty), evaluated lazily. */
     void seekToBeginning(Collection<TopicPartition> partitions);
@@ -49,8 +92,25 @@ public interface Consumer<K, V> extends Closeable {
     /** End offsets (high watermark, or last stable offset with read_committed). */
     Map<TopicPartition, Long> endOffsets(Collection<TopicPartition> partitions);
 
+    /** For each partition, the first offset whose timestamp is at or after the time given; null when none. */
+    Map<TopicPartition, OffsetAndTimestamp> offsetsForTimes(Map<TopicPartition, Long> timestampsToSearch);
+
+    Map<TopicPartition, OffsetAndTimestamp> offsetsForTimes(Map<TopicPartition, Long> timestampsToSearch, Duration timeout);
+
     List<PartitionInfo> partitionsFor(String topic);
+
+    /** The consumer's metrics now, e.g. {@code records-lag} per partition. */
+    Map<MetricName, Double> metrics();
+
+    /**
+     * Makes the blocking call under way (or the next one) throw {@link WakeupException}. The one method
+     * another thread may call.
+     */
+    void wakeup();
 
     @Override
     void close();
+
+    /** Commits (with auto-commit), leaves the group and stops, waiting at most {@code timeout} for the group. */
+    void close(Duration timeout);
 }

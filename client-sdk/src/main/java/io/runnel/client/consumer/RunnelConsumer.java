@@ -1,10 +1,13 @@
 package io.runnel.client.consumer;
 
+import io.runnel.client.MetricName;
 import io.runnel.client.PartitionInfo;
 import io.runnel.client.internal.BrokerAddress;
 import io.runnel.client.internal.ChannelPool;
 import io.runnel.client.internal.ClusterMetadata;
 import io.runnel.client.internal.Fetcher;
+import io.runnel.client.internal.GroupCoordinatorClient;
+import io.runnel.client.internal.GroupMembership;
 import io.runnel.client.internal.SubscriptionState;
 import io.runnel.client.internal.SubscriptionState.ResetStrategy;
 import io.runnel.client.serialization.Deserializer;
@@ -17,6 +20,13 @@ import io.runnel.common.record.Records;
 import io.runnel.proto.ErrorCode;
 import io.runnel.proto.FetchPartitionResponse;
 import io.runnel.proto.IsolationLevel;
+import io.runnel.proto.OffsetCommitPartition;
+import io.runnel.proto.OffsetCommitRequest;
+import io.runnel.proto.OffsetCommitResponse;
+import io.runnel.proto.OffsetCommitTopic;
+import io.runnel.proto.OffsetCommitTopicResult;
+import io.runnel.proto.OffsetFetchPartition;
+import io.runnel.proto.PartitionResult;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -29,24 +39,44 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Runnel's consumer in assign mode, modeled on Kafka's: the application assigns partitions, polls records,
- * and moves positions with seek, seekToBeginning/End; {@code auto.offset.reset} decides where a partition
- * without a position starts. Fetches are pipelined: one Fetch per broker is in flight while the
- * application processes what the last poll returned.
+ * Runnel's consumer, modeled on Kafka's. It consumes either the partitions its group gives it
+ * ({@link #subscribe}, with {@code group.id}: the group coordinator runs the assignor and moves partitions
+ * incrementally, see docs/client.md "Groups") or partitions the application assigns itself ({@link #assign}).
+ * Positions start at the group's committed offset when there is one, else as {@code auto.offset.reset} says;
+ * {@code commitSync}/{@code commitAsync} (or auto-commit) store them. Fetches are pipelined: one Fetch per broker
+ * is in flight while the application processes what the last poll returned.
  *
  * <p>Not thread-safe: one thread uses it; a second thread entering at the same time gets a
- * ConcurrentModificationException, as in Kafka. Positions live only in this object (no commits yet).
+ * ConcurrentModificationException, as in Kafka. Only {@link #wakeup()} may be called from another thread. The
+ * group membership runs on a background thread ({@code runnel-consumer-heartbeat | <client.id>}), which never
+ * calls the application: rebalance listener, commit callbacks and interceptors run on the consumer's thread,
+ * inside poll (or commitSync, close).
  *
  * <pre>{@code
  * try (Consumer<String, String> consumer = new RunnelConsumer<>(Map.of("bootstrap.servers", "localhost:9092",
- *         "auto.offset.reset", "earliest"), new StringDeserializer(), new StringDeserializer())) {
- *     consumer.assign(List.of(new TopicPartition("orders", 0)));
- *     for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofSeconds(1))) { ... }
+ *         "group.id", "billing", "enable.auto.commit", "false"), new StringDeserializer(), new StringDeserializer())) {
+ *     consumer.subscribe(List.of("orders"));
+ *     while (running) {
+ *         for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofSeconds(1))) { ... }
+ *         consumer.commitSync();
+ *     }
  * }
  * }</pre>
  */
@@ -73,6 +103,41 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
     private final long requestTimeoutMs;
     private final long defaultApiTimeoutMs;
     private final long metadataMaxAgeMs;
+    private static final Logger LOG = LoggerFactory.getLogger(RunnelConsumer.class);
+    /** Kafka's default bound on close. */
+    private static final Duration CLOSE_TIMEOUT_DEFAULT = Duration.ofSeconds(30);
+    /** commitAsync calls waiting for their answer at most; more fail at once (REQUEST_TIMED_OUT). */
+    static final int ASYNC_COMMITS_MAX = 1024;
+    private static final ConsumerRebalanceListener NO_LISTENER = new ConsumerRebalanceListener() {
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+        }
+    };
+
+    /** How the consumer gets its partitions. */
+    private enum Mode { NONE, ASSIGNED, SUBSCRIBED }
+
+    private final String groupId;
+    private final GroupCoordinatorClient coordinator;
+    private final GroupMembership membership;
+    private final boolean autoCommit;
+    private final long autoCommitIntervalMs;
+    private final boolean excludeInternalTopics;
+    private final List<ConsumerInterceptor<K, V>> interceptors;
+    /** Runs commitAsync's calls; answers come back through {@link #commitOutcomes}. */
+    private final ThreadPoolExecutor asyncCommits;
+    private final ConcurrentLinkedQueue<Runnable> commitOutcomes = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean wakeupRequested = new AtomicBoolean();
+    private Mode mode = Mode.NONE;
+    private ConsumerRebalanceListener listener = NO_LISTENER;
+    private Pattern pattern;
+    private Set<String> subscribedTopics = Set.of();
+    private long nextPatternRefreshMs;
+    private long nextAutoCommitMs;
     private final AtomicLong owner = new AtomicLong(NO_THREAD);
     /** Nesting depth of the owning thread's calls (position inside poll, etc.). */
     private int refCount;
@@ -138,6 +203,52 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
                 partitionMaxBytes, fetchMaxBytes);
         this.subscriptions = new SubscriptionState(
                 ResetStrategy.forConfig(config.getString(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG)));
+        this.groupId = config.getString(ConsumerConfig.GROUP_ID_CONFIG);
+        this.autoCommit = groupId != null && config.getBoolean(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG);
+        this.autoCommitIntervalMs = config.getInt(ConsumerConfig.AUTO_COMMIT_INTERVAL_MS_CONFIG);
+        this.excludeInternalTopics = config.getBoolean(ConsumerConfig.EXCLUDE_INTERNAL_TOPICS_CONFIG);
+        this.interceptors = interceptors(config);
+        if (groupId == null) {
+            this.coordinator = null;
+            this.membership = null;
+            this.asyncCommits = null;
+        } else {
+            this.coordinator = new GroupCoordinatorClient(channels, metadata, groupId, retryBackoffMs, requestTimeoutMs);
+            List<String> strategies = config.getList(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG);
+            this.membership = new GroupMembership(new GroupMembership.Settings(groupId,
+                    config.getString(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), clientId,
+                    config.getString(ConsumerConfig.CLIENT_RACK_CONFIG), strategies.isEmpty() ? "" : strategies.get(0),
+                    config.getInt(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), config.getInt(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG),
+                    config.getInt(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), requestTimeoutMs, retryBackoffMs),
+                    coordinator, channels, fetcher::wakeup);
+            this.asyncCommits = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(ASYNC_COMMITS_MAX),
+                    runnable -> {
+                        Thread thread = new Thread(runnable, "runnel-consumer-commit | " + clientId);
+                        thread.setDaemon(true);
+                        return thread;
+                    });
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<ConsumerInterceptor<K, V>> interceptors(ConsumerConfig config) {
+        List<ConsumerInterceptor<K, V>> list = new ArrayList<>();
+        for (String className : config.getList(ConsumerConfig.INTERCEPTOR_CLASSES_CONFIG)) {
+            ConsumerInterceptor<K, V> interceptor;
+            try {
+                Class<?> type = Class.forName(className, true, Thread.currentThread().getContextClassLoader() != null
+                        ? Thread.currentThread().getContextClassLoader() : RunnelConsumer.class.getClassLoader());
+                if (!ConsumerInterceptor.class.isAssignableFrom(type)) {
+                    throw new ConfigException(ConsumerConfig.INTERCEPTOR_CLASSES_CONFIG, className, "is not a ConsumerInterceptor");
+                }
+                interceptor = (ConsumerInterceptor<K, V>) type.getDeclaredConstructor().newInstance();
+            } catch (ReflectiveOperationException e) {
+                throw new ConfigException(ConsumerConfig.INTERCEPTOR_CLASSES_CONFIG, className, "cannot be instantiated: " + e);
+            }
+            interceptor.configure(config.values());
+            list.add(interceptor);
+        }
+        return List.copyOf(list);
     }
 
     private static Object required(Object instance, String key) {
@@ -161,11 +272,150 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
                     throw new IllegalArgumentException("topic names in an assignment must not be blank");
                 }
             }
-            Set<TopicPartition> removed = subscriptions.assign(new LinkedHashSet<>(partitions));
+            if (mode == Mode.SUBSCRIBED) {
+                throw new IllegalStateException("the consumer is subscribed to topics; call unsubscribe before assign");
+            }
+            Set<TopicPartition> removed = subscriptions.assign(new LinkedHashSet<>(partitions), groupId != null);
             if (nextInLine != null && removed.contains(nextInLine.partition)) {
                 dropNextInLine();
             }
+            mode = partitions.isEmpty() ? Mode.NONE : Mode.ASSIGNED;
             metadataNeeded = true;
+        } finally {
+            release();
+        }
+    }
+
+    // ---- subscriptions ---------------------------------------------------------------------------
+
+    @Override
+    public void subscribe(Collection<String> topics) {
+        subscribe(topics, NO_LISTENER);
+    }
+
+    @Override
+    public void subscribe(Collection<String> topics, ConsumerRebalanceListener rebalanceListener) {
+        acquire();
+        try {
+            Objects.requireNonNull(topics, "topics");
+            Objects.requireNonNull(rebalanceListener, "listener");
+            if (topics.isEmpty()) {
+                unsubscribe();
+                return;
+            }
+            for (String topic : topics) {
+                if (topic == null || topic.isBlank()) {
+                    throw new IllegalArgumentException("topic names of a subscription must not be null or blank");
+                }
+            }
+            startSubscription(rebalanceListener);
+            pattern = null;
+            subscribedTopics = Set.copyOf(new TreeSet<>(topics));
+            membership.subscribe(subscribedTopics);
+        } finally {
+            release();
+        }
+    }
+
+    @Override
+    public void subscribe(Pattern topicPattern) {
+        subscribe(topicPattern, NO_LISTENER);
+    }
+
+    @Override
+    public void subscribe(Pattern topicPattern, ConsumerRebalanceListener rebalanceListener) {
+        acquire();
+        try {
+            Objects.requireNonNull(topicPattern, "pattern");
+            Objects.requireNonNull(rebalanceListener, "listener");
+            startSubscription(rebalanceListener);
+            pattern = topicPattern;
+            nextPatternRefreshMs = 0;
+            refreshPattern(System.currentTimeMillis());
+        } finally {
+            release();
+        }
+    }
+
+    private void startSubscription(ConsumerRebalanceListener rebalanceListener) {
+        requireGroup("subscribe");
+        if (mode == Mode.ASSIGNED) {
+            throw new IllegalStateException("the consumer has assigned partitions; subscribing and assigning are exclusive "
+                    + "(call unsubscribe first)");
+        }
+        mode = Mode.SUBSCRIBED;
+        listener = rebalanceListener;
+    }
+
+    private void requireGroup(String what) {
+        if (groupId == null) {
+            throw new ApiException(ErrorCode.INVALID_GROUP_ID, what + " needs a consumer group: set group.id");
+        }
+    }
+
+    /** With a pattern: the topics that match it now become the subscription (every metadata.max.age.ms). */
+    private void refreshPattern(long nowMs) {
+        if (pattern == null || nowMs < nextPatternRefreshMs) {
+            return;
+        }
+        nextPatternRefreshMs = nowMs + metadataMaxAgeMs;
+        ClusterMetadata.Snapshot all;
+        try {
+            all = metadata.refresh(List.of(), true, false, nowMs + requestTimeoutMs, 1);
+        } catch (ApiException e) {
+            nextPatternRefreshMs = nowMs + retryBackoffMs;
+            return;
+        }
+        Set<String> matching = new TreeSet<>();
+        all.topics().forEach((name, state) -> {
+            if (state.ok() && !(excludeInternalTopics && (state.internal() || name.startsWith("__")))
+                    && pattern.matcher(name).matches()) {
+                matching.add(name);
+            }
+        });
+        subscribedTopics = Set.copyOf(matching);
+        membership.subscribe(subscribedTopics);
+    }
+
+    @Override
+    public void unsubscribe() {
+        acquire();
+        try {
+            if (mode == Mode.SUBSCRIBED) {
+                Set<TopicPartition> owned = subscriptions.assignment();
+                if (autoCommit) {
+                    commitQuietly(consumedOffsets(owned), "before unsubscribing");
+                }
+                try {
+                    listener.onPartitionsRevoked(owned);
+                } finally {
+                    dropAll();
+                    membership.leave(false, requestTimeoutMs);
+                }
+            } else {
+                dropAll();
+            }
+            mode = Mode.NONE;
+            pattern = null;
+            subscribedTopics = Set.of();
+            listener = NO_LISTENER;
+        } finally {
+            release();
+        }
+    }
+
+    private void dropAll() {
+        if (nextInLine != null) {
+            dropNextInLine();
+        }
+        subscriptions.assign(List.of());
+    }
+
+    @Override
+    public Set<String> subscription() {
+        acquire();
+        try {
+            return mode == Mode.SUBSCRIBED ? subscribedTopics : Set.of();
         } finally {
             release();
         }
@@ -193,6 +443,11 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
         } finally {
             release();
         }
+    }
+
+    @Override
+    public void seek(TopicPartition partition, OffsetAndMetadata offsetAndMetadata) {
+        seek(partition, offsetAndMetadata.offset());
     }
 
     @Override
@@ -244,6 +499,7 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
                             + " ms expired before the position for partition " + partition + " could be determined");
                 }
                 fetcher.awaitCompleted(Math.min(remainingMs, retryBackoffMs));
+                maybeWakeup();
             }
         } finally {
             release();
@@ -305,20 +561,31 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
     public ConsumerRecords<K, V> poll(Duration timeout) {
         acquire();
         try {
-            if (subscriptions.assignment().isEmpty()) {
-                throw new IllegalStateException("the consumer is not assigned any partitions; call assign first");
+            if (mode == Mode.NONE) {
+                throw new IllegalStateException("the consumer is neither subscribed to topics nor assigned partitions; "
+                        + "call subscribe or assign first");
             }
             long timeoutMs = timeout.toMillis();
             if (timeoutMs < 0) {
                 throw new IllegalArgumentException("the poll timeout must not be negative: " + timeout);
             }
+            maybeWakeup();
+            runCommitOutcomes();
             if (pendingFailure != null) {
                 RuntimeException failure = pendingFailure;
                 pendingFailure = null;
                 throw failure;
             }
             long deadlineMs = System.currentTimeMillis() + timeoutMs;
+            if (mode == Mode.SUBSCRIBED) {
+                membership.onPoll(System.currentTimeMillis());
+            }
+            maybeAutoCommit();
             do {
+                if (mode == Mode.SUBSCRIBED) {
+                    reconcile();
+                    refreshPattern(System.currentTimeMillis());
+                }
                 // These lookups block; they get request.timeout.ms even from a short poll, so that a loop of
                 // poll(Duration.ZERO) still makes progress (docs/client.md).
                 updateFetchPositions(Math.max(deadlineMs, System.currentTimeMillis() + requestTimeoutMs));
@@ -326,7 +593,7 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
                 // Fetch the next records now, so they arrive while the application processes these.
                 sendFetches();
                 if (!records.isEmpty()) {
-                    return new ConsumerRecords<>(records);
+                    return intercept(new ConsumerRecords<>(records));
                 }
                 long remainingMs = deadlineMs - System.currentTimeMillis();
                 if (remainingMs <= 0) {
@@ -335,8 +602,332 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
                 long waitMs = metadataNeeded || !subscriptions.partitionsNeedingReset().isEmpty()
                         ? Math.min(remainingMs, retryBackoffMs) : remainingMs;
                 fetcher.awaitCompleted(waitMs);
+                maybeWakeup();
             } while (System.currentTimeMillis() < deadlineMs);
             return ConsumerRecords.empty();
+        } finally {
+            release();
+        }
+    }
+
+    private void maybeWakeup() {
+        if (wakeupRequested.compareAndSet(true, false)) {
+            throw new WakeupException();
+        }
+    }
+
+    @Override
+    public void wakeup() {
+        wakeupRequested.set(true);
+        fetcher.wakeup();
+    }
+
+    private ConsumerRecords<K, V> intercept(ConsumerRecords<K, V> records) {
+        ConsumerRecords<K, V> current = records;
+        for (ConsumerInterceptor<K, V> interceptor : interceptors) {
+            try {
+                current = interceptor.onConsume(current);
+            } catch (RuntimeException e) {
+                LOG.warn("Interceptor {} failed in onConsume; continuing with the records before it", interceptor, e);
+            }
+        }
+        return current;
+    }
+
+    // ---- the group: reconciliation --------------------------------------------------------------
+
+    /**
+     * Acts on what the group decided: a loss (this consumer was removed: its partitions go, the listener's
+     * onPartitionsLost runs, and it joins again), or a new assignment (revoke what moves away, after
+     * committing it with auto-commit; then take the new partitions, whose positions come from their committed
+     * offsets). Runs on the consumer's thread, so the listener may call the consumer.
+     */
+    private void reconcile() {
+        GroupMembership.Snapshot state = membership.snapshot();
+        if (state.fatal() != null) {
+            throw state.fatal();
+        }
+        if (state.lost()) {
+            Set<TopicPartition> lost = subscriptions.assignment();
+            dropAll();
+            try {
+                listener.onPartitionsLost(lost);
+            } finally {
+                membership.lossHandled();
+            }
+            return;
+        }
+        GroupMembership.Target target = state.target();
+        if (target == null || (target.generation() == state.generation() && target.version() == state.reconciledVersion()
+                && subscriptions.assignment().equals(target.partitions()))) {
+            return;
+        }
+        Set<TopicPartition> owned = subscriptions.assignment();
+        Set<TopicPartition> revoked = new TreeSet<>(owned);
+        revoked.removeAll(target.partitions());
+        Set<TopicPartition> added = new TreeSet<>(target.partitions());
+        added.removeAll(owned);
+        if (!revoked.isEmpty()) {
+            if (autoCommit) {
+                commitQuietly(consumedOffsets(revoked), "before the revocation of " + revoked);
+            }
+            try {
+                listener.onPartitionsRevoked(revoked);
+            } finally {
+                Set<TopicPartition> remaining = new TreeSet<>(owned);
+                remaining.removeAll(revoked);
+                revoked.forEach(this::dropBuffered);
+                subscriptions.assign(remaining, true);
+                membership.release(remaining);
+            }
+        }
+        if (membership.acquire(target.generation(), target.version(), target.partitions())) {
+            subscriptions.assign(target.partitions(), true);
+            metadataNeeded = true;
+            listener.onPartitionsAssigned(added);
+        }
+    }
+
+    private void maybeAutoCommit() {
+        if (!autoCommit || mode == Mode.NONE) {
+            return;
+        }
+        long nowMs = System.currentTimeMillis();
+        if (nowMs < nextAutoCommitMs) {
+            return;
+        }
+        nextAutoCommitMs = nowMs + autoCommitIntervalMs;
+        Map<TopicPartition, OffsetAndMetadata> offsets = consumedOffsets(subscriptions.assignment());
+        if (!offsets.isEmpty()) {
+            commitAsync(offsets, (committed, error) -> {
+                if (error != null) {
+                    LOG.warn("Auto-commit of {} for group {} failed: {}", committed.keySet(), groupId, error.getMessage());
+                }
+            });
+        }
+    }
+
+    /** The positions of the given partitions that have one: what poll has returned so far. */
+    private Map<TopicPartition, OffsetAndMetadata> consumedOffsets(Collection<TopicPartition> partitions) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new LinkedHashMap<>();
+        for (TopicPartition tp : partitions) {
+            if (subscriptions.isAssigned(tp)) {
+                Long position = subscriptions.position(tp);
+                if (position != null) {
+                    offsets.put(tp, new OffsetAndMetadata(position));
+                }
+            }
+        }
+        return offsets;
+    }
+
+    private void commitQuietly(Map<TopicPartition, OffsetAndMetadata> offsets, String when) {
+        if (offsets.isEmpty()) {
+            return;
+        }
+        try {
+            commitSync(offsets, Duration.ofMillis(defaultApiTimeoutMs));
+        } catch (ApiException e) {
+            LOG.warn("Committing {} for group {} {} failed: {}", offsets.keySet(), groupId, when, e.getMessage());
+        }
+    }
+
+    // ---- commits --------------------------------------------------------------------------------
+
+    @Override
+    public void commitSync() {
+        commitSync(Duration.ofMillis(defaultApiTimeoutMs));
+    }
+
+    @Override
+    public void commitSync(Duration timeout) {
+        acquire();
+        try {
+            commitSync(consumedOffsets(subscriptions.assignment()), timeout);
+        } finally {
+            release();
+        }
+    }
+
+    @Override
+    public void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
+        commitSync(offsets, Duration.ofMillis(defaultApiTimeoutMs));
+    }
+
+    /**
+     * Commits and waits. A commit carrying a member epoch the group has moved past (STALE_MEMBER_EPOCH) is
+     * sent again with the newest epoch while the deadline allows; a commit refused because this consumer is
+     * no longer a member throws {@link CommitFailedException}.
+     */
+    @Override
+    public void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets, Duration timeout) {
+        acquire();
+        try {
+            requireGroup("commitSync");
+            runCommitOutcomes();
+            if (offsets.isEmpty()) {
+                return;
+            }
+            long deadlineMs = System.currentTimeMillis() + timeout.toMillis();
+            while (true) {
+                maybeWakeup();
+                OffsetCommitRequest request = commitRequest(offsets);
+                ApiException failure = commitFailure(coordinator.commit(request, deadlineMs));
+                if (failure == null) {
+                    onCommitted(offsets);
+                    return;
+                }
+                boolean newerEpoch = failure.code() == ErrorCode.STALE_MEMBER_EPOCH && mode == Mode.SUBSCRIBED
+                        && membership.memberEpoch() != request.getMemberEpoch();
+                if (!newerEpoch || System.currentTimeMillis() >= deadlineMs) {
+                    throw failure;
+                }
+            }
+        } finally {
+            release();
+        }
+    }
+
+    private OffsetCommitRequest commitRequest(Map<TopicPartition, OffsetAndMetadata> offsets) {
+        OffsetCommitRequest.Builder request = OffsetCommitRequest.newBuilder().setGroupId(groupId);
+        if (mode == Mode.SUBSCRIBED) {
+            request.setMemberId(membership.memberId()).setMemberEpoch(membership.memberEpoch());
+        } else {
+            request.setMemberEpoch(-1);
+        }
+        Map<String, OffsetCommitTopic.Builder> topics = new TreeMap<>();
+        offsets.forEach((tp, offset) -> topics.computeIfAbsent(tp.topic(), t -> OffsetCommitTopic.newBuilder().setName(t))
+                .addPartitions(OffsetCommitPartition.newBuilder().setPartition(tp.partition())
+                        .setCommittedOffset(offset.offset()).setCommittedLeaderEpoch(offset.leaderEpoch().orElse(-1))
+                        .setCommittedMetadata(offset.metadata())));
+        topics.values().forEach(request::addTopics);
+        return request.build();
+    }
+
+    /** The first refusal in a commit's answer, as the exception the caller gets; null when every partition was committed. */
+    private static ApiException commitFailure(OffsetCommitResponse response) {
+        for (OffsetCommitTopicResult topic : response.getTopicsList()) {
+            for (PartitionResult partition : topic.getPartitionsList()) {
+                ErrorCode code = partition.getError();
+                if (code == ErrorCode.NONE) {
+                    continue;
+                }
+                if (code == ErrorCode.UNKNOWN_MEMBER_ID || code == ErrorCode.FENCED_MEMBER_EPOCH) {
+                    return new CommitFailedException(code, code + ": " + partition.getErrorMessage());
+                }
+                return new ApiException(code, partition.getErrorMessage().isEmpty() ? "committing offset of " + topic.getName()
+                        + "-" + partition.getPartition() + " failed: " + code : partition.getErrorMessage());
+            }
+        }
+        return null;
+    }
+
+    private void onCommitted(Map<TopicPartition, OffsetAndMetadata> offsets) {
+        for (ConsumerInterceptor<K, V> interceptor : interceptors) {
+            try {
+                interceptor.onCommit(offsets);
+            } catch (RuntimeException e) {
+                LOG.warn("Interceptor {} failed in onCommit", interceptor, e);
+            }
+        }
+    }
+
+    @Override
+    public void commitAsync() {
+        commitAsync(null);
+    }
+
+    @Override
+    public void commitAsync(OffsetCommitCallback callback) {
+        acquire();
+        try {
+            commitAsync(consumedOffsets(subscriptions.assignment()), callback);
+        } finally {
+            release();
+        }
+    }
+
+    /**
+     * Sends the commit without waiting; the callback (if any) runs on this thread during a later poll,
+     * commitSync or close. Not retried, as in Kafka: a later commit of newer offsets supersedes it.
+     */
+    @Override
+    public void commitAsync(Map<TopicPartition, OffsetAndMetadata> offsets, OffsetCommitCallback callback) {
+        acquire();
+        try {
+            requireGroup("commitAsync");
+            Map<TopicPartition, OffsetAndMetadata> copy = Map.copyOf(offsets);
+            if (copy.isEmpty()) {
+                if (callback != null) {
+                    commitOutcomes.add(() -> callback.onComplete(copy, null));
+                }
+                return;
+            }
+            OffsetCommitRequest request = commitRequest(copy);
+            try {
+                asyncCommits.execute(() -> {
+                    ApiException failure;
+                    try {
+                        failure = commitFailure(coordinator.commit(request, System.currentTimeMillis() + requestTimeoutMs));
+                    } catch (ApiException e) {
+                        failure = e;
+                    }
+                    ApiException outcome = failure;
+                    commitOutcomes.add(() -> {
+                        if (outcome == null) {
+                            onCommitted(copy);
+                        }
+                        if (callback != null) {
+                            callback.onComplete(copy, outcome);
+                        } else if (outcome != null) {
+                            LOG.warn("Asynchronous commit of {} for group {} failed: {}", copy.keySet(), groupId, outcome.getMessage());
+                        }
+                    });
+                    fetcher.wakeup();
+                });
+            } catch (RejectedExecutionException e) {
+                ApiException refused = new ApiException(ErrorCode.REQUEST_TIMED_OUT, asyncCommits.isShutdown()
+                        ? "the consumer is closed" : "more than " + ASYNC_COMMITS_MAX + " asynchronous commits are waiting");
+                if (callback != null) {
+                    commitOutcomes.add(() -> callback.onComplete(copy, refused));
+                }
+            }
+        } finally {
+            release();
+        }
+    }
+
+    /** Runs the callbacks of completed asynchronous commits, on this thread. */
+    private void runCommitOutcomes() {
+        for (Runnable outcome = commitOutcomes.poll(); outcome != null; outcome = commitOutcomes.poll()) {
+            outcome.run();
+        }
+    }
+
+    @Override
+    public Map<TopicPartition, OffsetAndMetadata> committed(Set<TopicPartition> partitions) {
+        return committed(partitions, Duration.ofMillis(defaultApiTimeoutMs));
+    }
+
+    @Override
+    public Map<TopicPartition, OffsetAndMetadata> committed(Set<TopicPartition> partitions, Duration timeout) {
+        acquire();
+        try {
+            requireGroup("committed");
+            maybeWakeup();
+            Map<TopicPartition, OffsetAndMetadata> result = new LinkedHashMap<>();
+            if (partitions.isEmpty()) {
+                return result;
+            }
+            Map<TopicPartition, OffsetFetchPartition> found = coordinator.fetch(partitions,
+                    System.currentTimeMillis() + timeout.toMillis());
+            for (TopicPartition tp : partitions) {
+                OffsetFetchPartition p = found.get(tp);
+                result.put(tp, p == null ? null : new OffsetAndMetadata(p.getCommittedOffset(),
+                        p.getCommittedLeaderEpoch() >= 0 ? Optional.of(p.getCommittedLeaderEpoch()) : Optional.empty(),
+                        p.getMetadata()));
+            }
+            return result;
         } finally {
             release();
         }
@@ -527,7 +1118,9 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
 
     /** Resolves positions of partitions that need one per their reset strategy (ListOffsets). */
     private void resetPositions(long deadlineMs) {
+        positionFromCommitted(deadlineMs);
         Set<TopicPartition> needing = subscriptions.partitionsNeedingReset();
+        needing.removeAll(subscriptions.awaitingCommitted());
         if (needing.isEmpty()) {
             return;
         }
@@ -571,6 +1164,47 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
         }
     }
 
+    /** New partitions of a consumer with a group start at the group's committed offset, when it has one. */
+    private void positionFromCommitted(long deadlineMs) {
+        Set<TopicPartition> awaiting = subscriptions.awaitingCommitted();
+        if (awaiting.isEmpty()) {
+            return;
+        }
+        Map<TopicPartition, OffsetFetchPartition> committed = coordinator.fetch(awaiting,
+                Math.min(deadlineMs, System.currentTimeMillis() + requestTimeoutMs));
+        for (TopicPartition tp : awaiting) {
+            OffsetFetchPartition found = committed.get(tp);
+            if (found != null) {
+                subscriptions.seek(tp, found.getCommittedOffset());
+            } else {
+                subscriptions.noCommittedOffset(tp);
+            }
+        }
+    }
+
+    @Override
+    public Map<TopicPartition, OffsetAndTimestamp> offsetsForTimes(Map<TopicPartition, Long> timestampsToSearch) {
+        return offsetsForTimes(timestampsToSearch, Duration.ofMillis(defaultApiTimeoutMs));
+    }
+
+    @Override
+    public Map<TopicPartition, OffsetAndTimestamp> offsetsForTimes(Map<TopicPartition, Long> timestampsToSearch, Duration timeout) {
+        for (Map.Entry<TopicPartition, Long> entry : timestampsToSearch.entrySet()) {
+            if (entry.getValue() == null || entry.getValue() < 0) {
+                throw new IllegalArgumentException("the timestamp to search for " + entry.getKey() + " must not be negative: "
+                        + entry.getValue());
+            }
+        }
+        Map<TopicPartition, Fetcher.ListedOffset> listed = listOffsets(timestampsToSearch, timeout.toMillis());
+        Map<TopicPartition, OffsetAndTimestamp> result = new LinkedHashMap<>();
+        timestampsToSearch.keySet().forEach(tp -> {
+            Fetcher.ListedOffset found = listed.get(tp);
+            result.put(tp, found == null || found.offset() < 0 ? null
+                    : new OffsetAndTimestamp(found.offset(), found.timestamp(), Optional.empty()));
+        });
+        return result;
+    }
+
     @Override
     public Map<TopicPartition, Long> beginningOffsets(Collection<TopicPartition> partitions) {
         return listOffsets(partitions, ListOffsetsTimestamps.EARLIEST_TIMESTAMP);
@@ -582,19 +1216,28 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
     }
 
     private Map<TopicPartition, Long> listOffsets(Collection<TopicPartition> partitions, long target) {
+        Map<TopicPartition, Long> timestamps = new LinkedHashMap<>();
+        partitions.forEach(tp -> timestamps.put(tp, target));
+        Map<TopicPartition, Long> result = new HashMap<>();
+        listOffsets(timestamps, defaultApiTimeoutMs).forEach((tp, listed) -> result.put(tp, listed.offset()));
+        return result;
+    }
+
+    /** ListOffsets for each partition's timestamp, retried until every one is answered or the timeout passes. */
+    private Map<TopicPartition, Fetcher.ListedOffset> listOffsets(Map<TopicPartition, Long> timestamps, long timeoutMs) {
         acquire();
         try {
-            long deadlineMs = System.currentTimeMillis() + defaultApiTimeoutMs;
-            Map<TopicPartition, Long> result = new HashMap<>();
+            long deadlineMs = System.currentTimeMillis() + timeoutMs;
+            Map<TopicPartition, Fetcher.ListedOffset> result = new HashMap<>();
             Set<String> topics = new HashSet<>();
-            partitions.forEach(tp -> topics.add(tp.topic()));
+            timestamps.keySet().forEach(tp -> topics.add(tp.topic()));
             while (true) {
                 Map<TopicPartition, Long> wanted = new LinkedHashMap<>();
-                for (TopicPartition tp : partitions) {
+                timestamps.forEach((tp, timestamp) -> {
                     if (!result.containsKey(tp)) {
-                        wanted.put(tp, target);
+                        wanted.put(tp, timestamp);
                     }
-                }
+                });
                 if (wanted.isEmpty()) {
                     return result;
                 }
@@ -609,19 +1252,20 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
                 long remainingMs = deadlineMs - System.currentTimeMillis();
                 if (remainingMs <= 0) {
                     throw new ApiException(ErrorCode.REQUEST_TIMED_OUT, "failed to get offsets of " + wanted.keySet()
-                            + " within default.api.timeout.ms (" + defaultApiTimeoutMs + " ms)");
+                            + " within " + timeoutMs + " ms");
                 }
                 Map<TopicPartition, Fetcher.ListedOffset> listed = fetcher.listOffsets(metadata.snapshot(), wanted,
                         Math.min(remainingMs, requestTimeoutMs));
                 listed.forEach((tp, r) -> {
                     if (r.error() == ErrorCode.NONE) {
-                        result.put(tp, r.offset());
+                        result.put(tp, r);
                     } else {
                         handleListError(tp, r);
                     }
                 });
-                if (result.size() < partitions.size()) {
+                if (result.size() < timestamps.size()) {
                     fetcher.awaitCompleted(Math.min(retryBackoffMs, Math.max(1, deadlineMs - System.currentTimeMillis())));
+                    maybeWakeup();
                 }
             }
         } finally {
@@ -668,7 +1312,46 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
     }
 
     @Override
+    public Map<MetricName, Double> metrics() {
+        acquire();
+        try {
+            Map<MetricName, Double> metrics = new LinkedHashMap<>();
+            double lagMax = Double.NaN;
+            for (TopicPartition tp : subscriptions.assignment()) {
+                Long position = subscriptions.position(tp);
+                long highWatermark = subscriptions.highWatermark(tp);
+                if (position == null || highWatermark < 0) {
+                    continue;
+                }
+                double lag = Math.max(0, highWatermark - position);
+                metrics.put(new MetricName("records-lag", "consumer-fetch-manager-metrics", Map.of("client-id", clientId,
+                        "topic", tp.topic(), "partition", String.valueOf(tp.partition()))), lag);
+                lagMax = Double.isNaN(lagMax) ? lag : Math.max(lagMax, lag);
+            }
+            metrics.put(new MetricName("records-lag-max", "consumer-fetch-manager-metrics", Map.of("client-id", clientId)), lagMax);
+            return metrics;
+        } finally {
+            release();
+        }
+    }
+
+    /** The member id this consumer has in its group (a UUID chosen at construction), or null without group.id. */
+    public String memberId() {
+        return membership == null ? null : membership.memberId();
+    }
+
+    @Override
     public void close() {
+        close(CLOSE_TIMEOUT_DEFAULT);
+    }
+
+    /**
+     * Commits the consumed positions (with auto-commit), tells the rebalance listener its partitions are
+     * revoked, leaves the group (a static member leaves for now, keeping its partitions for session.timeout.ms)
+     * and stops, waiting at most {@code timeout} for the group.
+     */
+    @Override
+    public void close(Duration timeout) {
         if (closed) {
             return;
         }
@@ -677,10 +1360,50 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
             if (closed) {
                 return;
             }
-            closed = true;
-            channels.close();
+            try {
+                leaveOnClose(timeout);
+            } finally {
+                closed = true;
+                if (membership != null) {
+                    membership.close();
+                }
+                if (asyncCommits != null) {
+                    asyncCommits.shutdownNow();
+                }
+                for (ConsumerInterceptor<K, V> interceptor : interceptors) {
+                    try {
+                        interceptor.close();
+                    } catch (RuntimeException e) {
+                        LOG.warn("Interceptor {} failed to close", interceptor, e);
+                    }
+                }
+                channels.close();
+            }
         } finally {
             owner.set(NO_THREAD);
+            refCount = 0;
+        }
+    }
+
+    private void leaveOnClose(Duration timeout) {
+        long timeoutMs = Math.max(0, timeout.toMillis());
+        runCommitOutcomes();
+        if (autoCommit && mode != Mode.NONE) {
+            Map<TopicPartition, OffsetAndMetadata> offsets = consumedOffsets(subscriptions.assignment());
+            if (!offsets.isEmpty()) {
+                try {
+                    commitSync(offsets, Duration.ofMillis(timeoutMs));
+                } catch (ApiException e) {
+                    LOG.warn("The commit on close of group {} failed: {}", groupId, e.getMessage());
+                }
+            }
+        }
+        if (mode == Mode.SUBSCRIBED) {
+            try {
+                listener.onPartitionsRevoked(subscriptions.assignment());
+            } finally {
+                membership.leave(true, Math.min(timeoutMs, requestTimeoutMs));
+            }
         }
     }
 

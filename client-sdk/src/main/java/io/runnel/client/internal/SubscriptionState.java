@@ -25,6 +25,8 @@ public final class SubscriptionState {
 
     static final class PartitionState {
         Long position;
+        /** A new partition of a consumer with a group: its position comes from the committed offset, if any. */
+        boolean awaitingCommitted;
         ResetStrategy pendingReset;
         boolean paused;
         long highWatermark = -1;
@@ -40,13 +42,44 @@ public final class SubscriptionState {
 
     /** Replaces the assignment; kept partitions keep their state. Returns the partitions removed. */
     public Set<TopicPartition> assign(Collection<TopicPartition> partitions) {
+        return assign(partitions, false);
+    }
+
+    /**
+     * Replaces the assignment; kept partitions keep their state; with {@code fromCommitted}, new ones take their
+     * position from the group's committed offset when it has one. Returns the partitions removed.
+     */
+    public Set<TopicPartition> assign(Collection<TopicPartition> partitions, boolean fromCommitted) {
         Set<TopicPartition> removed = new LinkedHashSet<>(assigned.keySet());
         removed.removeAll(partitions);
         assigned.keySet().removeAll(removed);
         for (TopicPartition tp : partitions) {
-            assigned.computeIfAbsent(tp, k -> new PartitionState());
+            assigned.computeIfAbsent(tp, k -> {
+                PartitionState state = new PartitionState();
+                state.awaitingCommitted = fromCommitted;
+                return state;
+            });
         }
         return removed;
+    }
+
+    /** Positionless partitions whose committed offset has not been looked up yet. */
+    public Set<TopicPartition> awaitingCommitted() {
+        Set<TopicPartition> set = new LinkedHashSet<>();
+        assigned.forEach((tp, state) -> {
+            if (state.position == null && state.awaitingCommitted) {
+                set.add(tp);
+            }
+        });
+        return set;
+    }
+
+    /** The committed offset was looked up and there is none: the reset strategy decides. */
+    public void noCommittedOffset(TopicPartition tp) {
+        PartitionState state = assigned.get(tp);
+        if (state != null) {
+            state.awaitingCommitted = false;
+        }
     }
 
     public Set<TopicPartition> assignment() {
@@ -69,12 +102,14 @@ public final class SubscriptionState {
         PartitionState state = state(tp);
         state.position = offset;
         state.pendingReset = null;
+        state.awaitingCommitted = false;
     }
 
     public void requestReset(TopicPartition tp, ResetStrategy strategy) {
         PartitionState state = state(tp);
         state.position = null;
         state.pendingReset = strategy;
+        state.awaitingCommitted = false;
     }
 
     /** The position, or null while the partition awaits a reset. */

@@ -50,6 +50,7 @@ public final class ServerSettings {
         REPLICATION("Replication between brokers"),
         STORAGE("Log storage"),
         CLEANER("Log cleaner"),
+        GROUPS("Consumer groups and committed offsets"),
         TOPIC_DEFAULTS("Cluster-wide defaults of topic settings");
 
         private final String title;
@@ -83,6 +84,9 @@ public final class ServerSettings {
             "rack (or zone) of this broker, for rack-aware placement");
     public static final Setting<Integer> METRICS_PORT = integer(Section.NODE, "metrics.port", -1, Range.between(-1, 65_535), LOW,
             "HTTP port of the Prometheus endpoint; -1: off, 0: ephemeral");
+    public static final Setting<Boolean> METRICS_PARTITION_LEVEL = bool(Section.NODE, "metrics.partition.level", true, LOW,
+            "publish per-partition series (log size, offsets, fetcher and group lag); false keeps per-topic sums only, "
+                    + "for brokers with many partitions (docs/metrics.md)");
 
     // ---- listeners and requests --------------------------------------------------------------------
 
@@ -231,6 +235,41 @@ public final class ServerSettings {
     public static final Setting<Long> LOG_CLEANER_BACKOFF_MS = longSetting(Section.CLEANER, "log.cleaner.backoff.ms", 15_000L,
             Range.atLeast(1), MEDIUM, "a cleaner thread's sleep when no log needs cleaning");
 
+    // ---- consumer groups and committed offsets ----------------------------------------------------------
+
+    /** The assignors a broker can run (partition.assignment.strategy names them). */
+    public static final List<String> GROUP_ASSIGNORS_KNOWN = List.of("sticky", "range", "roundrobin");
+
+    public static final Setting<Integer> OFFSETS_TOPIC_NUM_PARTITIONS = integer(Section.GROUPS, "offsets.topic.num.partitions", 50,
+            Range.between(1, 10_000), HIGH, "partitions of __consumer_offsets when the group coordinator creates it; "
+                    + "a group's coordinator leads partition hash(group.id) % this");
+    public static final Setting<Integer> OFFSETS_TOPIC_REPLICATION_FACTOR = integer(Section.GROUPS,
+            "offsets.topic.replication.factor", 3, Range.between(1, Short.MAX_VALUE), HIGH,
+            "replicas of __consumer_offsets partitions (fewer when fewer brokers are registered at creation)");
+    public static final Setting<Integer> OFFSETS_COMMIT_TIMEOUT_MS = integer(Section.GROUPS, "offsets.commit.timeout.ms", 5_000,
+            Range.atLeast(1), HIGH, "how long a write of the group coordinator waits to be replicated to the ISR");
+    public static final Setting<Integer> OFFSETS_LOAD_BUFFER_SIZE = integer(Section.GROUPS, "offsets.load.buffer.size", 5_242_880,
+            Range.atLeast(1), HIGH, "bytes read at a time when a coordinator loads a partition of __consumer_offsets");
+    public static final Setting<Integer> OFFSETS_RETENTION_MINUTES = integer(Section.GROUPS, "offsets.retention.minutes", 10_080,
+            Range.atLeast(1), HIGH, "committed offsets of an empty group (or of topics no member subscribes to) are kept "
+                    + "this long after their commit");
+    public static final Setting<Long> OFFSETS_RETENTION_CHECK_INTERVAL_MS = longSetting(Section.GROUPS,
+            "offsets.retention.check.interval.ms", 600_000L, Range.atLeast(1), HIGH, "period of the offsets retention check");
+    public static final Setting<Integer> OFFSET_METADATA_MAX_BYTES = integer(Section.GROUPS, "offset.metadata.max.bytes", 4_096,
+            Range.atLeast(0), HIGH, "bound on the metadata string of an offset commit (UTF-8 bytes)");
+    public static final Setting<Integer> GROUP_MIN_SESSION_TIMEOUT_MS = integer(Section.GROUPS, "group.min.session.timeout.ms",
+            6_000, Range.atLeast(1), MEDIUM, "shortest session.timeout.ms a member may ask for");
+    public static final Setting<Integer> GROUP_MAX_SESSION_TIMEOUT_MS = integer(Section.GROUPS, "group.max.session.timeout.ms",
+            1_800_000, Range.atLeast(1), MEDIUM, "longest session.timeout.ms a member may ask for");
+    public static final Setting<Integer> GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS = integer(Section.GROUPS,
+            "group.consumer.heartbeat.interval.ms", 5_000, Range.atLeast(1), MEDIUM,
+            "how often consumer-group members send a heartbeat on their stream");
+    public static final Setting<Integer> GROUP_CONSUMER_MAX_SIZE = integer(Section.GROUPS, "group.consumer.max.size",
+            Integer.MAX_VALUE, Range.atLeast(1), MEDIUM, "members of one consumer group at most");
+    public static final Setting<List<String>> GROUP_CONSUMER_ASSIGNORS = list(Section.GROUPS, "group.consumer.assignors",
+            GROUP_ASSIGNORS_KNOWN, ValidList.in(GROUP_ASSIGNORS_KNOWN.toArray(String[]::new)), MEDIUM,
+            "the assignors members may choose (partition.assignment.strategy); the first is the default");
+
     // ---- cluster-wide defaults of topic settings -------------------------------------------------------
 
     /** Topic key (retention.ms) -> the setting of its cluster-wide default (log.retention.ms). */
@@ -267,7 +306,12 @@ public final class ServerSettings {
                     c -> SOCKET_REQUEST_MAX_BYTES.key() + "=" + c.get(SOCKET_REQUEST_MAX_BYTES) + " must be at least "
                             + topicDefaultSetting(TopicConfig.MAX_MESSAGE_BYTES).key() + "="
                             + c.topicDefaultValue(TopicConfig.MAX_MESSAGE_BYTES)
-                            + ", or a batch that topics accept by default could never arrive"));
+                            + ", or a batch that topics accept by default could never arrive"),
+            new Check("group.min.session.timeout.ms <= group.max.session.timeout.ms",
+                    c -> c.get(GROUP_MIN_SESSION_TIMEOUT_MS) <= c.get(GROUP_MAX_SESSION_TIMEOUT_MS),
+                    c -> GROUP_MIN_SESSION_TIMEOUT_MS.key() + "=" + c.get(GROUP_MIN_SESSION_TIMEOUT_MS) + " must not exceed "
+                            + GROUP_MAX_SESSION_TIMEOUT_MS.key() + "=" + c.get(GROUP_MAX_SESSION_TIMEOUT_MS)
+                            + ", or no member could join a group"));
 
     /** Every setting as one ConfigDef (for parsing), in declaration order, the topic defaults last. */
     public static final ConfigDef DEFINITION = definition();

@@ -14,7 +14,10 @@ import java.util.Optional;
  * The one mapping between whole-call failures and gRPC status. A failed call carries a
  * {@code google.rpc.Status} whose {@link ErrorInfo} has {@code reason} = the {@link ErrorCode} name and
  * {@code domain} = {@value #DOMAIN}, plus key/value metadata (for NOT_CONTROLLER: leader_id,
- * leader_host, leader_port), so clients never parse message text. Stateless and thread-safe.
+ * leader_host, leader_port), so clients never parse message text. The code's name also travels as the
+ * plain trailer {@value #ERROR_CODE_TRAILER} for clients that decode no protobuf details. proto/errors.proto
+ * declares both messages for clients without Google's protos; docs/errors.md is the catalogue. Stateless and
+ * thread-safe.
  */
 public final class GrpcErrors {
 
@@ -49,17 +52,35 @@ public final class GrpcErrors {
      * {@value #STATUS_MESSAGE_CHARS_MAX} characters by {@link ErrorText#printable}.
      */
     public static StatusRuntimeException toStatus(ErrorCode code, String message, Map<String, String> metadata) {
+        return toStatus(code, grpcCodeFor(code), message, metadata);
+    }
+
+    /**
+     * A refusal because the server is overloaded (a listener's {@code queued.max.requests}, a controller's
+     * stream slots): gRPC status RESOURCE_EXHAUSTED, as gRPC-native tooling expects, with an ErrorInfo of
+     * REQUEST_TIMED_OUT and {@code outcome=not_applied} so every client knows it may retry. A RESOURCE_EXHAUSTED
+     * without ErrorInfo is gRPC's own message-size limit, which a retry cannot cure.
+     */
+    public static StatusRuntimeException overloaded(String message) {
+        return toStatus(ErrorCode.REQUEST_TIMED_OUT, Status.Code.RESOURCE_EXHAUSTED, message,
+                Map.of(OUTCOME_KEY, OUTCOME_NOT_APPLIED));
+    }
+
+    private static StatusRuntimeException toStatus(ErrorCode code, Status.Code grpcCode, String message,
+                                                   Map<String, String> metadata) {
         ErrorInfo info = ErrorInfo.newBuilder()
                 .setReason(code.name())
                 .setDomain(DOMAIN)
                 .putAllMetadata(metadata)
                 .build();
         com.google.rpc.Status status = com.google.rpc.Status.newBuilder()
-                .setCode(grpcCodeFor(code).value())
+                .setCode(grpcCode.value())
                 .setMessage(message == null ? code.name() : ErrorText.printable(message, STATUS_MESSAGE_CHARS_MAX))
                 .addDetails(Any.pack(info))
                 .build();
-        return StatusProto.toStatusRuntimeException(status);
+        Metadata trailers = new Metadata();
+        trailers.put(ERROR_CODE_KEY, code.name());
+        return StatusProto.toStatusRuntimeException(status, trailers);
     }
 
     public static StatusRuntimeException toStatus(ApiException e) {
@@ -164,20 +185,38 @@ public final class GrpcErrors {
     }
 
     static Status.Code grpcCodeFor(ErrorCode code) {
+        // The gRPC status only matters to clients that read no ErrorInfo: it says who should act. INTERNAL is
+        // kept for a failure the server did not expect; every Kafka code names a condition, so none maps to it.
         return switch (code) {
             case NONE -> Status.Code.OK;
+            case UNKNOWN_SERVER_ERROR -> Status.Code.INTERNAL;
             case REQUEST_TIMED_OUT -> Status.Code.DEADLINE_EXCEEDED;
+            case OFFSET_OUT_OF_RANGE -> Status.Code.OUT_OF_RANGE;
             case INVALID_REQUEST, INVALID_CONFIG, INVALID_TOPIC_EXCEPTION, INVALID_PARTITIONS,
                  INVALID_REPLICATION_FACTOR, INVALID_REPLICA_ASSIGNMENT, INVALID_REQUIRED_ACKS,
                  CORRUPT_MESSAGE, INVALID_RECORD, RECORD_LIST_TOO_LARGE, RECORD_TOO_LARGE,
-                 INCONSISTENT_CLUSTER_ID, INVALID_REGISTRATION -> Status.Code.INVALID_ARGUMENT;
-            case TOPIC_ALREADY_EXISTS, DUPLICATE_BROKER_REGISTRATION -> Status.Code.ALREADY_EXISTS;
+                 INCONSISTENT_CLUSTER_ID, INVALID_REGISTRATION, INVALID_FETCH_SIZE, OFFSET_METADATA_TOO_LARGE,
+                 INCONSISTENT_GROUP_PROTOCOL, INVALID_GROUP_ID, INVALID_SESSION_TIMEOUT, INVALID_COMMIT_OFFSET_SIZE,
+                 INVALID_TIMESTAMP, UNSUPPORTED_FOR_MESSAGE_FORMAT, POLICY_VIOLATION, INVALID_TRANSACTION_TIMEOUT,
+                 UNSUPPORTED_COMPRESSION_TYPE, UNSUPPORTED_ASSIGNOR -> Status.Code.INVALID_ARGUMENT;
+            case TOPIC_ALREADY_EXISTS, DUPLICATE_BROKER_REGISTRATION, DUPLICATE_SEQUENCE_NUMBER,
+                 UNRELEASED_INSTANCE_ID -> Status.Code.ALREADY_EXISTS;
             case UNKNOWN_TOPIC_OR_PARTITION, UNKNOWN_TOPIC_ID, GROUP_ID_NOT_FOUND, RESOURCE_NOT_FOUND,
-                 BROKER_ID_NOT_REGISTERED -> Status.Code.NOT_FOUND;
+                 BROKER_ID_NOT_REGISTERED, LOG_DIR_NOT_FOUND, TRANSACTIONAL_ID_NOT_FOUND -> Status.Code.NOT_FOUND;
             case NOT_CONTROLLER, NOT_LEADER_OR_FOLLOWER, NOT_COORDINATOR, STALE_BROKER_EPOCH,
-                 FENCED_LEADER_EPOCH, INVALID_UPDATE_VERSION -> Status.Code.FAILED_PRECONDITION;
+                 FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH, INVALID_UPDATE_VERSION, STALE_CONTROLLER_EPOCH,
+                 ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, REBALANCE_IN_PROGRESS, MEMBER_ID_REQUIRED, FENCED_INSTANCE_ID,
+                 FENCED_MEMBER_EPOCH, STALE_MEMBER_EPOCH, NON_EMPTY_GROUP, GROUP_SUBSCRIBED_TO_TOPIC,
+                 OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH, UNKNOWN_PRODUCER_ID, INVALID_TXN_STATE,
+                 INVALID_PRODUCER_ID_MAPPING, PRODUCER_FENCED, TRANSACTION_COORDINATOR_FENCED, TRANSACTION_ABORTABLE,
+                 OPERATION_NOT_ATTEMPTED, REASSIGNMENT_IN_PROGRESS, NO_REASSIGNMENT_IN_PROGRESS, ELECTION_NOT_NEEDED,
+                 TOPIC_DELETION_DISABLED, INCONSISTENT_TOPIC_ID, INCONSISTENT_VOTER_SET, INELIGIBLE_REPLICA,
+                 NEW_LEADER_ELECTED, GROUP_MAX_SIZE_REACHED -> Status.Code.FAILED_PRECONDITION;
             case LEADER_NOT_AVAILABLE, BROKER_NOT_AVAILABLE, COORDINATOR_NOT_AVAILABLE,
-                 COORDINATOR_LOAD_IN_PROGRESS, NOT_ENOUGH_REPLICAS, NETWORK_EXCEPTION -> Status.Code.UNAVAILABLE;
+                 COORDINATOR_LOAD_IN_PROGRESS, NOT_ENOUGH_REPLICAS, NETWORK_EXCEPTION, REPLICA_NOT_AVAILABLE,
+                 NOT_ENOUGH_REPLICAS_AFTER_APPEND, CONCURRENT_TRANSACTIONS, KAFKA_STORAGE_ERROR, OFFSET_NOT_AVAILABLE,
+                 PREFERRED_LEADER_NOT_AVAILABLE, ELIGIBLE_LEADERS_NOT_AVAILABLE, UNSTABLE_OFFSET_COMMIT
+                    -> Status.Code.UNAVAILABLE;
             case UNSUPPORTED_VERSION -> Status.Code.UNIMPLEMENTED;
             case TOPIC_AUTHORIZATION_FAILED, GROUP_AUTHORIZATION_FAILED, CLUSTER_AUTHORIZATION_FAILED ->
                     Status.Code.PERMISSION_DENIED;
@@ -185,7 +224,13 @@ public final class GrpcErrors {
         };
     }
 
-    /** Metadata key under which servers also put the error code name, for clients without ErrorInfo support. */
+    /** Name of the trailer holding the ErrorCode name of every whole-call failure {@link #toStatus} builds. */
+    public static final String ERROR_CODE_TRAILER = "runnel-error-code";
+
+    /**
+     * The trailer every whole-call failure built by {@link #toStatus} carries: the {@link ErrorCode} name, for
+     * clients without ErrorInfo support. Calls refused before Runnel code runs (overload, size) do not have it.
+     */
     public static final Metadata.Key<String> ERROR_CODE_KEY =
-            Metadata.Key.of("runnel-error-code", Metadata.ASCII_STRING_MARSHALLER);
+            Metadata.Key.of(ERROR_CODE_TRAILER, Metadata.ASCII_STRING_MARSHALLER);
 }

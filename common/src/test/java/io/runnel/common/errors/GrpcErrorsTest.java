@@ -57,4 +57,44 @@ class GrpcErrorsTest {
         assertThat(GrpcErrors.toApiException(overloaded, "produce request", "x").getMessage())
                 .isEqualTo("broker 1 has 500 requests in flight (queued.max.requests)");
     }
+
+    @Test
+    void aWholeCallFailureCarriesItsCodeInThePlainTrailerAndInDetailsThatErrorsProtoDecodes() throws Exception {
+        StatusRuntimeException e = GrpcErrors.toStatus(ErrorCode.NOT_CONTROLLER, "ask controller 2", Map.of("leader_id", "2"));
+        assertThat(e.getTrailers().get(GrpcErrors.ERROR_CODE_KEY)).isEqualTo("NOT_CONTROLLER");
+
+        byte[] details = e.getTrailers().get(io.grpc.Metadata.Key.of("grpc-status-details-bin", io.grpc.Metadata.BINARY_BYTE_MARSHALLER));
+        io.runnel.proto.RpcStatus ours = io.runnel.proto.RpcStatus.parseFrom(details);
+        assertThat(ours.getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION.value());
+        assertThat(ours.getMessage()).isEqualTo("ask controller 2");
+        io.runnel.proto.RpcErrorInfo info = io.runnel.proto.RpcErrorInfo.parseFrom(ours.getDetails(0).getValue());
+        assertThat(info.getReason()).isEqualTo("NOT_CONTROLLER");
+        assertThat(info.getDomain()).isEqualTo(GrpcErrors.DOMAIN);
+        assertThat(info.getMetadataMap()).containsEntry("leader_id", "2");
+
+        // Wire-identical both ways: Google's messages read what ours write.
+        com.google.rpc.Status google = com.google.rpc.Status.parseFrom(ours.toByteArray());
+        assertThat(google.getDetails(0).unpack(com.google.rpc.ErrorInfo.class).getMetadataMap()).containsEntry("leader_id", "2");
+        assertThat(io.runnel.proto.RpcErrorInfo.parseFrom(google.getDetails(0).getValue().toByteArray())).isEqualTo(info);
+    }
+
+    @Test
+    void onlyAnUnexpectedServerFailureIsInternalAndEveryRetriableCodeIsAnAvailabilityOrOrderingStatus() {
+        for (ErrorCode code : ErrorCode.values()) {
+            if (code == ErrorCode.UNRECOGNIZED || code == ErrorCode.NONE) {
+                continue;
+            }
+            Status.Code status = GrpcErrors.grpcCodeFor(code);
+            if (code == ErrorCode.UNKNOWN_SERVER_ERROR) {
+                assertThat(status).isEqualTo(Status.Code.INTERNAL);
+            } else {
+                assertThat(status).as(code.name()).isNotEqualTo(Status.Code.INTERNAL).isNotEqualTo(Status.Code.UNKNOWN);
+            }
+            if (Errors.isRetriable(code)) {
+                // A client reading only the gRPC status must not be told to give up on a retriable condition.
+                assertThat(status).as(code.name()).isIn(Status.Code.UNAVAILABLE, Status.Code.FAILED_PRECONDITION,
+                        Status.Code.DEADLINE_EXCEEDED, Status.Code.NOT_FOUND, Status.Code.INVALID_ARGUMENT);
+            }
+        }
+    }
 }

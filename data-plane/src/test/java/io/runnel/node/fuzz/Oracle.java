@@ -218,11 +218,11 @@ final class Oracle {
 
     private static void produced(String label, ProduceRequest request, ProduceResponse response, Map<String, TopicState> before,
                                  Map<String, TopicState> expected, Consumer<String> violations) {
-        Map<String, Map<Integer, ByteString>> sent = new LinkedHashMap<>();
+        Map<String, Map<Integer, PartitionProduceData>> sent = new LinkedHashMap<>();
         for (TopicProduceData topic : request.getTopicsList()) {
             for (PartitionProduceData partition : topic.getPartitionsList()) {
                 sent.computeIfAbsent(topic.getTopic(), t -> new LinkedHashMap<>()).putIfAbsent(partition.getPartition(),
-                        partition.getRecords());
+                        partition);
             }
         }
         for (TopicProduceResponse topic : response.getTopicsList()) {
@@ -241,8 +241,9 @@ final class Oracle {
                     violations.accept(label + ": produce to " + topic.getTopic() + "-" + partition.getPartition()
                             + " answered base offset " + partition.getBaseOffset() + ", the log ended at " + end);
                 }
-                ByteString records = sent.getOrDefault(topic.getTopic(), Map.of()).get(partition.getPartition());
-                long count = recordCount(records);
+                PartitionProduceData data = sent.getOrDefault(topic.getTopic(), Map.of()).get(partition.getPartition());
+                long count = data == null ? 0 : data.hasMessages() ? data.getMessages().getRecordsCount()
+                        : recordCount(data.getRecords());
                 if (count == 0) {
                     violations.accept(label + ": produce to " + topic.getTopic() + "-" + partition.getPartition()
                             + " answered NONE for an entry without records");

@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.Descriptors.EnumDescriptor;
 import com.google.protobuf.Descriptors.EnumValueDescriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.Descriptors.OneofDescriptor;
 import com.google.protobuf.Message;
 import com.google.protobuf.UnsafeByteOperations;
 import io.runnel.common.config.TopicConfig;
@@ -84,7 +85,16 @@ final class RequestGenerator {
 
     private Message.Builder fill(Message.Builder builder, int depth) {
         for (FieldDescriptor field : builder.getDescriptorForType().getFields()) {
-            if (field.isMapField()) {
+            OneofDescriptor oneof = field.getRealContainingOneof();
+            if (oneof != null) {
+                // One member of a oneof (the records or the messages form of a produce), chosen when its first
+                // member comes up: plausibly the first (the batch form), now and then another, oddly none.
+                if (field.getIndex() == oneof.getField(0).getIndex() && !odd()) {
+                    FieldDescriptor member = random.nextInt(3) == 0 ? oneof.getField(random.nextInt(oneof.getFieldCount()))
+                            : oneof.getField(0);
+                    builder.setField(member, value(builder, member, depth));
+                }
+            } else if (field.isMapField()) {
                 // Config maps: a random key with a random value is mostly invalid, so plausibly none.
                 int entries = odd() ? count(field) : random.nextInt(4) == 0 ? 1 : 0;
                 for (int i = 0; i < entries; i++) {
@@ -138,6 +148,8 @@ final class RequestGenerator {
         return switch (field.getName()) {
             // What a request is about: one, now and then two (the same partition twice is refused as a whole).
             case "topics", "partitions", "names", "resources" -> random.nextInt(8) == 0 ? 2 : 1;
+            // The records of a produce's messages form: a handful.
+            case "records" -> 1 + random.nextInt(5);
             // Optional lists (explicit assignments, config keys): plausibly none.
             default -> random.nextInt(4) == 0 ? 1 : 0;
         };
@@ -175,6 +187,7 @@ final class RequestGenerator {
         return switch (field.getName()) {
             case "fetch_offset", "offset", "log_start_offset", "from_offset" -> pickLong(0, 0, 1, 2, 5, 100, -1);
             case "timestamp" -> pickLong(-1, -2, -3, 0, System.currentTimeMillis());
+            case "timestamp_ms" -> System.currentTimeMillis();
             case "broker_epoch" -> pickLong(0, 1, 2, 10);
             default -> random.nextInt(1000);
         };

@@ -3,7 +3,6 @@ package io.runnel.metadata.client;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Tags;
 import io.grpc.stub.ClientResponseObserver;
 import io.runnel.common.time.Time;
 import io.runnel.metadata.image.MetadataDelta;
@@ -307,16 +306,15 @@ public final class MetadataLoader implements AutoCloseable {
     }
 
     /**
-     * Registers gauges (tag {@code subscriber.id}): {@code runnel.metadata.loader.applied.offset} and
-     * {@code runnel.metadata.loader.lag} (records behind the controller's committed offset).
+     * Registers the broker's metadata gauges (Kafka's broker-metadata-metrics):
+     * {@code runnel.broker.metadata.last.applied.record.offset} and {@code runnel.broker.metadata.lag}
+     * (records behind the controller's committed offset, as the last delivery told it).
      */
     public void bindMetrics(MeterRegistry registry) {
-        Tags tags = Tags.of("subscriber.id", String.valueOf(subscriberId));
-        Gauge.builder("runnel.metadata.loader.applied.offset", this, MetadataLoader::appliedOffset).tags(tags)
-                .description("offset of this node's metadata image").register(registry);
-        Gauge.builder("runnel.metadata.loader.lag", this,
-                        l -> Math.max(0, l.committedOffset() - l.appliedOffset())).tags(tags)
-                .description("metadata offsets behind the controller's committed offset").register(registry);
+        Gauge.builder("runnel.broker.metadata.last.applied.record.offset", this, MetadataLoader::appliedOffset)
+                .description("offset of this broker's metadata image (last-applied-record-offset)").register(registry);
+        Gauge.builder("runnel.broker.metadata.lag", this, l -> Math.max(0, l.committedOffset() - l.appliedOffset()))
+                .description("metadata offsets this broker is behind the controller's committed offset").register(registry);
     }
 
     /** Wall-clock time of the last applied change, -1 before the first. */

@@ -155,20 +155,23 @@ final class ReplicationControlManager {
 
         List<List<Integer>> assignment;
         List<List<Integer>> isrs;
+        // Absent (proto3 optional) and -1 both mean the cluster default.
+        int requestedPartitions = topic.hasNumPartitions() ? topic.getNumPartitions() : -1;
+        int requestedReplicationFactor = topic.hasReplicationFactor() ? topic.getReplicationFactor() : -1;
         if (topic.getAssignmentsCount() > 0) {
-            if (topic.getNumPartitions() != -1 || topic.getReplicationFactor() != -1) {
+            if (requestedPartitions != -1 || requestedReplicationFactor != -1) {
                 throw new ApiException(ErrorCode.INVALID_REQUEST, "topic '" + name + "' has an explicit assignment, so "
-                        + "num_partitions and replication_factor must be -1, not " + topic.getNumPartitions()
-                        + " and " + topic.getReplicationFactor());
+                        + "num_partitions and replication_factor must be absent or -1, not " + requestedPartitions
+                        + " and " + requestedReplicationFactor);
             }
             assignment = explicitAssignment(image.cluster(), name, topic.getAssignmentsList(), 0, -1);
             checkPartitionCount(name, assignment.size(), partitionBudget);
             isrs = isrsOfExplicitAssignment(image.cluster(), name, 0, assignment);
         } else {
-            int partitions = topic.getNumPartitions() == -1 ? ctx.numPartitions() : topic.getNumPartitions();
+            int partitions = requestedPartitions == -1 ? ctx.numPartitions() : requestedPartitions;
             checkPartitionCount(name, partitions, partitionBudget);
-            int replicationFactor = topic.getReplicationFactor() == -1 ? ctx.defaultReplicationFactor()
-                    : topic.getReplicationFactor();
+            int replicationFactor = requestedReplicationFactor == -1 ? ctx.defaultReplicationFactor()
+                    : requestedReplicationFactor;
             assignment = ReplicaPlacer.place(usable, 0, partitions, replicationFactor, ctx.random());
             isrs = assignment;
         }

@@ -84,6 +84,8 @@ public final class MetadataStateMachine extends BaseStateMachine {
     private final RecentBatches recent;
     private final List<ApplyListener> listeners = new CopyOnWriteArrayList<>();
     private final Object appliedMonitor = new Object();
+    /** Times Ratis told this peer of a new leader (Kafka's NewActiveControllersCount); any thread reads. */
+    private final java.util.concurrent.atomic.AtomicLong leaderChanges = new java.util.concurrent.atomic.AtomicLong();
 
     private volatile MetadataImage image = MetadataImage.EMPTY;
     private volatile MetadataStore store;
@@ -418,6 +420,22 @@ public final class MetadataStateMachine extends BaseStateMachine {
     }
 
     // ---- events ----
+
+    /** Ratis elected a leader (null: none known, e.g. while an election runs): counted and logged. */
+    @Override
+    public void notifyLeaderChanged(org.apache.ratis.protocol.RaftGroupMemberId member,
+                                    org.apache.ratis.protocol.RaftPeerId newLeaderId) {
+        if (newLeaderId != null) {
+            leaderChanges.incrementAndGet();
+            LOG.atInfo().addKeyValue("event", "controller_elected").addKeyValue("controller", newLeaderId.toString())
+                    .log("metadata quorum leader is now controller {} (as controller {} sees it)", newLeaderId, member.getPeerId());
+        }
+    }
+
+    /** How many times this peer saw a new metadata quorum leader since it started. */
+    public long leaderChanges() {
+        return leaderChanges.get();
+    }
 
     @Override
     public void notifyLogFailed(Throwable cause, LogEntryProto failedEntry) {

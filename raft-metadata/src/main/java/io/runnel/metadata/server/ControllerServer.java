@@ -6,9 +6,7 @@ import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Tags;
 import io.runnel.common.errors.ApiException;
 import io.runnel.common.errors.GrpcErrors;
 import io.runnel.common.rpc.RequestGuard;
@@ -141,6 +139,7 @@ public final class ControllerServer implements AutoCloseable {
     private final ClientId clientId = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
     private final ControllerServiceImpl service;
+    private final ControllerMetrics metrics = new ControllerMetrics(this);
 
     private volatile RaftServer raftServer;
     private volatile Server ownGrpcServer;
@@ -166,6 +165,9 @@ public final class ControllerServer implements AutoCloseable {
         this.replyThread = Executors.newSingleThreadExecutor(daemon("controller-" + config.nodeId() + "-reply"));
         this.pipeline = new WritePipeline(new RatisMetadataLog(), PIPELINE_DEPTH_MAX);
         this.service = new ControllerServiceImpl(this);
+        // Observers of the applied log, kept apart from the decision path: metrics and the state-change log.
+        stateMachine.addListener(metrics.commitLatencyListener());
+        stateMachine.addListener(new StateChangeLog(config.nodeId()));
     }
 
     /** Starts the Ratis peer. The gRPC service is {@link #service()}, hosted by the caller's server. */
@@ -300,22 +302,19 @@ public final class ControllerServer implements AutoCloseable {
         return new NotControllerException(config.nodeId(), voter);
     }
 
-    /**
-     * Registers this controller's gauges (tag {@code node.id}): {@code runnel.controller.active} (1 on
-     * the active controller, Kafka's ActiveControllerCount), {@code runnel.controller.term},
-     * {@code runnel.metadata.commit.index} and {@code runnel.metadata.applied.offset}.
-     */
+    /** Registers this controller's meters ({@link ControllerMetrics}; docs/metrics.md lists them). */
     public void bindMetrics(MeterRegistry registry) {
-        Tags tags = Tags.of("node.id", String.valueOf(config.nodeId()));
-        Gauge.builder("runnel.controller.active", this, c -> c.isActive() ? 1 : 0).tags(tags)
-                .description("1 on the active controller, else 0").register(registry);
-        Gauge.builder("runnel.controller.term", this, c -> c.info().map(DivisionInfo::getCurrentTerm).orElse(-1L))
-                .tags(tags).description("Ratis term as this controller knows it").register(registry);
-        Gauge.builder("runnel.metadata.commit.index", this,
-                        c -> c.division().map(d -> d.getRaftLog().getLastCommittedIndex()).orElse(-1L))
-                .tags(tags).description("committed index of the metadata log").register(registry);
-        Gauge.builder("runnel.metadata.applied.offset", stateMachine, MetadataStateMachine::appliedOffset)
-                .tags(tags).description("offset of this controller's metadata image").register(registry);
+        metrics.bind(registry);
+    }
+
+    /** This controller's meters; {@link ControllerMetrics#refresh} before each scrape. */
+    public ControllerMetrics metrics() {
+        return metrics;
+    }
+
+    /** Requests waiting for the event thread. */
+    int eventQueueSize() {
+        return eventThread.getQueue().size();
     }
 
     /** Runs {@code hook} with the time in ms on the event thread each time this peer becomes active. */
@@ -356,10 +355,13 @@ public final class ControllerServer implements AutoCloseable {
             result.completeExceptionally(notController());
             return result;
         }
+        long enqueuedNs = System.nanoTime();
+        Function<MetadataImage, Decision<R>> timedDecide = metrics.timedDecision(decide);
         try {
             eventThread.execute(() -> {
+                metrics.onDequeued(System.nanoTime() - enqueuedNs);
                 try {
-                    runWrite(name, deadlineNs, decide, result);
+                    runWrite(name, deadlineNs, timedDecide, result);
                 } catch (InterruptedException e) {
                     // close() interrupts the event thread: the caller should go to another controller.
                     Thread.currentThread().interrupt();

@@ -207,6 +207,7 @@ final class ControllerServiceImpl extends ControllerServiceGrpc.ControllerServic
 
     @Override
     public void brokerHeartbeat(BrokerHeartbeatRequest request, StreamObserver<BrokerHeartbeatResponse> observer) {
+        controller.metrics().onBrokerHeartbeat(request.getBrokerId(), request.getCurrentMetadataOffset());
         write("BrokerHeartbeat", 0, observer,
                 image -> logic.brokerHeartbeat(image, request, tracker, context()),
                 // The offset includes every record committed before this heartbeat was decided: the broker
@@ -296,8 +297,8 @@ final class ControllerServiceImpl extends ControllerServiceGrpc.ControllerServic
             return;
         }
         if (!subscriptionSlots.tryAcquire()) {
-            observer.onError(Status.RESOURCE_EXHAUSTED.withDescription("controller " + controller.nodeId()
-                    + " already serves " + SUBSCRIPTIONS_MAX + " metadata streams").asRuntimeException());
+            observer.onError(GrpcErrors.overloaded("controller " + controller.nodeId()
+                    + " already serves " + SUBSCRIPTIONS_MAX + " metadata streams"));
             return;
         }
         MetadataSubscription subscription = new MetadataSubscription(controller.stateMachine(), stream,

@@ -99,9 +99,9 @@ class ControllerServerTest {
         io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
                 new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
         server.bindMetrics(registry);
-        assertThat(registry.get("runnel.controller.active").gauge().value()).isEqualTo(1.0);
-        assertThat(registry.get("runnel.metadata.applied.offset").gauge().value()).isEqualTo((double) offset);
-        assertThat(registry.get("runnel.metadata.commit.index").gauge().value()).isGreaterThanOrEqualTo(offset);
+        assertThat(registry.get("runnel.controller.active.controller.count").gauge().value()).isEqualTo(1.0);
+        assertThat(registry.get("runnel.controller.last.applied.record.offset").gauge().value()).isEqualTo((double) offset);
+        assertThat(registry.get("runnel.controller.last.committed.record.offset").gauge().value()).isGreaterThanOrEqualTo(offset);
 
         server.close();
         started.remove(server);

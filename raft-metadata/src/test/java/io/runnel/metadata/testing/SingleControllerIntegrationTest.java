@@ -105,7 +105,7 @@ class SingleControllerIntegrationTest {
         MetadataImage image = broker.loader().awaitOffset(created.getMetadataOffset()).get(10, TimeUnit.SECONDS);
         assertThat(image.topics().getTopic("orders").partitionCount()).isEqualTo(3);
         assertThat(image.topics().getTopic("orders").partition(0).leader()).isEqualTo(1);
-        assertThat(registry.get("runnel.metadata.loader.applied.offset").gauge().value())
+        assertThat(registry.get("runnel.broker.metadata.last.applied.record.offset").gauge().value())
                 .isGreaterThanOrEqualTo(created.getMetadataOffset());
 
         ControllerCreateTopicsResponse again = channel.createTopics(createTopic("orders", 3), TIMEOUT);

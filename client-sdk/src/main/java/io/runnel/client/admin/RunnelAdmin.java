@@ -157,12 +157,12 @@ public final class RunnelAdmin implements Admin {
                 } catch (ApiException e) {
                     futures.forEach(f -> f.completeExceptionally(e));
                 } catch (RuntimeException e) {
-                    futures.forEach(f -> f.completeExceptionally(new ApiException(ErrorCode.UNKNOWN_SERVER_ERROR,
+                    futures.forEach(f -> f.completeExceptionally(ApiException.of(ErrorCode.UNKNOWN_SERVER_ERROR,
                             "admin call failed: " + e, e)));
                 }
             });
         } catch (RejectedExecutionException e) {
-            ApiException refused = new ApiException(ErrorCode.REQUEST_TIMED_OUT, worker.isShutdown()
+            ApiException refused = ApiException.of(ErrorCode.REQUEST_TIMED_OUT, worker.isShutdown()
                     ? "the admin client is closed" : "more than " + QUEUED_CALLS_MAX + " admin calls are queued");
             futures.forEach(f -> f.completeExceptionally(refused));
         }
@@ -194,11 +194,11 @@ public final class RunnelAdmin implements Admin {
     }
 
     private static ApiException error(ErrorCode code, String message, String what) {
-        return new ApiException(code, message == null || message.isEmpty() ? what + ": " + code : message);
+        return ApiException.of(code, message == null || message.isEmpty() ? what + ": " + code : message);
     }
 
     private static <K, V> void failMissing(Map<K, CompletableFuture<V>> futures) {
-        futures.forEach((k, f) -> f.completeExceptionally(new ApiException(ErrorCode.UNKNOWN_SERVER_ERROR,
+        futures.forEach((k, f) -> f.completeExceptionally(ApiException.of(ErrorCode.UNKNOWN_SERVER_ERROR,
                 "the broker did not answer for " + k)));
     }
 
@@ -282,7 +282,7 @@ public final class RunnelAdmin implements Admin {
             futures.forEach((name, future) -> {
                 ClusterMetadata.TopicState state = snapshot.topic(name);
                 if (state == null) {
-                    future.completeExceptionally(new ApiException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+                    future.completeExceptionally(ApiException.of(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
                             "topic '" + name + "' does not exist"));
                 } else if (!state.ok()) {
                     future.completeExceptionally(error(state.error(), state.errorMessage(),

@@ -144,7 +144,7 @@ public final class ClusterMetadata {
         ApiException last = null;
         for (int round = 1; ; round++) {
             if (Thread.currentThread().isInterrupted()) {
-                throw new ApiException(ErrorCode.REQUEST_TIMED_OUT, "interrupted while calling a broker", last);
+                throw ApiException.of(ErrorCode.REQUEST_TIMED_OUT, "interrupted while calling a broker", last);
             }
             List<BrokerAddress> candidates = candidates();
             for (int i = 0; i < candidates.size(); i++) {
@@ -174,7 +174,7 @@ public final class ClusterMetadata {
 
     private static ApiException timeout(ApiException last, long deadlineMs) {
         String why = last == null ? "" : "; last error: " + last;
-        return new ApiException(ErrorCode.REQUEST_TIMED_OUT, "no broker answered before the deadline" + why, last);
+        return ApiException.of(ErrorCode.REQUEST_TIMED_OUT, "no broker answered before the deadline" + why, last);
     }
 
     private static void sleepQuietly(long ms) {
@@ -182,7 +182,7 @@ public final class ClusterMetadata {
             Thread.sleep(ms);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ApiException(ErrorCode.REQUEST_TIMED_OUT, "interrupted while waiting for metadata");
+            throw ApiException.of(ErrorCode.REQUEST_TIMED_OUT, "interrupted while waiting for metadata");
         }
     }
 

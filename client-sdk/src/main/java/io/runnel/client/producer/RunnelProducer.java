@@ -153,7 +153,9 @@ public final class RunnelProducer<K, V> implements Producer<K, V> {
             ClusterMetadata.TopicState topic = waitOnMetadata(record.topic(), record.partition(), maxBlockMs);
             byte[] keyBytes = serialize(keySerializer, record, record.key(), "key");
             byte[] valueBytes = serialize(valueSerializer, record, record.value(), "value");
-            Header[] headers = record.headers().toArray(new Header[0]);
+            // Serializers may add headers; after them the record's headers are fixed, as in Kafka.
+            record.headers().setReadOnly();
+            Header[] headers = record.headers().toArray();
             int sizeBound = RecordSizes.batchUpperBound(keyBytes, valueBytes, headers);
             if (sizeBound > maxRequestSizeBytes) {
                 throw new ApiException(ErrorCode.RECORD_TOO_LARGE, "the record is up to " + sizeBound

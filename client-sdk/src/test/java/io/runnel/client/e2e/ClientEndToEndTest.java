@@ -103,7 +103,7 @@ class ClientEndToEndTest {
         List<ConsumerRecord<String, String>> records = consume(topic, 2, 200);
         assertThat(records).hasSize(200);
         for (ConsumerRecord<String, String> record : records) {
-            int n = Integer.parseInt(new String(record.headers().get(0).value(), StandardCharsets.UTF_8));
+            int n = Integer.parseInt(new String(record.headers().toArray()[0].value(), StandardCharsets.UTF_8));
             assertThat(record.value()).isEqualTo("value-" + n);
             assertThat(record.key()).isEqualTo("key-" + (n % 7));
         }

@@ -169,8 +169,17 @@ public final class RunnelAdmin implements Admin {
     }
 
     private <T> T callAny(Function<AdminServiceBlockingStub, T> call) {
+        return callAny(call, defaultApiTimeoutMs);
+    }
+
+    private <T> T callAny(Function<AdminServiceBlockingStub, T> call, long callTimeoutMs) {
         return metadata.callAny((channel, timeoutMs) -> call.apply(AdminServiceGrpc.newBlockingStub(channel)
-                .withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)), System.currentTimeMillis() + defaultApiTimeoutMs);
+                .withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)), System.currentTimeMillis() + callTimeoutMs);
+    }
+
+    /** The options' timeoutMs, or default.api.timeout.ms when they set none. */
+    private long callTimeoutMs(AbstractOptions<?> options) {
+        return options.timeoutMs() != null ? options.timeoutMs() : defaultApiTimeoutMs;
     }
 
     private static <K, V> Map<K, CompletableFuture<V>> futures(Collection<K> keys) {
@@ -205,15 +214,11 @@ public final class RunnelAdmin implements Admin {
     // ---- topics ---------------------------------------------------------------------------------
 
     @Override
-    public AdminResult<String, Void> createTopics(Collection<NewTopic> topics) {
-        return createTopics(topics, false);
-    }
-
-    @Override
-    public AdminResult<String, Void> createTopics(Collection<NewTopic> topics, boolean validateOnly) {
+    public AdminResult<String, Void> createTopics(Collection<NewTopic> topics, CreateTopicsOptions options) {
         Map<String, CompletableFuture<Void>> futures = futures(topics.stream().map(NewTopic::name).toList());
+        long callTimeoutMs = callTimeoutMs(options);
         CreateTopicsRequest.Builder request = CreateTopicsRequest.newBuilder()
-                .setTimeoutMs(requestTimeoutMs).setValidateOnly(validateOnly);
+                .setTimeoutMs(requestTimeoutMs).setValidateOnly(options.shouldValidateOnly());
         for (NewTopic topic : topics) {
             CreatableTopic.Builder creatable = CreatableTopic.newBuilder()
                     .setName(topic.name())
@@ -225,7 +230,7 @@ public final class RunnelAdmin implements Admin {
             request.addTopics(creatable);
         }
         submit(futures.values(), () -> {
-            CreateTopicsResponse response = callAny(stub -> stub.createTopics(request.build()));
+            CreateTopicsResponse response = callAny(stub -> stub.createTopics(request.build()), callTimeoutMs);
             for (CreatableTopicResult result : response.getTopicsList()) {
                 completeItem(futures.get(result.getName()), result.getError(), result.getErrorMessage(),
                         "creating topic '" + result.getName() + "' failed");
@@ -236,12 +241,13 @@ public final class RunnelAdmin implements Admin {
     }
 
     @Override
-    public AdminResult<String, Void> deleteTopics(Collection<String> topics) {
+    public AdminResult<String, Void> deleteTopics(Collection<String> topics, DeleteTopicsOptions options) {
         Map<String, CompletableFuture<Void>> futures = futures(topics);
+        long callTimeoutMs = callTimeoutMs(options);
         DeleteTopicsRequest request = DeleteTopicsRequest.newBuilder()
                 .addAllNames(topics).setTimeoutMs(requestTimeoutMs).build();
         submit(futures.values(), () -> {
-            DeleteTopicsResponse response = callAny(stub -> stub.deleteTopics(request));
+            DeleteTopicsResponse response = callAny(stub -> stub.deleteTopics(request), callTimeoutMs);
             for (DeletableTopicResult result : response.getTopicsList()) {
                 completeItem(futures.get(result.getName()), result.getError(), result.getErrorMessage(),
                         "deleting topic '" + result.getName() + "' failed");
@@ -252,33 +258,31 @@ public final class RunnelAdmin implements Admin {
     }
 
     @Override
-    public CompletableFuture<Set<String>> listTopics() {
-        return listTopics(false);
-    }
-
-    @Override
-    public CompletableFuture<Set<String>> listTopics(boolean listInternal) {
-        CompletableFuture<Set<String>> future = new CompletableFuture<>();
+    public ListTopicsResult listTopics(ListTopicsOptions options) {
+        CompletableFuture<Map<String, TopicListing>> future = new CompletableFuture<>();
+        boolean listInternal = options.shouldListInternal();
+        long callTimeoutMs = callTimeoutMs(options);
         submit(List.of(future), () -> {
             ClusterMetadata.Snapshot snapshot = metadata.refresh(List.of(), true, false,
-                    System.currentTimeMillis() + defaultApiTimeoutMs);
-            Set<String> names = new java.util.TreeSet<>();
+                    System.currentTimeMillis() + callTimeoutMs);
+            Map<String, TopicListing> listings = new java.util.TreeMap<>();
             snapshot.topics().values().forEach(t -> {
                 if (t.ok() && (listInternal || !t.internal())) {
-                    names.add(t.name());
+                    listings.put(t.name(), new TopicListing(t.name(), t.topicId(), t.internal()));
                 }
             });
-            future.complete(names);
+            future.complete(listings);
         });
-        return future;
+        return new ListTopicsResult(future);
     }
 
     @Override
-    public AdminResult<String, TopicDescription> describeTopics(Collection<String> topics) {
+    public DescribeTopicsResult describeTopics(Collection<String> topics, DescribeTopicsOptions options) {
         Map<String, CompletableFuture<TopicDescription>> futures = futures(topics);
+        long callTimeoutMs = callTimeoutMs(options);
         submit(futures.values(), () -> {
             ClusterMetadata.Snapshot snapshot = metadata.refresh(new LinkedHashSet<>(topics), false, false,
-                    System.currentTimeMillis() + defaultApiTimeoutMs);
+                    System.currentTimeMillis() + callTimeoutMs);
             futures.forEach((name, future) -> {
                 ClusterMetadata.TopicState state = snapshot.topic(name);
                 if (state == null) {
@@ -292,7 +296,7 @@ public final class RunnelAdmin implements Admin {
                 }
             });
         });
-        return new AdminResult<>(futures);
+        return new DescribeTopicsResult(futures);
     }
 
     @Override

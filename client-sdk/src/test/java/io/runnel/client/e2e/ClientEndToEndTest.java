@@ -136,7 +136,7 @@ class ClientEndToEndTest {
         assertThatThrownBy(() -> admin.createTopics(List.of(new NewTopic("too-replicated", 1, (short) 3))).all().get(30, TimeUnit.SECONDS))
                 .isInstanceOf(ExecutionException.class)
                 .satisfies(e -> assertThat(((ApiException) e.getCause()).code()).isEqualTo(ErrorCode.INVALID_REPLICATION_FACTOR));
-        assertThat(admin.listTopics().get(30, TimeUnit.SECONDS)).contains("admin-errors").doesNotContain("too-replicated");
+        assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).contains("admin-errors").doesNotContain("too-replicated");
     }
 
     @Test

@@ -1244,15 +1244,24 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
                 ClusterMetadata.Snapshot snapshot = metadata.snapshot();
                 boolean leaderless = wanted.keySet().stream().anyMatch(tp -> snapshot.leader(tp) == null);
                 if (leaderless || metadataNeeded) {
-                    metadata.refresh(topics, false, false, Math.min(deadlineMs,
-                            System.currentTimeMillis() + requestTimeoutMs));
+                    if (deadlineMs - System.currentTimeMillis() <= 0) {
+                        throw offsetsTimeout(wanted.keySet(), timeoutMs, null);
+                    }
+                    try {
+                        metadata.refresh(topics, false, false, Math.min(deadlineMs,
+                                System.currentTimeMillis() + requestTimeoutMs));
+                    } catch (ApiException e) {
+                        if (!e.isRetriable() || deadlineMs - System.currentTimeMillis() > 0) {
+                            throw e;
+                        }
+                        throw offsetsTimeout(wanted.keySet(), timeoutMs, e);
+                    }
                     metadataNeeded = false;
                     failUnknownTopics(wanted.keySet());
                 }
                 long remainingMs = deadlineMs - System.currentTimeMillis();
                 if (remainingMs <= 0) {
-                    throw ApiException.of(ErrorCode.REQUEST_TIMED_OUT, "failed to get offsets of " + wanted.keySet()
-                            + " within " + timeoutMs + " ms");
+                    throw offsetsTimeout(wanted.keySet(), timeoutMs, null);
                 }
                 Map<TopicPartition, Fetcher.ListedOffset> listed = fetcher.listOffsets(metadata.snapshot(), wanted,
                         Math.min(remainingMs, requestTimeoutMs));
@@ -1271,6 +1280,25 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
         } finally {
             release();
         }
+    }
+
+    /**
+     * The failure of an offsets lookup that ran out of time, saying why: a topic the cluster last said does
+     * not exist gives UNKNOWN_TOPIC_OR_PARTITION naming it (topics being created appear within moments, so the
+     * lookup waits for them until the timeout); otherwise REQUEST_TIMED_OUT with the last error, if any.
+     */
+    private ApiException offsetsTimeout(Set<TopicPartition> wanted, long timeoutMs, ApiException last) {
+        ClusterMetadata.Snapshot snapshot = metadata.snapshot();
+        for (TopicPartition tp : wanted) {
+            ClusterMetadata.TopicState state = snapshot.topic(tp.topic());
+            if (state != null && state.error() == ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
+                return ApiException.of(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "topic '" + tp.topic()
+                        + "' does not exist: the cluster answered UNKNOWN_TOPIC_OR_PARTITION for it until the"
+                        + " timeout (" + timeoutMs + " ms) passed", last);
+            }
+        }
+        return ApiException.of(ErrorCode.REQUEST_TIMED_OUT, "failed to get offsets of " + wanted + " within "
+                + timeoutMs + " ms" + (last == null ? "" : "; last error: " + last.getMessage()), last);
     }
 
     /** A topic the cluster says does not exist fails the lookup at once instead of after the timeout. */

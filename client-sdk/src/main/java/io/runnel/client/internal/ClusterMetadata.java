@@ -173,8 +173,12 @@ public final class ClusterMetadata {
     }
 
     private static ApiException timeout(ApiException last, long deadlineMs) {
-        String why = last == null ? "" : "; last error: " + last;
-        return ApiException.of(ErrorCode.REQUEST_TIMED_OUT, "no broker answered before the deadline" + why, last);
+        if (last == null) {
+            // Nothing failed: the caller's time was used up (by earlier calls) before a broker could be asked.
+            return ApiException.of(ErrorCode.REQUEST_TIMED_OUT, "the time allowed ran out before a broker was asked");
+        }
+        return ApiException.of(ErrorCode.REQUEST_TIMED_OUT, "no broker answered before the deadline; last error: "
+                + last, last);
     }
 
     private static void sleepQuietly(long ms) {

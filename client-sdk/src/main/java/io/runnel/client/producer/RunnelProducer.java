@@ -15,6 +15,7 @@ import io.runnel.common.TopicPartition;
 import io.runnel.common.config.ConfigException;
 import io.runnel.common.errors.ApiException;
 import io.runnel.common.errors.Errors;
+import io.runnel.common.errors.UnknownTopicOrPartitionException;
 import io.runnel.common.record.CompressionType;
 import io.runnel.common.record.Header;
 import io.runnel.proto.ErrorCode;
@@ -219,7 +220,7 @@ public final class RunnelProducer<K, V> implements Producer<K, V> {
         int chosen = partitioner.partition(record.topic(), record.key(), keyBytes, record.value(), valueBytes,
                 partitions);
         if (chosen < 0 || chosen >= partitions.size()) {
-            throw new ApiException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "the partitioner chose partition "
+            throw new UnknownTopicOrPartitionException("the partitioner chose partition "
                     + chosen + " of topic '" + record.topic() + "', which has " + partitions.size() + " partitions");
         }
         return chosen;
@@ -241,11 +242,18 @@ public final class RunnelProducer<K, V> implements Producer<K, V> {
             try {
                 state = metadata.refresh(List.of(topic), false, true, deadlineMs).topic(topic);
             } catch (ApiException e) {
+                // Keep the state last seen: it, not the failed refresh, says why the topic is not usable.
                 last = e;
-                state = null;
             }
             if (usable(state, partition)) {
                 return state;
+            }
+            if (partition != null && state != null && state.ok() && !state.partitions().isEmpty()) {
+                // The cluster has just described the topic: waiting for more partitions would only end in a
+                // timeout (partitions are added by an admin, not by sending), so fail now, as for the partitioner.
+                throw new UnknownTopicOrPartitionException("partition " + partition + " of topic '" + topic
+                        + "' does not exist: the topic has " + state.partitions().size() + " partitions (0 to "
+                        + (state.partitions().size() - 1) + ")");
             }
             if (state != null && !state.ok() && !Errors.isRetriable(state.error())) {
                 throw new ApiException(state.error(), state.errorMessage().isEmpty()

@@ -908,6 +908,42 @@ public final class GroupCoordinator implements ReplicaManager.LeadershipListener
 
     // ==== lifecycle ==================================================================================
 
+    /** One group's committed offset on one partition, as the metrics read it. */
+    public record CommittedPosition(String groupId, TopicPartition partition, long offset) {
+    }
+
+    /** The groups this broker coordinates and their committed offsets, taken at one moment on the event thread. */
+    public record GroupStats(int groupCount, List<CommittedPosition> committed) {
+        public static final GroupStats EMPTY = new GroupStats(0, List.of());
+    }
+
+    /**
+     * A snapshot of the loaded groups for the metrics (docs/metrics.md: runnel_group_count, runnel_group_lag),
+     * taken on the event thread, which owns the shards; completes once that thread gets to it.
+     */
+    public CompletableFuture<GroupStats> stats() {
+        CompletableFuture<GroupStats> future = new CompletableFuture<>();
+        if (closed) {
+            future.complete(GroupStats.EMPTY);
+            return future;
+        }
+        submitInternal(() -> {
+            int groups = 0;
+            List<CommittedPosition> committed = new ArrayList<>();
+            for (Shard shard : shards.values()) {
+                if (shard.groups == null) {
+                    continue;
+                }
+                for (var group : shard.groups.groups()) {
+                    groups++;
+                    group.offsets().forEach((tp, offset) -> committed.add(new CommittedPosition(group.groupId(), tp, offset.offset())));
+                }
+            }
+            future.complete(new GroupStats(groups, List.copyOf(committed)));
+        });
+        return future;
+    }
+
     /** Test and metrics view: groups coordinated here (event-thread data read racily: for gauges only). */
     public int loadedPartitions() {
         return shards.size();

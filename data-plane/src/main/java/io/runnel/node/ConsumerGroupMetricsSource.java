@@ -7,9 +7,8 @@ import java.util.List;
  * are (Kafka's NumGroups) and, per group and partition, how far the group's committed offset is behind
  * the partition's high watermark (what kafka-exporter publishes as consumer group lag).
  *
- * <p>The hook for consumer groups (issue 13): {@link BrokerMetrics#bindConsumerGroups} publishes a
- * source as {@code runnel_group_count} and {@code runnel_group_lag}; the node binds the coordinator
- * once it has one. Until then a node serves neither series (docs/metrics.md says so).
+ * <p>{@link BrokerMetrics#bindConsumerGroups} publishes a source as {@code runnel_group_count} and
+ * {@code runnel_group_lag}; a broker binds its group coordinator ({@link CoordinatorGroupMetrics}).
  *
  * <p>Implementations are called on the scrape thread and must be thread-safe and quick (no I/O).
  */

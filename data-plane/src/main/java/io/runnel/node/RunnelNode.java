@@ -214,6 +214,7 @@ public final class RunnelNode implements AutoCloseable {
         metadataLoader.bindMetrics(metrics.registry());
         BrokerMetrics brokerMetrics = new BrokerMetrics(metrics.registry(), replicaManager, config.metricsPartitionLevel());
         brokerMetrics.bind(logManager);
+        brokerMetrics.bindConsumerGroups(new CoordinatorGroupMetrics(groupCoordinator, replicaManager));
         metrics.addRefresh(brokerMetrics::refresh);
 
         BrokerMetadata brokerMetadata = new LoaderBrokerMetadata(metadataLoader, controllerChannel, clusterId);

@@ -41,7 +41,8 @@ class MetricsCatalogTest {
     private static final Path DOCS = Path.of("..", "docs", "metrics.md");
     private static final Path DASHBOARD = Path.of("..", "deploy", "grafana", "runnel-dashboard.json");
     /** Documented and on the dashboard, but served only once consumer groups exist (issue 13). */
-    private static final Set<String> AWAITING_GROUPS = Set.of("runnel_group_count", "runnel_group_lag");
+    private static final String GROUP = "catalog-readers";
+    private static final int GROUP_LAG = 10;
     private static final Pattern DOCUMENTED = Pattern.compile("`((?:runnel|jvm|process|system)_[a-z0-9_]*[a-z0-9])(?:\\{[^`]*})?`");
     /** PromQL words that are not metric names. */
     private static final Set<String> KEYWORDS = Set.of("by", "without", "on", "ignoring", "group_left", "group_right", "and", "or",
@@ -80,14 +81,43 @@ class MetricsCatalogTest {
             assertThat(read).isEqualTo(50);
             consumer.poll(Duration.ofMillis(500)); // a long poll at the end: waits in the Fetch purgatory
         }
+        // A consumer group that commits everything it read, then 10 more records: the group lags by 10.
+        try (RunnelConsumer<String, String> member = new RunnelConsumer<>(Map.of("bootstrap.servers", bootstrap,
+                "group.id", GROUP, "key.deserializer", "io.runnel.client.serialization.StringDeserializer",
+                "value.deserializer", "io.runnel.client.serialization.StringDeserializer", "auto.offset.reset", "earliest",
+                "enable.auto.commit", "false", "fetch.max.wait.ms", "100"))) {
+            member.subscribe(List.of("catalog"));
+            int read = 0;
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (read < 50 && System.nanoTime() < deadline) {
+                read += member.poll(Duration.ofMillis(200)).count();
+            }
+            assertThat(read).isEqualTo(50);
+            member.commitSync();
+        }
+        try (RunnelProducer<String, String> producer = new RunnelProducer<>(Map.of("bootstrap.servers", bootstrap,
+                "key.serializer", "io.runnel.client.serialization.StringSerializer",
+                "value.serializer", "io.runnel.client.serialization.StringSerializer"))) {
+            for (int i = 0; i < GROUP_LAG; i++) {
+                producer.send(new ProducerRecord<>("catalog", i % 2, null, "later-" + i)).get();
+            }
+        }
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
             SERVED.clear();
             for (int id : cluster.nodeIds()) {
                 SERVED.addAll(PrometheusText.scrape("127.0.0.1", cluster.node(id).metricsPort().orElseThrow()).samples());
             }
             // Followers answered: both brokers follow one partition each.
-            assertThat(SERVED).filteredOn(s -> s.name().equals("runnel_replica_fetcher_lag")).hasSize(2);
+            assertThat(SERVED).filteredOn(s -> s.name().equals("runnel_replica_fetcher_lag")
+                    && "catalog".equals(s.labels().get("topic"))).hasSize(2);
             assertThat(SERVED).anyMatch(s -> s.name().equals("runnel_controller_broker_metadata_lag"));
+            // The coordinator's broker reports the group and its lag on both partitions of the topic.
+            assertThat(SERVED).filteredOn(s -> s.name().equals("runnel_group_count")).extracting(s -> s.value())
+                    .contains(1.0);
+            assertThat(SERVED).filteredOn(s -> s.name().equals("runnel_group_lag") && GROUP.equals(s.labels().get("group"))
+                    && "catalog".equals(s.labels().get("topic"))).extracting(s -> s.value())
+                    .hasSize(2).satisfies(values -> assertThat(values.stream().mapToDouble(Double::doubleValue).sum())
+                            .isEqualTo((double) GROUP_LAG));
         });
     }
 
@@ -126,7 +156,7 @@ class MetricsCatalogTest {
         assertThat(served).as("served but not in " + DOCS).isSubsetOf(documented);
         Set<String> missing = new TreeSet<>(documented);
         missing.removeAll(served);
-        assertThat(missing).as("in " + DOCS + " but not served").isEqualTo(AWAITING_GROUPS);
+        assertThat(missing).as("in " + DOCS + " but not served").isEmpty();
     }
 
     @Test
@@ -153,10 +183,6 @@ class MetricsCatalogTest {
             Set<String> available = new HashSet<>(Set.of("instance", "job"));
             for (String name : names) {
                 used.add(name);
-                if (AWAITING_GROUPS.contains(name)) {
-                    available.addAll(Set.of("group", "topic", "partition"));
-                    continue;
-                }
                 assertThat(labels).as("series " + name + " of query " + query).containsKey(name);
                 available.addAll(labels.get(name));
                 for (String label : matcherLabels(expression, name)) {
@@ -167,12 +193,7 @@ class MetricsCatalogTest {
                 assertThat(available).as("label " + label + " in " + query).contains(label);
             }
         }
-        assertThat(used).as("the dashboard shows consumer lag").containsAll(AWAITING_GROUPS);
-    }
-
-    @Test
-    void theConsumerGroupSeriesAreNotServedYet() {
-        assertThat(served()).doesNotContainAnyElementsOf(AWAITING_GROUPS);
+        assertThat(used).as("the dashboard shows consumer lag").contains("runnel_group_count", "runnel_group_lag");
     }
 
     /** Sample names and the label names each has (over all its samples). */

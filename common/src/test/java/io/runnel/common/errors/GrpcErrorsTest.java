@@ -77,4 +77,24 @@ class GrpcErrorsTest {
         assertThat(google.getDetails(0).unpack(com.google.rpc.ErrorInfo.class).getMetadataMap()).containsEntry("leader_id", "2");
         assertThat(io.runnel.proto.RpcErrorInfo.parseFrom(google.getDetails(0).getValue().toByteArray())).isEqualTo(info);
     }
+
+    @Test
+    void onlyAnUnexpectedServerFailureIsInternalAndEveryRetriableCodeIsAnAvailabilityOrOrderingStatus() {
+        for (ErrorCode code : ErrorCode.values()) {
+            if (code == ErrorCode.UNRECOGNIZED || code == ErrorCode.NONE) {
+                continue;
+            }
+            Status.Code status = GrpcErrors.grpcCodeFor(code);
+            if (code == ErrorCode.UNKNOWN_SERVER_ERROR) {
+                assertThat(status).isEqualTo(Status.Code.INTERNAL);
+            } else {
+                assertThat(status).as(code.name()).isNotEqualTo(Status.Code.INTERNAL).isNotEqualTo(Status.Code.UNKNOWN);
+            }
+            if (Errors.isRetriable(code)) {
+                // A client reading only the gRPC status must not be told to give up on a retriable condition.
+                assertThat(status).as(code.name()).isIn(Status.Code.UNAVAILABLE, Status.Code.FAILED_PRECONDITION,
+                        Status.Code.DEADLINE_EXCEEDED, Status.Code.NOT_FOUND, Status.Code.INVALID_ARGUMENT);
+            }
+        }
+    }
 }

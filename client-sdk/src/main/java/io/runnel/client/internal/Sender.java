@@ -103,7 +103,7 @@ public final class Sender implements Runnable {
             accumulator.close();
         }
         if (forceClose) {
-            ApiException closed = new ApiException(ErrorCode.REQUEST_TIMED_OUT,
+            ApiException closed = ApiException.of(ErrorCode.REQUEST_TIMED_OUT,
                     "the producer was closed before the record was acknowledged");
             for (ProducerBatch batch : accumulator.drainAll()) {
                 fail(batch, closed);
@@ -124,7 +124,7 @@ public final class Sender implements Runnable {
         maybeRefreshMetadata(nowMs);
         ClusterMetadata.Snapshot cluster = metadata.snapshot();
         for (ProducerBatch batch : accumulator.expiredBatches(nowMs)) {
-            fail(batch, new ApiException(ErrorCode.REQUEST_TIMED_OUT, "expiring " + batch.recordCount()
+            fail(batch, ApiException.of(ErrorCode.REQUEST_TIMED_OUT, "expiring " + batch.recordCount()
                     + " record(s) for " + batch.topicPartition + ": " + (nowMs - batch.createdMs)
                     + " ms has passed since batch creation (delivery.timeout.ms " + settings.deliveryTimeoutMs() + ")"));
         }
@@ -239,7 +239,7 @@ public final class Sender implements Runnable {
             public void onCompleted() {
                 if (answered.compareAndSet(false, true)) {
                     post(() -> handleAnswer(node, byTopic, null,
-                            new ApiException(ErrorCode.UNKNOWN_SERVER_ERROR, "produce call ended without an answer")));
+                            ApiException.of(ErrorCode.UNKNOWN_SERVER_ERROR, "produce call ended without an answer")));
                 }
             }
         });
@@ -318,11 +318,11 @@ public final class Sender implements Runnable {
         }
         ApiException error;
         if (retriable && !timeLeft) {
-            error = new ApiException(ErrorCode.REQUEST_TIMED_OUT, "delivery.timeout.ms ("
+            error = ApiException.of(ErrorCode.REQUEST_TIMED_OUT, "delivery.timeout.ms ("
                     + settings.deliveryTimeoutMs() + " ms) elapsed for " + tp + " after " + (first.attempts + 1)
                     + " attempt(s); last error: " + code + ": " + detail, cause);
         } else {
-            error = new ApiException(code, detail, cause);
+            error = ApiException.of(code, detail, cause);
         }
         for (ProducerBatch batch : batches) {
             fail(batch, error);

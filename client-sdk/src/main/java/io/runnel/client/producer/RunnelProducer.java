@@ -159,11 +159,11 @@ public final class RunnelProducer<K, V> implements Producer<K, V> {
             Header[] headers = record.headers().toArray();
             int sizeBound = RecordSizes.batchUpperBound(keyBytes, valueBytes, headers);
             if (sizeBound > maxRequestSizeBytes) {
-                throw new ApiException(ErrorCode.RECORD_TOO_LARGE, "the record is up to " + sizeBound
+                throw ApiException.of(ErrorCode.RECORD_TOO_LARGE, "the record is up to " + sizeBound
                         + " bytes when serialized, which is larger than max.request.size (" + maxRequestSizeBytes + ")");
             }
             if (sizeBound > memory.totalBytes()) {
-                throw new ApiException(ErrorCode.RECORD_TOO_LARGE, "the record is up to " + sizeBound
+                throw ApiException.of(ErrorCode.RECORD_TOO_LARGE, "the record is up to " + sizeBound
                         + " bytes when serialized, which is larger than buffer.memory (" + memory.totalBytes() + ")");
             }
             List<PartitionInfo> partitions = topic.partitions();
@@ -190,7 +190,7 @@ public final class RunnelProducer<K, V> implements Producer<K, V> {
             return failed(callback, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return failed(callback, new ApiException(ErrorCode.REQUEST_TIMED_OUT, "interrupted while sending", e));
+            return failed(callback, ApiException.of(ErrorCode.REQUEST_TIMED_OUT, "interrupted while sending", e));
         }
     }
 
@@ -256,7 +256,7 @@ public final class RunnelProducer<K, V> implements Producer<K, V> {
                         + (state.partitions().size() - 1) + ")");
             }
             if (state != null && !state.ok() && !Errors.isRetriable(state.error())) {
-                throw new ApiException(state.error(), state.errorMessage().isEmpty()
+                throw ApiException.of(state.error(), state.errorMessage().isEmpty()
                         ? "cannot send to topic '" + topic + "': " + state.error() : state.errorMessage());
             }
             long remainingMs = deadlineMs - System.currentTimeMillis();
@@ -265,14 +265,14 @@ public final class RunnelProducer<K, V> implements Producer<K, V> {
                         : "partition " + partition + " of topic '" + topic + "'";
                 String why = state != null && !state.ok() ? " (" + state.error() + ")"
                         : last != null ? " (" + last.getMessage() + ")" : "";
-                throw new ApiException(ErrorCode.REQUEST_TIMED_OUT, what + " not present in metadata after "
+                throw ApiException.of(ErrorCode.REQUEST_TIMED_OUT, what + " not present in metadata after "
                         + maxWaitMs + " ms" + why);
             }
             try {
                 Thread.sleep(Math.min(remainingMs, retryBackoffMs));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new ApiException(ErrorCode.REQUEST_TIMED_OUT, "interrupted while waiting for metadata", e);
+                throw ApiException.of(ErrorCode.REQUEST_TIMED_OUT, "interrupted while waiting for metadata", e);
             }
         }
     }
@@ -290,7 +290,7 @@ public final class RunnelProducer<K, V> implements Producer<K, V> {
             accumulator.awaitFlushCompletion();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ApiException(ErrorCode.REQUEST_TIMED_OUT, "interrupted while flushing", e);
+            throw ApiException.of(ErrorCode.REQUEST_TIMED_OUT, "interrupted while flushing", e);
         }
     }
 

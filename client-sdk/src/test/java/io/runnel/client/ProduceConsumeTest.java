@@ -95,7 +95,7 @@ class ProduceConsumeTest {
                 assertThat(record.key()).isEqualTo("key-" + (i % 7));
                 assertThat(record.headers()).containsExactly(Header.ofString("trace", "t-" + i),
                         new Header("empty", null));
-                assertThat(new String(record.headers().get(0).value(), StandardCharsets.UTF_8)).isEqualTo("t-" + i);
+                assertThat(new String(record.headers().lastHeader("trace").value(), StandardCharsets.UTF_8)).isEqualTo("t-" + i);
             }
         }
     }

@@ -221,7 +221,7 @@ public final class ConsumeCommand extends ClientCommand {
             Map<TopicPartition, OffsetAndMetadata> printed = new LinkedHashMap<>();
             for (ConsumerRecord<String, String> record : records) {
                 out.println(format.format(record.partition(), record.offset(), record.timestamp(), record.timestampType(),
-                        record.headers(), record.key(), record.value()));
+                        record.headers().toList(), record.key(), record.value()));
                 printed.put(record.topicPartition(), new OffsetAndMetadata(record.offset() + 1));
                 long count = consumed.incrementAndGet();
                 if (maxMessages != null && count >= maxMessages) {

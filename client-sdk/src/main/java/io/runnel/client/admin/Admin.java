@@ -7,29 +7,89 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * Administrative operations on a cluster, Kafka-style: every call returns at once with futures; failures
  * are {@link io.runnel.common.errors.ApiException}s carrying the Kafka-named error code and the server's
- * message. Thread-safe. See {@link RunnelAdmin}.
+ * message, as the code's subclass where one exists (catch {@code ExecutionException} from {@code get()}
+ * and look at its cause). No method throws on its own thread except {@link #create} (bad settings) and
+ * {@code NullPointerException} for a null argument: every failure arrives through the futures, including
+ * {@link io.runnel.common.errors.TimeoutException} when no broker answered within the call's bound
+ * ({@code timeoutMs} of the options, default {@code default.api.timeout.ms}) and REQUEST_TIMED_OUT
+ * "the admin client is closed" after {@link #close()}. Thread-safe. See {@link RunnelAdmin}.
  */
 public interface Admin extends Closeable {
 
-    AdminResult<String, Void> createTopics(Collection<NewTopic> topics);
+    /**
+     * A new admin client (a {@link RunnelAdmin}) with these settings ({@link AdminConfig}); Kafka's
+     * {@code Admin.create}. Connects lazily: nothing is sent until the first call.
+     *
+     * @throws io.runnel.common.config.ConfigException naming every unknown key, or a missing or bad value
+     */
+    static Admin create(Properties props) {
+        return new RunnelAdmin(props);
+    }
+
+    /** As {@link #create(Properties)}. */
+    static Admin create(Map<String, Object> conf) {
+        return new RunnelAdmin(conf);
+    }
+
+    /**
+     * Creates topics. Each topic's future fails with {@link io.runnel.common.errors.TopicExistsException},
+     * {@link io.runnel.common.errors.InvalidTopicException}, INVALID_PARTITIONS, INVALID_REPLICATION_FACTOR,
+     * INVALID_CONFIG ({@link io.runnel.common.config.ConfigException}) and the like; every future fails with a
+     * {@link io.runnel.common.errors.TimeoutException} when no broker answered within the call's bound.
+     */
+    default AdminResult<String, Void> createTopics(Collection<NewTopic> topics) {
+        return createTopics(topics, new CreateTopicsOptions());
+    }
+
+    /** As {@link #createTopics(Collection)}, with Kafka's options (validateOnly, timeoutMs). */
+    AdminResult<String, Void> createTopics(Collection<NewTopic> topics, CreateTopicsOptions options);
 
     /** Checks the request as the cluster would, without creating anything. */
-    AdminResult<String, Void> createTopics(Collection<NewTopic> topics, boolean validateOnly);
+    default AdminResult<String, Void> createTopics(Collection<NewTopic> topics, boolean validateOnly) {
+        return createTopics(topics, new CreateTopicsOptions().validateOnly(validateOnly));
+    }
 
-    AdminResult<String, Void> deleteTopics(Collection<String> topics);
+    /**
+     * Deletes topics and their data. A topic that does not exist fails its future with
+     * {@link io.runnel.common.errors.UnknownTopicOrPartitionException}; TOPIC_DELETION_DISABLED when the
+     * cluster forbids deletion; {@link io.runnel.common.errors.TimeoutException} as for createTopics.
+     */
+    default AdminResult<String, Void> deleteTopics(Collection<String> topics) {
+        return deleteTopics(topics, new DeleteTopicsOptions());
+    }
 
-    /** Names of the non-internal topics. */
-    CompletableFuture<Set<String>> listTopics();
+    /** As {@link #deleteTopics(Collection)}, bounded by the options' timeoutMs. */
+    AdminResult<String, Void> deleteTopics(Collection<String> topics, DeleteTopicsOptions options);
 
-    CompletableFuture<Set<String>> listTopics(boolean listInternal);
+    /**
+     * The non-internal topics. The futures fail with {@link io.runnel.common.errors.TimeoutException} when
+     * no broker answered within default.api.timeout.ms.
+     */
+    default ListTopicsResult listTopics() {
+        return listTopics(new ListTopicsOptions());
+    }
 
-    AdminResult<String, TopicDescription> describeTopics(Collection<String> topics);
+    /** The topics, internal ones too with {@code listInternal(true)}. */
+    ListTopicsResult listTopics(ListTopicsOptions options);
+
+    /**
+     * Describes topics (id, partitions with leader, replicas and ISR). A topic that does not exist fails its
+     * future with {@link io.runnel.common.errors.UnknownTopicOrPartitionException};
+     * {@link io.runnel.common.errors.TimeoutException} as for listTopics.
+     */
+    default DescribeTopicsResult describeTopics(Collection<String> topics) {
+        return describeTopics(topics, new DescribeTopicsOptions());
+    }
+
+    /** As {@link #describeTopics(Collection)}, bounded by the options' timeoutMs. */
+    DescribeTopicsResult describeTopics(Collection<String> topics, DescribeTopicsOptions options);
 
     AdminResult<String, Void> createPartitions(Map<String, NewPartitions> newPartitions);
 

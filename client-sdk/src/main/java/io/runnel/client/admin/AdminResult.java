@@ -9,9 +9,11 @@ import java.util.concurrent.CompletableFuture;
  * The outcome of an admin call over several items (topics, partitions, resources): one future per item,
  * failing with an {@link io.runnel.common.errors.ApiException} carrying that item's error code and the
  * server's message, and {@link #all()}, which fails with the first item's failure. Use
- * {@code all().get()} (or {@code join()}) to block. Thread-safe.
+ * {@code all().get()} (or {@code join()}) to block. Kafka's {@code CreateTopicsResult}, {@code DeleteTopicsResult}
+ * and the like are this type ({@code values()}, {@code all()}); {@link DescribeTopicsResult} adds Kafka's
+ * topic-name methods. Thread-safe. Subclassed only in this package.
  */
-public final class AdminResult<K, V> {
+public class AdminResult<K, V> {
 
     private final Map<K, CompletableFuture<V>> values;
 

@@ -157,20 +157,29 @@ public final class RunnelAdmin implements Admin {
                 } catch (ApiException e) {
                     futures.forEach(f -> f.completeExceptionally(e));
                 } catch (RuntimeException e) {
-                    futures.forEach(f -> f.completeExceptionally(new ApiException(ErrorCode.UNKNOWN_SERVER_ERROR,
+                    futures.forEach(f -> f.completeExceptionally(ApiException.of(ErrorCode.UNKNOWN_SERVER_ERROR,
                             "admin call failed: " + e, e)));
                 }
             });
         } catch (RejectedExecutionException e) {
-            ApiException refused = new ApiException(ErrorCode.REQUEST_TIMED_OUT, worker.isShutdown()
+            ApiException refused = ApiException.of(ErrorCode.REQUEST_TIMED_OUT, worker.isShutdown()
                     ? "the admin client is closed" : "more than " + QUEUED_CALLS_MAX + " admin calls are queued");
             futures.forEach(f -> f.completeExceptionally(refused));
         }
     }
 
     private <T> T callAny(Function<AdminServiceBlockingStub, T> call) {
+        return callAny(call, defaultApiTimeoutMs);
+    }
+
+    private <T> T callAny(Function<AdminServiceBlockingStub, T> call, long callTimeoutMs) {
         return metadata.callAny((channel, timeoutMs) -> call.apply(AdminServiceGrpc.newBlockingStub(channel)
-                .withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)), System.currentTimeMillis() + defaultApiTimeoutMs);
+                .withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)), System.currentTimeMillis() + callTimeoutMs);
+    }
+
+    /** The options' timeoutMs, or default.api.timeout.ms when they set none. */
+    private long callTimeoutMs(AbstractOptions<?> options) {
+        return options.timeoutMs() != null ? options.timeoutMs() : defaultApiTimeoutMs;
     }
 
     private static <K, V> Map<K, CompletableFuture<V>> futures(Collection<K> keys) {
@@ -194,26 +203,22 @@ public final class RunnelAdmin implements Admin {
     }
 
     private static ApiException error(ErrorCode code, String message, String what) {
-        return new ApiException(code, message == null || message.isEmpty() ? what + ": " + code : message);
+        return ApiException.of(code, message == null || message.isEmpty() ? what + ": " + code : message);
     }
 
     private static <K, V> void failMissing(Map<K, CompletableFuture<V>> futures) {
-        futures.forEach((k, f) -> f.completeExceptionally(new ApiException(ErrorCode.UNKNOWN_SERVER_ERROR,
+        futures.forEach((k, f) -> f.completeExceptionally(ApiException.of(ErrorCode.UNKNOWN_SERVER_ERROR,
                 "the broker did not answer for " + k)));
     }
 
     // ---- topics ---------------------------------------------------------------------------------
 
     @Override
-    public AdminResult<String, Void> createTopics(Collection<NewTopic> topics) {
-        return createTopics(topics, false);
-    }
-
-    @Override
-    public AdminResult<String, Void> createTopics(Collection<NewTopic> topics, boolean validateOnly) {
+    public AdminResult<String, Void> createTopics(Collection<NewTopic> topics, CreateTopicsOptions options) {
         Map<String, CompletableFuture<Void>> futures = futures(topics.stream().map(NewTopic::name).toList());
+        long callTimeoutMs = callTimeoutMs(options);
         CreateTopicsRequest.Builder request = CreateTopicsRequest.newBuilder()
-                .setTimeoutMs(requestTimeoutMs).setValidateOnly(validateOnly);
+                .setTimeoutMs(requestTimeoutMs).setValidateOnly(options.shouldValidateOnly());
         for (NewTopic topic : topics) {
             CreatableTopic.Builder creatable = CreatableTopic.newBuilder()
                     .setName(topic.name())
@@ -225,7 +230,7 @@ public final class RunnelAdmin implements Admin {
             request.addTopics(creatable);
         }
         submit(futures.values(), () -> {
-            CreateTopicsResponse response = callAny(stub -> stub.createTopics(request.build()));
+            CreateTopicsResponse response = callAny(stub -> stub.createTopics(request.build()), callTimeoutMs);
             for (CreatableTopicResult result : response.getTopicsList()) {
                 completeItem(futures.get(result.getName()), result.getError(), result.getErrorMessage(),
                         "creating topic '" + result.getName() + "' failed");
@@ -236,12 +241,13 @@ public final class RunnelAdmin implements Admin {
     }
 
     @Override
-    public AdminResult<String, Void> deleteTopics(Collection<String> topics) {
+    public AdminResult<String, Void> deleteTopics(Collection<String> topics, DeleteTopicsOptions options) {
         Map<String, CompletableFuture<Void>> futures = futures(topics);
+        long callTimeoutMs = callTimeoutMs(options);
         DeleteTopicsRequest request = DeleteTopicsRequest.newBuilder()
                 .addAllNames(topics).setTimeoutMs(requestTimeoutMs).build();
         submit(futures.values(), () -> {
-            DeleteTopicsResponse response = callAny(stub -> stub.deleteTopics(request));
+            DeleteTopicsResponse response = callAny(stub -> stub.deleteTopics(request), callTimeoutMs);
             for (DeletableTopicResult result : response.getTopicsList()) {
                 completeItem(futures.get(result.getName()), result.getError(), result.getErrorMessage(),
                         "deleting topic '" + result.getName() + "' failed");
@@ -252,37 +258,35 @@ public final class RunnelAdmin implements Admin {
     }
 
     @Override
-    public CompletableFuture<Set<String>> listTopics() {
-        return listTopics(false);
-    }
-
-    @Override
-    public CompletableFuture<Set<String>> listTopics(boolean listInternal) {
-        CompletableFuture<Set<String>> future = new CompletableFuture<>();
+    public ListTopicsResult listTopics(ListTopicsOptions options) {
+        CompletableFuture<Map<String, TopicListing>> future = new CompletableFuture<>();
+        boolean listInternal = options.shouldListInternal();
+        long callTimeoutMs = callTimeoutMs(options);
         submit(List.of(future), () -> {
             ClusterMetadata.Snapshot snapshot = metadata.refresh(List.of(), true, false,
-                    System.currentTimeMillis() + defaultApiTimeoutMs);
-            Set<String> names = new java.util.TreeSet<>();
+                    System.currentTimeMillis() + callTimeoutMs);
+            Map<String, TopicListing> listings = new java.util.TreeMap<>();
             snapshot.topics().values().forEach(t -> {
                 if (t.ok() && (listInternal || !t.internal())) {
-                    names.add(t.name());
+                    listings.put(t.name(), new TopicListing(t.name(), t.topicId(), t.internal()));
                 }
             });
-            future.complete(names);
+            future.complete(listings);
         });
-        return future;
+        return new ListTopicsResult(future);
     }
 
     @Override
-    public AdminResult<String, TopicDescription> describeTopics(Collection<String> topics) {
+    public DescribeTopicsResult describeTopics(Collection<String> topics, DescribeTopicsOptions options) {
         Map<String, CompletableFuture<TopicDescription>> futures = futures(topics);
+        long callTimeoutMs = callTimeoutMs(options);
         submit(futures.values(), () -> {
             ClusterMetadata.Snapshot snapshot = metadata.refresh(new LinkedHashSet<>(topics), false, false,
-                    System.currentTimeMillis() + defaultApiTimeoutMs);
+                    System.currentTimeMillis() + callTimeoutMs);
             futures.forEach((name, future) -> {
                 ClusterMetadata.TopicState state = snapshot.topic(name);
                 if (state == null) {
-                    future.completeExceptionally(new ApiException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+                    future.completeExceptionally(ApiException.of(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
                             "topic '" + name + "' does not exist"));
                 } else if (!state.ok()) {
                     future.completeExceptionally(error(state.error(), state.errorMessage(),
@@ -292,7 +296,7 @@ public final class RunnelAdmin implements Admin {
                 }
             });
         });
-        return new AdminResult<>(futures);
+        return new DescribeTopicsResult(futures);
     }
 
     @Override

@@ -9,4 +9,9 @@ public record TopicDescription(String name, String topicId, boolean internal, Li
     public TopicDescription {
         partitions = List.copyOf(partitions);
     }
+
+    /** Kafka's name for {@link #internal()}. */
+    public boolean isInternal() {
+        return internal;
+    }
 }

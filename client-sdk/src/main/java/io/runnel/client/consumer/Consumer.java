@@ -15,6 +15,14 @@ import java.util.regex.Pattern;
  * A consumer, with Kafka's method names: of a group's partitions ({@link #subscribe}, the group coordinator
  * assigns them) or of partitions it picks itself ({@link #assign}). Not thread-safe by contract: one thread
  * uses it, except {@link #wakeup()}. See {@link RunnelConsumer}.
+ *
+ * <p>What every blocking method may throw (each method lists only what it adds):
+ * {@link io.runnel.common.errors.ApiException} of the code's type when the cluster refuses or does not
+ * answer in time ({@link io.runnel.common.errors.TimeoutException} after the call's timeout, default
+ * {@code default.api.timeout.ms}; {@link io.runnel.common.errors.UnknownTopicOrPartitionException} for a
+ * partition the topic lacks); {@link WakeupException} when {@link #wakeup()} was called;
+ * {@link IllegalStateException} when the consumer is closed or used by two threads at once;
+ * {@link NullPointerException} for a null argument.
  */
 public interface Consumer<K, V> extends Closeable {
 
@@ -40,10 +48,22 @@ public interface Consumer<K, V> extends Closeable {
     /** The topics subscribed to (for a pattern: those it matches now). */
     Set<String> subscription();
 
-    /** Fetches records of the owned, unpaused partitions, waiting up to {@code timeout} for some. */
+    /**
+     * Fetches records of the owned, unpaused partitions, waiting up to {@code timeout} for some.
+     *
+     * @throws IllegalStateException when neither subscribed nor assigned
+     * @throws NoOffsetForPartitionException when a partition has no position and auto.offset.reset is none
+     * @throws io.runnel.client.serialization.SerializationException when a record cannot be deserialized
+     *         (seek past it to continue)
+     */
     ConsumerRecords<K, V> poll(Duration timeout);
 
-    /** Commits the positions of every owned partition (what poll returned), waiting for the answer. */
+    /**
+     * Commits the positions of every owned partition (what poll returned), waiting for the answer.
+     *
+     * @throws CommitFailedException when the group moved on (the partitions were reassigned)
+     * @throws io.runnel.common.errors.ApiException INVALID_GROUP_ID without a group.id
+     */
     void commitSync();
 
     void commitSync(Duration timeout);
@@ -64,7 +84,12 @@ public interface Consumer<K, V> extends Closeable {
 
     Map<TopicPartition, OffsetAndMetadata> committed(Set<TopicPartition> partitions, Duration timeout);
 
-    /** The next poll of {@code partition} starts at {@code offset}. */
+    /**
+     * The next poll of {@code partition} starts at {@code offset}.
+     *
+     * @throws IllegalArgumentException when {@code offset} is negative
+     * @throws IllegalStateException when the partition is not assigned to this consumer
+     */
     void seek(TopicPartition partition, long offset);
 
     void seek(TopicPartition partition, OffsetAndMetadata offsetAndMetadata);
@@ -89,7 +114,12 @@ public interface Consumer<K, V> extends Closeable {
     /** Log start offsets. */
     Map<TopicPartition, Long> beginningOffsets(Collection<TopicPartition> partitions);
 
-    /** End offsets (high watermark, or last stable offset with read_committed). */
+    /**
+     * End offsets (high watermark, or last stable offset with read_committed).
+     *
+     * @throws io.runnel.common.errors.UnknownTopicOrPartitionException at once for a partition the topic
+     *         lacks, and at default.api.timeout.ms for a topic the cluster still says does not exist
+     */
     Map<TopicPartition, Long> endOffsets(Collection<TopicPartition> partitions);
 
     /** For each partition, the first offset whose timestamp is at or after the time given; null when none. */
@@ -108,9 +138,13 @@ public interface Consumer<K, V> extends Closeable {
      */
     void wakeup();
 
+    /** {@link #close(Duration)} with 30 s, as in Kafka. */
     @Override
     void close();
 
-    /** Commits (with auto-commit), leaves the group and stops, waiting at most {@code timeout} for the group. */
+    /**
+     * Commits (with auto-commit), leaves the group and stops, waiting at most {@code timeout} for the group.
+     * A failed final commit is logged, not thrown; a second close does nothing.
+     */
     void close(Duration timeout);
 }

@@ -5,7 +5,7 @@ import io.runnel.client.serialization.SerializationException;
 import io.runnel.common.TopicPartition;
 import io.runnel.common.errors.ApiException;
 import io.runnel.common.record.CloseableIterator;
-import io.runnel.common.record.Header;
+import io.runnel.common.record.Headers;
 import io.runnel.common.record.Record;
 import io.runnel.common.record.RecordBatch;
 import io.runnel.common.record.Records;
@@ -14,7 +14,6 @@ import io.runnel.proto.ErrorCode;
 import io.runnel.proto.FetchPartitionResponse;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
@@ -88,7 +87,7 @@ final class FetchDecoder<K, V> {
             nextOffset = batch.nextOffset();
         }
         if (!anyBatch && !response.getRecords().isEmpty()) {
-            throw new ApiException(ErrorCode.RECORD_TOO_LARGE, "partition " + tp + " holds a batch at offset "
+            throw ApiException.of(ErrorCode.RECORD_TOO_LARGE, "partition " + tp + " holds a batch at offset "
                     + position + " larger than the fetch size (max.partition.fetch.bytes " + partitionMaxBytes
                     + ", fetch.max.bytes " + fetchMaxBytes + "); raise them to read it");
         }
@@ -109,7 +108,7 @@ final class FetchDecoder<K, V> {
     private ConsumerRecord<K, V> toConsumerRecord(TopicPartition tp, RecordBatch batch, Record record) {
         byte[] keyBytes = record.hasKey() ? bytes(record.key()) : null;
         byte[] valueBytes = record.hasValue() ? bytes(record.value()) : null;
-        List<Header> headers = Arrays.asList(record.headers());
+        Headers headers = Headers.readOnly(record.headers());
         K key;
         V value;
         try {

@@ -349,7 +349,7 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
 
     private void requireGroup(String what) {
         if (groupId == null) {
-            throw new ApiException(ErrorCode.INVALID_GROUP_ID, what + " needs a consumer group: set group.id");
+            throw ApiException.of(ErrorCode.INVALID_GROUP_ID, what + " needs a consumer group: set group.id");
         }
     }
 
@@ -495,7 +495,7 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
                 }
                 long remainingMs = deadlineMs - System.currentTimeMillis();
                 if (remainingMs <= 0) {
-                    throw new ApiException(ErrorCode.REQUEST_TIMED_OUT, "timeout of " + timeout.toMillis()
+                    throw ApiException.of(ErrorCode.REQUEST_TIMED_OUT, "timeout of " + timeout.toMillis()
                             + " ms expired before the position for partition " + partition + " could be determined");
                 }
                 fetcher.awaitCompleted(Math.min(remainingMs, retryBackoffMs));
@@ -815,7 +815,7 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
                 if (code == ErrorCode.UNKNOWN_MEMBER_ID || code == ErrorCode.FENCED_MEMBER_EPOCH) {
                     return new CommitFailedException(code, code + ": " + partition.getErrorMessage());
                 }
-                return new ApiException(code, partition.getErrorMessage().isEmpty() ? "committing offset of " + topic.getName()
+                return ApiException.of(code, partition.getErrorMessage().isEmpty() ? "committing offset of " + topic.getName()
                         + "-" + partition.getPartition() + " failed: " + code : partition.getErrorMessage());
             }
         }
@@ -886,7 +886,7 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
                     fetcher.wakeup();
                 });
             } catch (RejectedExecutionException e) {
-                ApiException refused = new ApiException(ErrorCode.REQUEST_TIMED_OUT, asyncCommits.isShutdown()
+                ApiException refused = ApiException.of(ErrorCode.REQUEST_TIMED_OUT, asyncCommits.isShutdown()
                         ? "the consumer is closed" : "more than " + ASYNC_COMMITS_MAX + " asynchronous commits are waiting");
                 if (callback != null) {
                     commitOutcomes.add(() -> callback.onComplete(copy, refused));
@@ -1055,7 +1055,7 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
             if (Errors.isRetriable(error)) {
                 return null;
             }
-            throw new ApiException(error, response.getErrorMessage().isEmpty()
+            throw ApiException.of(error, response.getErrorMessage().isEmpty()
                     ? "fetching " + tp + " failed: " + error : response.getErrorMessage());
         } finally {
             if (!handedOff) {
@@ -1159,7 +1159,7 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
         if (Errors.invalidatesMetadata(result.error()) || result.error() == ErrorCode.NETWORK_EXCEPTION) {
             metadataNeeded = true;
         } else if (!Errors.isRetriable(result.error()) && result.error() != ErrorCode.NONE) {
-            throw new ApiException(result.error(), "looking up offsets of " + tp + " failed: "
+            throw ApiException.of(result.error(), "looking up offsets of " + tp + " failed: "
                     + result.errorMessage());
         }
     }
@@ -1244,15 +1244,24 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
                 ClusterMetadata.Snapshot snapshot = metadata.snapshot();
                 boolean leaderless = wanted.keySet().stream().anyMatch(tp -> snapshot.leader(tp) == null);
                 if (leaderless || metadataNeeded) {
-                    metadata.refresh(topics, false, false, Math.min(deadlineMs,
-                            System.currentTimeMillis() + requestTimeoutMs));
+                    if (deadlineMs - System.currentTimeMillis() <= 0) {
+                        throw offsetsTimeout(wanted.keySet(), timeoutMs, null);
+                    }
+                    try {
+                        metadata.refresh(topics, false, false, Math.min(deadlineMs,
+                                System.currentTimeMillis() + requestTimeoutMs));
+                    } catch (ApiException e) {
+                        if (!e.isRetriable() || deadlineMs - System.currentTimeMillis() > 0) {
+                            throw e;
+                        }
+                        throw offsetsTimeout(wanted.keySet(), timeoutMs, e);
+                    }
                     metadataNeeded = false;
                     failUnknownTopics(wanted.keySet());
                 }
                 long remainingMs = deadlineMs - System.currentTimeMillis();
                 if (remainingMs <= 0) {
-                    throw new ApiException(ErrorCode.REQUEST_TIMED_OUT, "failed to get offsets of " + wanted.keySet()
-                            + " within " + timeoutMs + " ms");
+                    throw offsetsTimeout(wanted.keySet(), timeoutMs, null);
                 }
                 Map<TopicPartition, Fetcher.ListedOffset> listed = fetcher.listOffsets(metadata.snapshot(), wanted,
                         Math.min(remainingMs, requestTimeoutMs));
@@ -1273,16 +1282,35 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
         }
     }
 
+    /**
+     * The failure of an offsets lookup that ran out of time, saying why: a topic the cluster last said does
+     * not exist gives UNKNOWN_TOPIC_OR_PARTITION naming it (topics being created appear within moments, so the
+     * lookup waits for them until the timeout); otherwise REQUEST_TIMED_OUT with the last error, if any.
+     */
+    private ApiException offsetsTimeout(Set<TopicPartition> wanted, long timeoutMs, ApiException last) {
+        ClusterMetadata.Snapshot snapshot = metadata.snapshot();
+        for (TopicPartition tp : wanted) {
+            ClusterMetadata.TopicState state = snapshot.topic(tp.topic());
+            if (state != null && state.error() == ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
+                return ApiException.of(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "topic '" + tp.topic()
+                        + "' does not exist: the cluster answered UNKNOWN_TOPIC_OR_PARTITION for it until the"
+                        + " timeout (" + timeoutMs + " ms) passed", last);
+            }
+        }
+        return ApiException.of(ErrorCode.REQUEST_TIMED_OUT, "failed to get offsets of " + wanted + " within "
+                + timeoutMs + " ms" + (last == null ? "" : "; last error: " + last.getMessage()), last);
+    }
+
     /** A topic the cluster says does not exist fails the lookup at once instead of after the timeout. */
     private void failUnknownTopics(Set<TopicPartition> partitions) {
         ClusterMetadata.Snapshot snapshot = metadata.snapshot();
         for (TopicPartition tp : partitions) {
             ClusterMetadata.TopicState state = snapshot.topic(tp.topic());
             if (state != null && !state.ok() && !Errors.isRetriable(state.error())) {
-                throw new ApiException(state.error(), state.errorMessage());
+                throw ApiException.of(state.error(), state.errorMessage());
             }
             if (state != null && state.ok() && tp.partition() >= state.partitions().size()) {
-                throw new ApiException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "topic '" + tp.topic() + "' has "
+                throw ApiException.of(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "topic '" + tp.topic() + "' has "
                         + state.partitions().size() + " partitions; " + tp + " does not exist");
             }
         }
@@ -1298,7 +1326,7 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
                 return List.of();
             }
             if (!state.ok()) {
-                throw new ApiException(state.error(), state.errorMessage());
+                throw ApiException.of(state.error(), state.errorMessage());
             }
             return state.partitions();
         } finally {

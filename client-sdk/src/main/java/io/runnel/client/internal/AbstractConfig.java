@@ -9,8 +9,9 @@ import java.util.Map;
 import java.util.Properties;
 
 /**
- * Parsed, validated client configuration on a {@link ConfigDef}: unknown keys and bad values fail with a
- * {@link ConfigException} naming the key (and value). Immutable and thread-safe.
+ * Parsed, validated client configuration on a {@link ConfigDef}: unknown keys fail with one
+ * {@link ConfigException} naming all of them, with hints ({@link UnknownSettings}); a bad value fails
+ * naming the key and value. Immutable and thread-safe.
  */
 public abstract class AbstractConfig {
 
@@ -24,6 +25,7 @@ public abstract class AbstractConfig {
             normalized.put(entry.getKey(), className(entry.getValue()));
         }
         this.originals = java.util.Collections.unmodifiableMap(new HashMap<>(normalized));
+        UnknownSettings.reject(definition, normalized.keySet());
         Map<String, Object> parsed = definition.parse(normalized);
         this.values = Map.copyOf(withoutNulls(parsed));
         this.nullKeys = nullKeys(parsed);

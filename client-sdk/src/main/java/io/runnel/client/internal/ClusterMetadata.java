@@ -154,7 +154,7 @@ public final class ClusterMetadata {
         ApiException last = null;
         for (int round = 1; ; round++) {
             if (Thread.currentThread().isInterrupted()) {
-                throw new ApiException(ErrorCode.REQUEST_TIMED_OUT, "interrupted while calling a broker", last);
+                throw ApiException.of(ErrorCode.REQUEST_TIMED_OUT, "interrupted while calling a broker", last);
             }
             List<BrokerAddress> candidates = candidates();
             for (int i = 0; i < candidates.size(); i++) {
@@ -183,8 +183,12 @@ public final class ClusterMetadata {
     }
 
     private static ApiException timeout(ApiException last, long deadlineMs) {
-        String why = last == null ? "" : "; last error: " + last;
-        return new ApiException(ErrorCode.REQUEST_TIMED_OUT, "no broker answered before the deadline" + why, last);
+        if (last == null) {
+            // Nothing failed: the caller's time was used up (by earlier calls) before a broker could be asked.
+            return ApiException.of(ErrorCode.REQUEST_TIMED_OUT, "the time allowed ran out before a broker was asked");
+        }
+        return ApiException.of(ErrorCode.REQUEST_TIMED_OUT, "no broker answered before the deadline; last error: "
+                + last, last);
     }
 
     private static void sleepQuietly(long ms) {
@@ -192,7 +196,7 @@ public final class ClusterMetadata {
             Thread.sleep(ms);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ApiException(ErrorCode.REQUEST_TIMED_OUT, "interrupted while waiting for metadata");
+            throw ApiException.of(ErrorCode.REQUEST_TIMED_OUT, "interrupted while waiting for metadata");
         }
     }
 

@@ -153,7 +153,7 @@ public final class Fetcher {
                     public void onCompleted() {
                         if (answered.compareAndSet(false, true)) {
                             onAnswer(node, partitions, null,
-                                    new ApiException(ErrorCode.UNKNOWN_SERVER_ERROR, "fetch ended without an answer"));
+                                    ApiException.of(ErrorCode.UNKNOWN_SERVER_ERROR, "fetch ended without an answer"));
                         }
                     }
                 });
@@ -226,7 +226,7 @@ public final class Fetcher {
             signalPending = false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ApiException(ErrorCode.REQUEST_TIMED_OUT, "interrupted while polling", e);
+            throw ApiException.of(ErrorCode.REQUEST_TIMED_OUT, "interrupted while polling", e);
         } finally {
             lock.unlock();
         }

@@ -83,7 +83,7 @@ public final class GroupCoordinatorClient {
                     return found;
                 }
                 if (!Errors.isRetriable(answer.getError())) {
-                    throw new ApiException(answer.getError(), answer.getErrorMessage());
+                    throw ApiException.of(answer.getError(), answer.getErrorMessage());
                 }
                 last = answer.getError() + ": " + answer.getErrorMessage();
             } catch (ApiException e) {
@@ -94,7 +94,7 @@ public final class GroupCoordinatorClient {
             }
             long remainingMs = deadlineMs - System.currentTimeMillis();
             if (remainingMs <= 0) {
-                throw new ApiException(ErrorCode.REQUEST_TIMED_OUT, "no coordinator of group '" + groupId
+                throw ApiException.of(ErrorCode.REQUEST_TIMED_OUT, "no coordinator of group '" + groupId
                         + "' was found in time; last answer: " + last);
             }
             sleep(Math.min(remainingMs, retryBackoffMs));
@@ -111,7 +111,7 @@ public final class GroupCoordinatorClient {
             Thread.sleep(ms);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ApiException(ErrorCode.REQUEST_TIMED_OUT, "interrupted while waiting for the group coordinator");
+            throw ApiException.of(ErrorCode.REQUEST_TIMED_OUT, "interrupted while waiting for the group coordinator");
         }
     }
 
@@ -147,7 +147,7 @@ public final class GroupCoordinatorClient {
                     return answer;
                 }
                 invalidate();
-                failure = new ApiException(code, "the coordinator of group '" + groupId + "' answered " + code);
+                failure = ApiException.of(code, "the coordinator of group '" + groupId + "' answered " + code);
             } catch (ApiException e) {
                 if (!coordinatorMoved(e.code()) && !e.isRetriable()) {
                     throw e;
@@ -156,7 +156,7 @@ public final class GroupCoordinatorClient {
             }
             long remainingMs = deadlineMs - System.currentTimeMillis();
             if (remainingMs <= 0) {
-                throw new ApiException(ErrorCode.REQUEST_TIMED_OUT, "the coordinator of group '" + groupId
+                throw ApiException.of(ErrorCode.REQUEST_TIMED_OUT, "the coordinator of group '" + groupId
                         + "' did not answer in time; last error: " + failure.getMessage(), failure);
             }
             sleep(Math.min(remainingMs, retryBackoffMs));
@@ -177,7 +177,7 @@ public final class GroupCoordinatorClient {
                     return response;
                 }
                 invalidate();
-                failure = new ApiException(moved, "the coordinator of group '" + groupId + "' answered " + moved);
+                failure = ApiException.of(moved, "the coordinator of group '" + groupId + "' answered " + moved);
             } catch (ApiException e) {
                 if (!coordinatorMoved(e.code()) && !e.isRetriable()) {
                     throw e;
@@ -186,7 +186,7 @@ public final class GroupCoordinatorClient {
             }
             long remainingMs = deadlineMs - System.currentTimeMillis();
             if (remainingMs <= 0) {
-                throw new ApiException(ErrorCode.REQUEST_TIMED_OUT, "committing offsets of group '" + groupId
+                throw ApiException.of(ErrorCode.REQUEST_TIMED_OUT, "committing offsets of group '" + groupId
                         + "' did not complete in time; last error: " + failure.getMessage(), failure);
             }
             sleep(Math.min(remainingMs, retryBackoffMs));
@@ -231,10 +231,10 @@ public final class GroupCoordinatorClient {
                     return result;
                 }
                 if (!coordinatorMoved(response.getError())) {
-                    throw new ApiException(response.getError(), response.getErrorMessage());
+                    throw ApiException.of(response.getError(), response.getErrorMessage());
                 }
                 invalidate();
-                failure = new ApiException(response.getError(), response.getErrorMessage());
+                failure = ApiException.of(response.getError(), response.getErrorMessage());
             } catch (ApiException e) {
                 if (!coordinatorMoved(e.code()) && !e.isRetriable()) {
                     throw e;
@@ -243,7 +243,7 @@ public final class GroupCoordinatorClient {
             }
             long remainingMs = deadlineMs - System.currentTimeMillis();
             if (remainingMs <= 0) {
-                throw new ApiException(ErrorCode.REQUEST_TIMED_OUT, "fetching committed offsets of group '" + groupId
+                throw ApiException.of(ErrorCode.REQUEST_TIMED_OUT, "fetching committed offsets of group '" + groupId
                         + "' did not complete in time; last error: " + failure.getMessage(), failure);
             }
             sleep(Math.min(remainingMs, retryBackoffMs));

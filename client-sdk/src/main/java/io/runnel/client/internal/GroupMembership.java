@@ -442,7 +442,7 @@ public final class GroupMembership implements AutoCloseable {
                 coordinators.invalidate();
                 reconnectAtMs = System.currentTimeMillis() + settings.retryBackoffMs();
             }
-            default -> fail(new ApiException(code, text));
+            default -> fail(ApiException.of(code, text));
         }
     }
 

@@ -35,13 +35,13 @@ public final class MemoryPool {
      */
     public void allocate(long bytes, long maxWaitMs) throws InterruptedException {
         if (bytes > totalBytes) {
-            throw new ApiException(ErrorCode.RECORD_TOO_LARGE, "a batch of " + bytes
+            throw ApiException.of(ErrorCode.RECORD_TOO_LARGE, "a batch of " + bytes
                     + " bytes is larger than buffer.memory (" + totalBytes + ")");
         }
         lock.lock();
         try {
             if (closed) {
-                throw new ApiException(ErrorCode.REQUEST_TIMED_OUT, "the producer is closing");
+                throw ApiException.of(ErrorCode.REQUEST_TIMED_OUT, "the producer is closing");
             }
             if (waiters.isEmpty() && availableBytes >= bytes) {
                 availableBytes -= bytes;
@@ -53,14 +53,14 @@ public final class MemoryPool {
             try {
                 while (!closed && (waiters.peekFirst() != turn || availableBytes < bytes)) {
                     if (remainingNs <= 0) {
-                        throw new ApiException(ErrorCode.REQUEST_TIMED_OUT, "failed to allocate " + bytes
+                        throw ApiException.of(ErrorCode.REQUEST_TIMED_OUT, "failed to allocate " + bytes
                                 + " bytes of buffer.memory within max.block.ms (" + maxWaitMs + " ms); "
                                 + availableBytes + " of " + totalBytes + " bytes free");
                     }
                     remainingNs = turn.awaitNanos(remainingNs);
                 }
                 if (closed) {
-                    throw new ApiException(ErrorCode.REQUEST_TIMED_OUT, "the producer is closing");
+                    throw ApiException.of(ErrorCode.REQUEST_TIMED_OUT, "the producer is closing");
                 }
                 availableBytes -= bytes;
             } finally {

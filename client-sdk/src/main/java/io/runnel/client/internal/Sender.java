@@ -145,7 +145,7 @@ public final class Sender implements Runnable {
             accumulator.close();
         }
         if (forceClose) {
-            ApiException closed = new ApiException(ErrorCode.REQUEST_TIMED_OUT,
+            ApiException closed = ApiException.of(ErrorCode.REQUEST_TIMED_OUT,
                     "the producer was closed before the record was acknowledged");
             for (ProducerBatch batch : accumulator.drainAll()) {
                 fail(batch, closed);
@@ -179,7 +179,7 @@ public final class Sender implements Runnable {
         }
         ClusterMetadata.Snapshot cluster = metadata.snapshot();
         for (ProducerBatch batch : accumulator.expiredBatches(nowMs)) {
-            fail(batch, new ApiException(ErrorCode.REQUEST_TIMED_OUT, "expiring " + batch.recordCount()
+            fail(batch, ApiException.of(ErrorCode.REQUEST_TIMED_OUT, "expiring " + batch.recordCount()
                     + " record(s) for " + batch.topicPartition + ": " + (nowMs - batch.createdMs)
                     + " ms has passed since batch creation (delivery.timeout.ms " + settings.deliveryTimeoutMs() + ")"));
         }
@@ -332,7 +332,7 @@ public final class Sender implements Runnable {
             LOG.debug("producer id {} epoch {}", response.getProducerId(), response.getProducerEpoch());
             return;
         } else {
-            error = new ApiException(response.getError(), response.getErrorMessage());
+            error = ApiException.of(response.getError(), response.getErrorMessage());
         }
         if (error.isRetriable() || error.code() == ErrorCode.NETWORK_EXCEPTION) {
             LOG.debug("InitProducerId failed, retrying: {}", error.toString());
@@ -340,7 +340,7 @@ public final class Sender implements Runnable {
         }
         // The broker cannot give this producer an id (an old broker without idempotence, say): nothing it
         // sends could be written, so every send fails with the reason.
-        fatalError = new ApiException(error.code(), "the idempotent producer cannot get a producer id: "
+        fatalError = ApiException.of(error.code(), "the idempotent producer cannot get a producer id: "
                 + error.getMessage() + "; set enable.idempotence=false to produce without one", error);
         LOG.error("{}", fatalError.getMessage());
     }
@@ -428,7 +428,7 @@ public final class Sender implements Runnable {
             @Override
             public void onCompleted() {
                 if (answered.compareAndSet(false, true)) {
-                    post(() -> handler.accept(null, new ApiException(ErrorCode.UNKNOWN_SERVER_ERROR,
+                    post(() -> handler.accept(null, ApiException.of(ErrorCode.UNKNOWN_SERVER_ERROR,
                             "call ended without an answer")));
                 }
             }
@@ -547,11 +547,11 @@ public final class Sender implements Runnable {
         }
         ApiException error;
         if (retriable && !timeLeft) {
-            error = new ApiException(ErrorCode.REQUEST_TIMED_OUT, "delivery.timeout.ms ("
+            error = ApiException.of(ErrorCode.REQUEST_TIMED_OUT, "delivery.timeout.ms ("
                     + settings.deliveryTimeoutMs() + " ms) elapsed for " + tp + " after " + (first.attempts + 1)
                     + " attempt(s); last error: " + code + ": " + detail, cause);
         } else {
-            error = new ApiException(code, detail, cause);
+            error = ApiException.of(code, detail, cause);
         }
         for (ProducerBatch batch : batches) {
             fail(batch, error);

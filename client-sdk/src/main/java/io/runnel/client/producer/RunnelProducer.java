@@ -19,6 +19,7 @@ import io.runnel.common.TopicPartition;
 import io.runnel.common.config.ConfigException;
 import io.runnel.common.errors.ApiException;
 import io.runnel.common.errors.Errors;
+import io.runnel.common.errors.UnknownTopicOrPartitionException;
 import io.runnel.common.record.CompressionType;
 import io.runnel.common.record.Header;
 import io.runnel.proto.ErrorCode;
@@ -195,15 +196,17 @@ public final class RunnelProducer<K, V> implements Producer<K, V> {
             ClusterMetadata.TopicState topic = waitOnMetadata(record.topic(), record.partition(), maxBlockMs);
             byte[] keyBytes = serialize(keySerializer, record, record.key(), "key");
             byte[] valueBytes = serialize(valueSerializer, record, record.value(), "value");
-            Header[] headers = record.headers().toArray(new Header[0]);
+            // Serializers may add headers; after them the record's headers are fixed, as in Kafka.
+            record.headers().setReadOnly();
+            Header[] headers = record.headers().toArray();
             int sizeBound = RecordSizes.batchUpperBound(keyBytes, valueBytes, headers);
             metricsRecorder.recordSize(sizeBound);
             if (sizeBound > maxRequestSizeBytes) {
-                throw new ApiException(ErrorCode.RECORD_TOO_LARGE, "the record is up to " + sizeBound
+                throw ApiException.of(ErrorCode.RECORD_TOO_LARGE, "the record is up to " + sizeBound
                         + " bytes when serialized, which is larger than max.request.size (" + maxRequestSizeBytes + ")");
             }
             if (sizeBound > memory.totalBytes()) {
-                throw new ApiException(ErrorCode.RECORD_TOO_LARGE, "the record is up to " + sizeBound
+                throw ApiException.of(ErrorCode.RECORD_TOO_LARGE, "the record is up to " + sizeBound
                         + " bytes when serialized, which is larger than buffer.memory (" + memory.totalBytes() + ")");
             }
             List<PartitionInfo> partitions = topic.partitions();
@@ -230,7 +233,7 @@ public final class RunnelProducer<K, V> implements Producer<K, V> {
             return failed(record, callback, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return failed(record, callback, new ApiException(ErrorCode.REQUEST_TIMED_OUT, "interrupted while sending", e));
+            return failed(record, callback, ApiException.of(ErrorCode.REQUEST_TIMED_OUT, "interrupted while sending", e));
         }
     }
 
@@ -261,7 +264,7 @@ public final class RunnelProducer<K, V> implements Producer<K, V> {
         int chosen = partitioner.partition(record.topic(), record.key(), keyBytes, record.value(), valueBytes,
                 partitions);
         if (chosen < 0 || chosen >= partitions.size()) {
-            throw new ApiException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "the partitioner chose partition "
+            throw new UnknownTopicOrPartitionException("the partitioner chose partition "
                     + chosen + " of topic '" + record.topic() + "', which has " + partitions.size() + " partitions");
         }
         return chosen;
@@ -283,14 +286,21 @@ public final class RunnelProducer<K, V> implements Producer<K, V> {
             try {
                 state = metadata.refresh(List.of(topic), false, true, deadlineMs).topic(topic);
             } catch (ApiException e) {
+                // Keep the state last seen: it, not the failed refresh, says why the topic is not usable.
                 last = e;
-                state = null;
             }
             if (usable(state, partition)) {
                 return state;
             }
+            if (partition != null && state != null && state.ok() && !state.partitions().isEmpty()) {
+                // The cluster has just described the topic: waiting for more partitions would only end in a
+                // timeout (partitions are added by an admin, not by sending), so fail now, as for the partitioner.
+                throw new UnknownTopicOrPartitionException("partition " + partition + " of topic '" + topic
+                        + "' does not exist: the topic has " + state.partitions().size() + " partitions (0 to "
+                        + (state.partitions().size() - 1) + ")");
+            }
             if (state != null && !state.ok() && !Errors.isRetriable(state.error())) {
-                throw new ApiException(state.error(), state.errorMessage().isEmpty()
+                throw ApiException.of(state.error(), state.errorMessage().isEmpty()
                         ? "cannot send to topic '" + topic + "': " + state.error() : state.errorMessage());
             }
             long remainingMs = deadlineMs - System.currentTimeMillis();
@@ -299,14 +309,14 @@ public final class RunnelProducer<K, V> implements Producer<K, V> {
                         : "partition " + partition + " of topic '" + topic + "'";
                 String why = state != null && !state.ok() ? " (" + state.error() + ")"
                         : last != null ? " (" + last.getMessage() + ")" : "";
-                throw new ApiException(ErrorCode.REQUEST_TIMED_OUT, what + " not present in metadata after "
+                throw ApiException.of(ErrorCode.REQUEST_TIMED_OUT, what + " not present in metadata after "
                         + maxWaitMs + " ms" + why);
             }
             try {
                 Thread.sleep(Math.min(remainingMs, retryBackoffMs));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new ApiException(ErrorCode.REQUEST_TIMED_OUT, "interrupted while waiting for metadata", e);
+                throw ApiException.of(ErrorCode.REQUEST_TIMED_OUT, "interrupted while waiting for metadata", e);
             }
         }
     }
@@ -324,7 +334,7 @@ public final class RunnelProducer<K, V> implements Producer<K, V> {
             accumulator.awaitFlushCompletion();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ApiException(ErrorCode.REQUEST_TIMED_OUT, "interrupted while flushing", e);
+            throw ApiException.of(ErrorCode.REQUEST_TIMED_OUT, "interrupted while flushing", e);
         }
     }
 

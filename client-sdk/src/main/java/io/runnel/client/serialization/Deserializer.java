@@ -1,7 +1,6 @@
 package io.runnel.client.serialization;
 
-import io.runnel.common.record.Header;
-import java.util.List;
+import io.runnel.common.record.Headers;
 
 /**
  * Turns the bytes of a fetched key or value back into an object. Called on the consumer's thread only.
@@ -13,7 +12,7 @@ public interface Deserializer<T> {
     T deserialize(String topic, byte[] data);
 
     /** Deserializes with access to the record's headers; by default ignores them. */
-    default T deserialize(String topic, List<Header> headers, byte[] data) {
+    default T deserialize(String topic, Headers headers, byte[] data) {
         return deserialize(topic, data);
     }
 }

@@ -1,7 +1,6 @@
 package io.runnel.client.serialization;
 
-import io.runnel.common.record.Header;
-import java.util.List;
+import io.runnel.common.record.Headers;
 
 /**
  * Turns a key or value into bytes for the producer. Implementations used by a producer are called from
@@ -14,7 +13,7 @@ public interface Serializer<T> {
     byte[] serialize(String topic, T data);
 
     /** Serializes with access to the record's headers (which may be added to); by default ignores them. */
-    default byte[] serialize(String topic, List<Header> headers, T data) {
+    default byte[] serialize(String topic, Headers headers, T data) {
         return serialize(topic, data);
     }
 }

@@ -56,7 +56,7 @@ class RunnelAdminTest {
     void createListDescribeAndDeleteTopics() throws Exception {
         get(admin.createTopics(List.of(new NewTopic("orders", 3, (short) 2, Map.of("retention.ms", "1000")),
                 new NewTopic("payments", 1, (short) 1))).all());
-        assertThat(get(admin.listTopics())).containsExactly("orders", "payments");
+        assertThat(get(admin.listTopics().names())).containsExactly("orders", "payments");
         assertThat(broker.topicConfigs("orders")).containsEntry("retention.ms", "1000");
 
         TopicDescription orders = get(admin.describeTopics(List.of("orders")).value("orders"));
@@ -69,7 +69,7 @@ class RunnelAdminTest {
         assertThat(orders.topicId()).isNotEmpty();
 
         get(admin.deleteTopics(List.of("payments")).all());
-        assertThat(get(admin.listTopics())).containsExactly("orders");
+        assertThat(get(admin.listTopics().names())).containsExactly("orders");
     }
 
     @Test
@@ -179,7 +179,7 @@ class RunnelAdminTest {
     void anUnreachableClusterFailsAfterTheApiTimeout() throws Exception {
         try (RunnelAdmin lost = new RunnelAdmin(Map.of("bootstrap.servers", "127.0.0.1:1",
                 "default.api.timeout.ms", "300", "request.timeout.ms", "100", "retry.backoff.ms", "20"))) {
-            ApiException error = failure(lost.listTopics());
+            ApiException error = failure(lost.listTopics().names());
             assertThat(error.code()).isEqualTo(ErrorCode.REQUEST_TIMED_OUT);
             assertThat(error.getMessage()).contains("NETWORK_EXCEPTION");
         }
@@ -188,7 +188,7 @@ class RunnelAdminTest {
     @Test
     void callsAfterCloseFail() {
         admin.close();
-        assertThat(failure(admin.listTopics()).getMessage()).contains("closed");
+        assertThat(failure(admin.listTopics().names()).getMessage()).contains("closed");
     }
 
     @Test

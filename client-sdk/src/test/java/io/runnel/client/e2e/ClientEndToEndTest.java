@@ -103,7 +103,7 @@ class ClientEndToEndTest {
         List<ConsumerRecord<String, String>> records = consume(topic, 2, 200);
         assertThat(records).hasSize(200);
         for (ConsumerRecord<String, String> record : records) {
-            int n = Integer.parseInt(new String(record.headers().get(0).value(), StandardCharsets.UTF_8));
+            int n = Integer.parseInt(new String(record.headers().toArray()[0].value(), StandardCharsets.UTF_8));
             assertThat(record.value()).isEqualTo("value-" + n);
             assertThat(record.key()).isEqualTo("key-" + (n % 7));
         }
@@ -136,7 +136,7 @@ class ClientEndToEndTest {
         assertThatThrownBy(() -> admin.createTopics(List.of(new NewTopic("too-replicated", 1, (short) 3))).all().get(30, TimeUnit.SECONDS))
                 .isInstanceOf(ExecutionException.class)
                 .satisfies(e -> assertThat(((ApiException) e.getCause()).code()).isEqualTo(ErrorCode.INVALID_REPLICATION_FACTOR));
-        assertThat(admin.listTopics().get(30, TimeUnit.SECONDS)).contains("admin-errors").doesNotContain("too-replicated");
+        assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).contains("admin-errors").doesNotContain("too-replicated");
     }
 
     @Test

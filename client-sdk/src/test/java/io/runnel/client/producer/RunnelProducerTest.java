@@ -176,6 +176,7 @@ class RunnelProducerTest {
         broker.failProduce(P0, ErrorCode.NOT_ENOUGH_REPLICAS, 1);
         ApiException error = failure(producer.send(new ProducerRecord<>("orders", 0, "k", "v")));
         assertThat(error.code()).isEqualTo(ErrorCode.NOT_ENOUGH_REPLICAS);
+        assertThat(error).as("catchable by type").isInstanceOf(io.runnel.common.errors.NotEnoughReplicasException.class);
     }
 
     @Test
@@ -188,6 +189,7 @@ class RunnelProducerTest {
                 (metadata, exception) -> seen.add(exception));
         ApiException error = failure(future);
         assertThat(error.code()).isEqualTo(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+        assertThat(error).isInstanceOf(io.runnel.common.errors.AuthorizationException.class);
         assertThat(seen).containsExactly(error);
         assertThat(broker.produceRequests()).hasSize(1);
     }
@@ -201,6 +203,7 @@ class RunnelProducerTest {
         // The broker would fail 100,000 attempts; the send ends long before, by delivery.timeout.ms.
         ApiException error = failure(producer.send(new ProducerRecord<>("orders", 0, "k", "v")));
         assertThat(error.code()).isEqualTo(ErrorCode.REQUEST_TIMED_OUT);
+        assertThat(error).isInstanceOf(io.runnel.common.errors.TimeoutException.class);
         assertThat(error.getMessage()).contains("delivery.timeout.ms").contains("NOT_ENOUGH_REPLICAS");
         assertThat(broker.produceRequests().size()).isLessThan(100_000);
         assertThat(broker.produceRequests().size()).isGreaterThan(1);
@@ -314,6 +317,17 @@ class RunnelProducerTest {
         assertThat(error.getMessage()).contains("topic 'missing' not present in metadata after 300 ms");
         assertThatThrownBy(() -> producer.partitionsFor("missing")).isInstanceOf(ApiException.class)
                 .hasMessageContaining("missing");
+    }
+
+    @Test
+    void aPartitionTheTopicLacksFailsAtOnceNamingThePartitionCount() {
+        // max.block.ms far above the test's patience: the send must not wait for partition 42 to appear.
+        RunnelProducer<String, String> producer = producer("max.block.ms", 20_000);
+        int partitions = producer.partitionsFor("orders").size();
+        ApiException error = failure(producer.send(new ProducerRecord<>("orders", 42, "k", "v")));
+        assertThat(error).isInstanceOf(io.runnel.common.errors.UnknownTopicOrPartitionException.class);
+        assertThat(error.getMessage()).isEqualTo("partition 42 of topic 'orders' does not exist: the topic has "
+                + partitions + " partitions (0 to " + (partitions - 1) + ")");
     }
 
     @Test

@@ -89,14 +89,13 @@ public final class ConfigDef {
     }
 
     /**
-     * Parses {@code props}: every key must be defined here (else a ConfigException naming it), every value
-     * must parse and pass its validator; keys not given take their defaults.
+     * Parses {@code props}: every key must be defined here (else a ConfigException naming all the unknown
+     * ones at once), every value must parse and pass its validator; keys not given take their defaults.
      */
     public Map<String, Object> parse(Map<String, ?> props) {
-        for (String name : props.keySet()) {
-            if (!keys.containsKey(name)) {
-                throw new ConfigException("unknown configuration '" + name + "'");
-            }
+        List<String> unknown = unknownKeys(props.keySet());
+        if (!unknown.isEmpty()) {
+            throw new ConfigException(unknownKeysMessage(unknown, name -> ""));
         }
         Map<String, Object> values = new LinkedHashMap<>();
         for (ConfigKey key : keys.values()) {
@@ -109,6 +108,35 @@ public final class ConfigDef {
             }
         }
         return values;
+    }
+
+    /** Those of {@code names} not defined here, sorted. */
+    public List<String> unknownKeys(Collection<String> names) {
+        List<String> unknown = new ArrayList<>();
+        for (String name : names) {
+            if (!keys.containsKey(name)) {
+                unknown.add(name);
+            }
+        }
+        Collections.sort(unknown);
+        return unknown;
+    }
+
+    /**
+     * "unknown configuration 'x'" or, for several, "unknown configurations 'a', 'b'", each followed by
+     * {@code hint.apply(key)} (empty: nothing; else appended after a space, e.g. "(did you mean 'y'?)").
+     */
+    public static String unknownKeysMessage(List<String> unknown, java.util.function.Function<String, String> hint) {
+        StringBuilder message = new StringBuilder(unknown.size() == 1 ? "unknown configuration " : "unknown configurations ");
+        for (int i = 0; i < unknown.size(); i++) {
+            String name = unknown.get(i);
+            message.append(i == 0 ? "" : ", ").append('\'').append(name).append('\'');
+            String text = hint.apply(name);
+            if (text != null && !text.isEmpty()) {
+                message.append(' ').append(text);
+            }
+        }
+        return message.toString();
     }
 
     /** Parses and validates one value of a defined key. */

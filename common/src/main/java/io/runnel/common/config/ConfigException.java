@@ -12,6 +12,10 @@ public class ConfigException extends ApiException {
         super(ErrorCode.INVALID_CONFIG, message);
     }
 
+    public ConfigException(String message, Throwable cause, java.util.Map<String, String> metadata) {
+        super(ErrorCode.INVALID_CONFIG, message, cause, metadata);
+    }
+
     public ConfigException(String name, Object value, String problem) {
         super(ErrorCode.INVALID_CONFIG, "invalid value '" + value + "' for configuration '" + name + "': " + problem);
     }

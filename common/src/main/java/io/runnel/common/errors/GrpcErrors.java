@@ -150,11 +150,11 @@ public final class GrpcErrors {
         ErrorCode code = errorCode(t);
         Status status = Status.fromThrowable(t);
         if (errorInfo(t).isEmpty() && isTransportFailure(status.getCode())) {
-            return new ApiException(code, what + ": " + transportCondition(status, deadline), t);
+            return ApiException.of(code, what + ": " + transportCondition(status, deadline), t);
         }
         String message = status.getDescription() != null ? status.getDescription() : String.valueOf(t.getMessage());
         Map<String, String> metadata = errorInfo(t).map(ErrorInfo::getMetadataMap).orElse(Map.of());
-        return new ApiException(code, message, t, metadata);
+        return ApiException.of(code, message, t, metadata);
     }
 
     /** The {@link #OUTCOME_KEY} a failed write carries, if any. */

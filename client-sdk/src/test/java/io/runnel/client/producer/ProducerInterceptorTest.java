@@ -149,6 +149,6 @@ class ProducerInterceptorTest {
     void aSendThatFailsBeforeAPartitionIsChosenIsAcknowledgedWithoutMetadata() {
         Future<RecordMetadata> future = producer.send(new ProducerRecord<>("orders", 0, "k", "x".repeat(2_000_000)));
         assertThat(future).isDone();
-        assertThat(EVENTS).contains("a.ack orders-0@-1 ApiException");
+        assertThat(EVENTS).contains("a.ack orders-0@-1 RecordTooLargeException");
     }
 }

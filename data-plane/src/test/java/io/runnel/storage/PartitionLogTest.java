@@ -363,9 +363,11 @@ class PartitionLogTest {
             log.maybeIncrementLogStartOffset(4);
             assertThat(log.deleteOldSegments()).isEqualTo(2);
             assertThat(root.resolve("orders-0/00000000000000000000.log.deleted")).exists();
+            // The delayed task removes the .log, then the indexes: await all of them, not the first alone.
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
-                    .until(() -> !Files.exists(root.resolve("orders-0/00000000000000000000.log.deleted")));
-            assertThat(root.resolve("orders-0/00000000000000000000.index.deleted")).doesNotExist();
+                    .until(() -> !Files.exists(root.resolve("orders-0/00000000000000000000.log.deleted"))
+                            && !Files.exists(root.resolve("orders-0/00000000000000000000.index.deleted"))
+                            && !Files.exists(root.resolve("orders-0/00000000000000000000.timeindex.deleted")));
         } finally {
             scheduler.shutdownNow();
         }

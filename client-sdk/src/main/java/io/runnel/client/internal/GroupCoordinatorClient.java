@@ -138,6 +138,11 @@ public final class GroupCoordinatorClient {
      */
     public <T> T callRetrying(Function<GroupServiceGrpc.GroupServiceBlockingStub, T> rpc, Function<T, ErrorCode> answerError,
                               long deadlineMs) {
+        return callRetrying(rpc, answerError, deadlineMs, "the coordinator of group '" + groupId + "' did not answer in time");
+    }
+
+    private <T> T callRetrying(Function<GroupServiceGrpc.GroupServiceBlockingStub, T> rpc, Function<T, ErrorCode> answerError,
+                               long deadlineMs, String timedOut) {
         while (true) {
             ApiException failure;
             try {
@@ -156,8 +161,7 @@ public final class GroupCoordinatorClient {
             }
             long remainingMs = deadlineMs - System.currentTimeMillis();
             if (remainingMs <= 0) {
-                throw ApiException.of(ErrorCode.REQUEST_TIMED_OUT, "the coordinator of group '" + groupId
-                        + "' did not answer in time; last error: " + failure.getMessage(), failure);
+                throw ApiException.of(ErrorCode.REQUEST_TIMED_OUT, timedOut + "; last error: " + failure.getMessage(), failure);
             }
             sleep(Math.min(remainingMs, retryBackoffMs));
         }
@@ -168,31 +172,11 @@ public final class GroupCoordinatorClient {
      * errors other than a moved coordinator are returned in the response for the caller to judge.
      */
     public OffsetCommitResponse commit(OffsetCommitRequest request, long deadlineMs) {
-        while (true) {
-            ApiException failure;
-            try {
-                OffsetCommitResponse response = call(stub -> stub.offsetCommit(request), deadlineMs);
-                ErrorCode moved = firstMoved(response);
-                if (moved == null) {
-                    return response;
-                }
-                invalidate();
-                failure = ApiException.of(moved, "the coordinator of group '" + groupId + "' answered " + moved);
-            } catch (ApiException e) {
-                if (!coordinatorMoved(e.code()) && !e.isRetriable()) {
-                    throw e;
-                }
-                failure = e;
-            }
-            long remainingMs = deadlineMs - System.currentTimeMillis();
-            if (remainingMs <= 0) {
-                throw ApiException.of(ErrorCode.REQUEST_TIMED_OUT, "committing offsets of group '" + groupId
-                        + "' did not complete in time; last error: " + failure.getMessage(), failure);
-            }
-            sleep(Math.min(remainingMs, retryBackoffMs));
-        }
+        return callRetrying(stub -> stub.offsetCommit(request), GroupCoordinatorClient::firstMoved, deadlineMs,
+                "committing offsets of group '" + groupId + "' did not complete in time");
     }
 
+    /** The first per-partition error saying the coordinator moved, or NONE. */
     private static ErrorCode firstMoved(OffsetCommitResponse response) {
         for (OffsetCommitTopicResult topic : response.getTopicsList()) {
             for (PartitionResult partition : topic.getPartitionsList()) {
@@ -201,7 +185,7 @@ public final class GroupCoordinatorClient {
                 }
             }
         }
-        return null;
+        return ErrorCode.NONE;
     }
 
     /**

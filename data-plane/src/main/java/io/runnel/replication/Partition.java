@@ -220,6 +220,11 @@ public final class Partition implements DelayedProduce.WaitedOn {
     public record FollowerFetchOutcome(FetchValidation validation, Actions actions, long fetchOffset, int maxBytes) {
     }
 
+    /** The epoch the fetching replica says it last established as leader; -1 when the fetch does not say. */
+    private static int establishedEpoch(ReplicaFetchPartition fetch) {
+        return fetch.hasEstablishedEpoch() ? fetch.getEstablishedEpoch() : -1;
+    }
+
     /**
      * Records a follower's fetch of this partition: validates its epoch and position, notes its progress
      * and lease token, and decides HW and ISR changes ({@code eligible}: brokers that may join an ISR).
@@ -235,10 +240,10 @@ public final class Partition implements DelayedProduce.WaitedOn {
                         fetch.getFetchOffset(), fetch.getLastFetchedEpoch(), view);
                 Actions actions = Actions.NONE;
                 if (validation.isDiverging()) {
-                    state.onFollowerAtCurrentEpoch(followerId, echoedToken, fetch.getEstablishedEpoch(), now);
+                    state.onFollowerAtCurrentEpoch(followerId, echoedToken, establishedEpoch(fetch), now);
                 } else if (validation.isServe()) {
                     actions = state.onFollowerFetch(followerId, fetch.getFetchOffset(), fetch.getLogStartOffset(),
-                            echoedToken, fetch.getEstablishedEpoch(), view, eligible, now);
+                            echoedToken, establishedEpoch(fetch), view, eligible, now);
                     publishHighWatermark();
                 }
                 return new FollowerFetchOutcome(validation, actions, fetch.getFetchOffset(), fetch.getPartitionMaxBytes());

@@ -777,10 +777,18 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
                     onCommitted(offsets);
                     return;
                 }
-                boolean newerEpoch = failure.code() == ErrorCode.STALE_MEMBER_EPOCH && mode == Mode.SUBSCRIBED
-                        && membership.memberEpoch() != request.getMemberEpoch();
-                if (!newerEpoch || System.currentTimeMillis() >= deadlineMs) {
+                boolean stale = failure.code() == ErrorCode.STALE_MEMBER_EPOCH && mode == Mode.SUBSCRIBED;
+                if (!stale || System.currentTimeMillis() >= deadlineMs) {
                     throw failure;
+                }
+                if (membership.memberEpoch() == request.getMemberEpoch()) {
+                    // The group moved on before this member's heartbeat brought the new epoch: wait for it.
+                    try {
+                        Thread.sleep(20);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw failure;
+                    }
                 }
             }
         } finally {

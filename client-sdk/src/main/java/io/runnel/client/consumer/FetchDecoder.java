@@ -4,6 +4,7 @@ import io.runnel.client.serialization.Deserializer;
 import io.runnel.client.serialization.SerializationException;
 import io.runnel.common.TopicPartition;
 import io.runnel.common.errors.ApiException;
+import io.runnel.common.rpc.AliasingProtos;
 import io.runnel.common.record.CloseableIterator;
 import io.runnel.common.record.Headers;
 import io.runnel.common.record.Record;
@@ -51,7 +52,9 @@ final class FetchDecoder<K, V> {
     }
 
     Decoded<K, V> decode(TopicPartition tp, long position, FetchPartitionResponse response) {
-        Records records = Records.wrap(response.getRecords().asReadOnlyByteBuffer());
+        // A view of the answer's own bytes (Fetcher parses answers with AliasingProtos): the CRC check reads the
+        // array as it is instead of copying it through a temporary buffer.
+        Records records = Records.wrap(AliasingProtos.view(response.getRecords()));
         List<ConsumerRecord<K, V>> out = new ArrayList<>();
         long nextOffset = position;
         boolean anyBatch = false;

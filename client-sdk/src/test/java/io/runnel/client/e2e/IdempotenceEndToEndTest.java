@@ -163,8 +163,9 @@ class IdempotenceEndToEndTest {
         int count = 2_000;
         createTopic("in-order", partitions, Map.of());
         try (FaultyLinkProxy proxy = new FaultyLinkProxy(cluster.bootstrapServers(), faults);
+             // Requests of a few batches each (max.request.size), so there are many and the faults hit often.
              RunnelProducer<String, String> producer = producer(proxy.bootstrap(), Map.of("linger.ms", 5,
-                     "batch.size", 300, "max.in.flight.requests.per.connection", 5))) {
+                     "batch.size", 300, "max.request.size", 1000, "max.in.flight.requests.per.connection", 5))) {
             sendAll(producer, "in-order", partitions, count);
             assertThat(proxy.faultsApplied()).isGreaterThan(10);
         }

@@ -196,7 +196,7 @@ final class FetchDecoder<K, V> {
 
     private static byte[] bytes(ByteBuffer buffer) {
         byte[] array = new byte[buffer.remaining()];
-        buffer.duplicate().get(array);
+        buffer.get(buffer.position(), array); // absolute: no duplicate buffer per record
         return array;
     }
 }

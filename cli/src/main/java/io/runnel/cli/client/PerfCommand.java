@@ -36,6 +36,7 @@ import picocli.CommandLine.Spec;
  * are benchmarks, not tests: they print numbers and fail only when records fail or go missing.
  * Every run prints a progress line every {@link PerfStats#REPORT_INTERVAL_MS} ms and a final summary.
  * Commands run on the caller's thread; producer callbacks report into the thread-safe {@link PerfStats}.
+ * {@code e2e --rate} adds one receiving thread, which alone polls the consumer ({@link FixedRateEndToEnd}).
  */
 @Command(name = "perf", description = "Measure produce throughput, consume throughput and end-to-end latency.",
         mixinStandardHelpOptions = true,

@@ -209,8 +209,8 @@ public final class SideBySide {
         Exception last = null;
         while (System.currentTimeMillis() < deadline) {
             if (!kafka.isAlive()) {
-                throw new IllegalStateException("Kafka exited with " + kafka.exitValue() + " during start-up; see "
-                        + tmp.resolve("kafka/server.out"));
+                throw new IllegalStateException("Kafka exited with " + kafka.exitValue() + " during start-up; its output is at the"
+                        + " end of " + logFile);
             }
             try (Admin admin = admin()) {
                 admin.describeCluster().nodes().get(5, TimeUnit.SECONDS);
@@ -250,8 +250,8 @@ public final class SideBySide {
         long deadline = System.currentTimeMillis() + READY_TIMEOUT_MS;
         while (!portOpen(port)) {
             if (!runnel.isAlive()) {
-                throw new IllegalStateException("Runnel exited with " + runnel.exitValue() + " during start-up; see "
-                        + dir.resolve("server.out"));
+                throw new IllegalStateException("Runnel exited with " + runnel.exitValue() + " during start-up; its output is at the"
+                        + " end of " + logFile);
             }
             if (System.currentTimeMillis() > deadline) {
                 throw new IllegalStateException("Runnel did not listen on " + runnelBootstrap + " within " + READY_TIMEOUT_MS + " ms");
@@ -287,8 +287,25 @@ public final class SideBySide {
         kafka = null;
         runnel = null;
         if (tmp != null) {
+            keepServerLogTails();
             deleteTree(tmp);
             tmp = null;
+        }
+    }
+
+    /** The temporary directory goes; the last lines of each server's output stay in the log, for a failed start. */
+    private void keepServerLogTails() {
+        for (String server : List.of("kafka", "runnel")) {
+            Path out = tmp.resolve(server).resolve("server.out");
+            try {
+                if (Files.exists(out)) {
+                    List<String> lines = Files.readAllLines(out, StandardCharsets.UTF_8);
+                    appendLog("--- last lines of " + server + "'s server output ---\n"
+                            + String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size())) + "\n");
+                }
+            } catch (IOException | UncheckedIOException e) {
+                System.err.println("could not read " + out + ": " + e);
+            }
         }
     }
 

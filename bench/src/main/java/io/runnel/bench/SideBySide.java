@@ -78,6 +78,8 @@ public final class SideBySide {
     private Path tmp;
     private Process kafka;
     private Process runnel;
+    /** The tool running now, so that the shutdown hook can stop it too. */
+    private volatile Process currentTool;
     private String kafkaBootstrap;
     private String runnelBootstrap;
     private final Set<String> filledTopics = new HashSet<>();
@@ -267,8 +269,16 @@ public final class SideBySide {
         return Map.of("JAVA_HOME", System.getProperty("java.home"), "RUNNEL_HEAP", "1g", "RUNNEL_SKIP_BUILD_CHECK", "1");
     }
 
-    /** Stops both servers (SIGTERM, then SIGKILL after a minute) and deletes the temporary directory; idempotent. */
+    /**
+     * Stops the running tool (SIGKILL: its figure is lost anyway), both servers (SIGTERM, then SIGKILL after a
+     * minute) and deletes the temporary directory; idempotent.
+     */
     synchronized void stopAll() {
+        Process tool = currentTool;
+        if (tool != null && tool.isAlive()) {
+            tool.descendants().forEach(ProcessHandle::destroyForcibly);
+            tool.destroyForcibly();
+        }
         for (Process p : new Process[] {kafka, runnel}) {
             if (p != null && p.isAlive()) {
                 p.descendants().forEach(ProcessHandle::destroy);
@@ -470,7 +480,9 @@ public final class SideBySide {
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
             builder.environment().putAll(environment);
             Process p = builder.start();
+            currentTool = p;
             boolean done = p.waitFor(TOOL_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            currentTool = null;
             if (!done) {
                 p.descendants().forEach(ProcessHandle::destroyForcibly);
                 p.destroyForcibly();

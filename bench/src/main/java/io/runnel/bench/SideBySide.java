@@ -794,7 +794,13 @@ public final class SideBySide {
                     case "--rates" -> o.rates = Arrays.stream(value.split(",")).map(v -> positive(name, v)).toList();
                     case "--fixed-duration-s" -> o.fixedRateDurationS = positive(name, value);
                     case "--fixed-warmup-s" -> o.fixedRateWarmupS = nonNegative(name, value);
-                    case "--repetitions" -> o.repetitions = (int) Math.min(100, positive(name, value));
+                    case "--repetitions" -> {
+                        long r = positive(name, value);
+                        if (r > 100) {
+                            throw new IllegalArgumentException("--repetitions is at most 100; got " + r);
+                        }
+                        o.repetitions = (int) r;
+                    }
                     case "--out" -> o.out = Path.of(value);
                     case "--kafka-lib" -> o.kafkaLib = Path.of(value);
                     case "--bench-classes" -> o.benchClasses = Path.of(value);

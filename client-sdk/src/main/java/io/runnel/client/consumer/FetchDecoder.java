@@ -63,8 +63,9 @@ final class FetchDecoder<K, V> {
 
         /**
          * True when another record is to be handed out. Decodes it; a record that cannot be deserialized
-         * fails here with {@link SerializationException} and stays the next one (its offset is
-         * {@link #nextRecordOffset}), so the caller can hand out what it has and let the application seek past.
+         * fails here with {@link SerializationException}, and {@link #failedOffset} names it: the caller hands
+         * out what it has, leaves the position there and drops this answer, so that the application can seek
+         * past it.
          */
         boolean hasNext() {
             while (next == null) {

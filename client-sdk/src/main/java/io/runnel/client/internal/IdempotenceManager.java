@@ -17,9 +17,9 @@ import java.util.Set;
  *
  * <p><b>Sequences.</b> A batch gets its partition's next sequence when it is first drained and keeps it
  * on every retry. A partition has at most {@code maxUnacknowledgedPerPartition} sequenced batches
- * unacknowledged ({@link RecordBatch#PRODUCER_BATCHES_RETAINED}, what a broker remembers of a producer), sent
- * together in its one request in flight when they are queued together. A batch that was sent before goes alone and only as the
- * partition's first unacknowledged batch ({@link RecordAccumulator.DrainPolicy}), so a broker sees a
+ * unacknowledged ({@link RecordBatch#PRODUCER_BATCHES_RETAINED}, what a broker remembers of a producer),
+ * sent together in its one request in flight when they are queued together. A batch that was sent before
+ * goes alone and only as the partition's first unacknowledged batch ({@link RecordAccumulator.DrainPolicy}), so a broker sees a
  * partition's sequences in order and a retry in a request of its own, whose answer (the first offsets of a
  * duplicate) is unambiguous.
  *

@@ -526,10 +526,13 @@ public final class GroupBench {
             }
         }
 
-        private GroupServiceGrpc.GroupServiceBlockingStub stub(String address) {
-            ManagedChannel channel = channels.computeIfAbsent(address,
+        private ManagedChannel channel(String address) {
+            return channels.computeIfAbsent(address,
                     a -> NettyChannelBuilder.forTarget(a).usePlaintext().maxInboundMessageSize(64 << 20).build());
-            return GroupServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+        }
+
+        private GroupServiceGrpc.GroupServiceBlockingStub stub(String address) {
+            return GroupServiceGrpc.newBlockingStub(channel(address)).withDeadlineAfter(30, TimeUnit.SECONDS);
         }
 
         /** The group's coordinator as some live broker sees it; null while there is none. */
@@ -575,7 +578,7 @@ public final class GroupBench {
                     + " OffsetCommit calls of %d partitions of %s, %d in flight ==%n", calls * commitPartitions, LOAD_GROUP,
                     offsetsPartition, calls, commitPartitions, LOAD_TOPIC, inFlight);
             String address = coordinator.getHost() + ":" + coordinator.getPort();
-            GroupServiceGrpc.GroupServiceFutureStub async = GroupServiceGrpc.newFutureStub(channels.get(address));
+            GroupServiceGrpc.GroupServiceFutureStub async = GroupServiceGrpc.newFutureStub(channel(address));
             Semaphore permits = new Semaphore(inFlight);
             AtomicReference<String> failure = new AtomicReference<>();
             long startNs = System.nanoTime();

@@ -116,8 +116,13 @@ public final class GroupBench {
     private static final class Member implements ConsumerRebalanceListener {
         final String name;
         final RunnelConsumer<String, String> consumer;
-        /** Per partition: the times (System.nanoTime) of the polls that returned records of it. Guarded by this. */
+        /**
+         * Per partition: the times (System.nanoTime) of the polls that returned records of it, and the longest
+         * end-to-end latency among those records (the producer in this JVM writes its System.nanoTime as the value).
+         * Guarded by this.
+         */
         private final Map<Integer, List<Long>> deliveries = new HashMap<>();
+        private final Map<Integer, List<Long>> latencies = new HashMap<>();
         /** Revocations and losses: time, partitions, lost or not. Guarded by this. */
         private final List<Event> revocations = new ArrayList<>();
         private volatile Set<Integer> owned = Set.of();
@@ -163,14 +168,15 @@ public final class GroupBench {
                     if (firstRecordNs == 0) {
                         firstRecordNs = now;
                     }
-                    Set<Integer> seen = new TreeSet<>();
+                    Map<Integer, Long> latency = new HashMap<>();
                     for (ConsumerRecord<String, String> record : records) {
-                        seen.add(record.partition());
+                        latency.merge(record.partition(), now - Long.parseLong(record.value()), Math::max);
                     }
                     synchronized (this) {
-                        for (int partition : seen) {
+                        latency.forEach((partition, latencyNs) -> {
                             deliveries.computeIfAbsent(partition, k -> new ArrayList<>()).add(now);
-                        }
+                            latencies.computeIfAbsent(partition, k -> new ArrayList<>()).add(latencyNs);
+                        });
                     }
                 }
             } catch (Throwable t) {
@@ -246,6 +252,18 @@ public final class GroupBench {
             return Math.max(longest, toNs - previous);
         }
 
+        /** The longest end-to-end latency of a record of {@code partition} delivered in (fromNs, toNs]. */
+        synchronized long longestLatencyNs(int partition, long fromNs, long toNs) {
+            List<Long> times = deliveries.getOrDefault(partition, List.of());
+            long longest = 0;
+            for (int i = 0; i < times.size(); i++) {
+                if (times.get(i) > fromNs && times.get(i) <= toNs) {
+                    longest = Math.max(longest, latencies.get(partition).get(i));
+                }
+            }
+            return longest;
+        }
+
         synchronized long lastDeliveryNs(int partition, long beforeNs) {
             long last = 0;
             for (long at : deliveries.getOrDefault(partition, List.of())) {
@@ -287,7 +305,7 @@ public final class GroupBench {
     }
 
     private record JoinRound(long assignedMs, long firstRecordMs, long[] baselineGapMs, long[] joinGapMs,
-                             int unmovedRevoked, long handoverMaxMs) {
+                             long[] baselineLatencyMs, long[] joinLatencyMs, int unmovedRevoked, long handoverMaxMs) {
     }
 
     private static final class JoinBench {
@@ -317,7 +335,7 @@ public final class GroupBench {
                     long next = System.nanoTime();
                     while (!Thread.currentThread().isInterrupted()) {
                         for (int partition = 0; partition < JOIN_PARTITIONS; partition++) {
-                            producer.send(new ProducerRecord<>(JOIN_TOPIC, partition, null, "x"));
+                            producer.send(new ProducerRecord<>(JOIN_TOPIC, partition, null, Long.toString(System.nanoTime())));
                         }
                         next += TimeUnit.MILLISECONDS.toNanos(produceIntervalMs);
                         long sleepNs = next - System.nanoTime();
@@ -411,6 +429,8 @@ public final class GroupBench {
                     + " it owns %s%n", round, assignedMs, firstRecordMs, joiner.owned());
             long[] baselineGap = new long[stable.size()];
             long[] joinGap = new long[stable.size()];
+            long[] baselineLatency = new long[stable.size()];
+            long[] joinLatency = new long[stable.size()];
             int unmovedRevoked = 0;
             long handoverMax = 0;
             for (int i = 0; i < stable.size(); i++) {
@@ -421,12 +441,18 @@ public final class GroupBench {
                 moved.removeAll(kept);
                 long baseline = 0;
                 long during = 0;
+                long baselineLatencyNs = 0;
+                long duringLatencyNs = 0;
                 for (int partition : kept) {
                     baseline = Math.max(baseline, member.longestGapNs(partition, t0 - (end - t0), t0));
                     during = Math.max(during, member.longestGapNs(partition, t0, end));
+                    baselineLatencyNs = Math.max(baselineLatencyNs, member.longestLatencyNs(partition, t0 - (end - t0), t0));
+                    duringLatencyNs = Math.max(duringLatencyNs, member.longestLatencyNs(partition, t0, end));
                 }
                 baselineGap[i] = TimeUnit.NANOSECONDS.toMillis(baseline);
                 joinGap[i] = TimeUnit.NANOSECONDS.toMillis(during);
+                baselineLatency[i] = TimeUnit.NANOSECONDS.toMillis(baselineLatencyNs);
+                joinLatency[i] = TimeUnit.NANOSECONDS.toMillis(duringLatencyNs);
                 List<Member.Event> revocations = member.revocationsBetween(t0, end);
                 List<String> revokedText = new ArrayList<>();
                 for (Member.Event event : revocations) {
@@ -446,15 +472,16 @@ public final class GroupBench {
                         handovers.add(partition + ": " + handover + " ms");
                     }
                 }
-                System.out.printf("  %s kept %s, gave %s: longest gap on kept partitions %d ms (quiet window before: %d ms);"
-                        + " %s; hand-over (last record here to first at the 4th) %s%n", member.name, kept, moved,
-                        joinGap[i], baselineGap[i], revokedText.isEmpty() ? "no revocation" : String.join(", ", revokedText),
-                        handovers);
+                System.out.printf("  %s kept %s, gave %s: on kept partitions longest gap %d ms, longest latency %d ms (quiet"
+                        + " window before: %d ms, %d ms); %s; hand-over (last record here to first at the 4th) %s%n", member.name,
+                        kept, moved, joinGap[i], joinLatency[i], baselineGap[i], baselineLatency[i],
+                        revokedText.isEmpty() ? "no revocation" : String.join(", ", revokedText), handovers);
             }
             long leaveNs = System.nanoTime();
             joiner.stop();
             System.out.printf("  the 4th member closed in %d ms%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - leaveNs));
-            return new JoinRound(assignedMs, firstRecordMs, baselineGap, joinGap, unmovedRevoked, handoverMax);
+            return new JoinRound(assignedMs, firstRecordMs, baselineGap, joinGap, baselineLatency, joinLatency, unmovedRevoked,
+                    handoverMax);
         }
 
         private void summarise(List<JoinRound> results) {
@@ -473,6 +500,9 @@ public final class GroupBench {
             }
             System.out.printf("existing members, longest gap on kept partitions: quiet window %s ms; join window %s ms%n",
                     stats(baseline), stats(during));
+            System.out.printf("existing members, longest record latency on kept partitions: quiet window %s ms; join window %s ms%n",
+                    stats(results.stream().flatMap(r -> java.util.Arrays.stream(r.baselineLatencyMs()).boxed()).toList()),
+                    stats(results.stream().flatMap(r -> java.util.Arrays.stream(r.joinLatencyMs()).boxed()).toList()));
             System.out.printf("kept partitions revoked or lost: %d%n", results.stream().mapToInt(JoinRound::unmovedRevoked).sum());
             System.out.printf("moved partitions, hand-over: %s ms (max per round)%n",
                     stats(results.stream().map(JoinRound::handoverMaxMs).toList()));
@@ -570,6 +600,7 @@ public final class GroupBench {
                     Thread.sleep(100);
                 }
             }
+            // __consumer_offsets exists once FindCoordinator answered.
             int offsetsPartitions = admin.describeTopics(List.of("__consumer_offsets")).all().get(30, TimeUnit.SECONDS)
                     .get("__consumer_offsets").partitions().size();
             int offsetsPartition = (LOAD_GROUP.hashCode() & 0x7fffffff) % offsetsPartitions;

@@ -644,67 +644,98 @@ public final class GroupBench {
             System.out.printf("wrote %d offset commits in %.1f s%n", calls * commitPartitions, (System.nanoTime() - startNs) / 1e9);
             checkOffsets(stub(address).offsetFetch(fetchRequest()), lastRound);
 
-            List<Long> servedMs = new ArrayList<>();
-            List<String> loaderLines = new ArrayList<>();
+            Map<Boolean, List<Long>> servedMs = new HashMap<>(Map.of(false, new ArrayList<>(), true, new ArrayList<>()));
+            Map<Boolean, List<String>> loads = new HashMap<>(Map.of(false, new ArrayList<>(), true, new ArrayList<>()));
             for (int round = 1; round <= rounds; round++) {
-                Coordinator old = findCoordinator(brokers);
-                int killed = old.getNodeId();
-                String killedAddress = old.getHost() + ":" + old.getPort();
-                List<String> live = brokers.stream().filter(b -> !b.equals(killedAddress)).toList();
-                long killStart = System.nanoTime();
-                ScriptProcess.Result kill = ScriptProcess.run(environment, 60, "kill", Integer.toString(killed),
-                        "--dir", clusterDir.toString());
-                if (kill.exitCode() != 0) {
-                    throw new IllegalStateException("kill failed: " + kill.err());
+                for (boolean graceful : List.of(false, true)) {
+                    moveRound(round, graceful, brokers, offsetsPartition, lastRound, servedMs.get(graceful), loads.get(graceful));
                 }
-                long killedNs = System.nanoTime();
-                long newCoordinatorNs = 0;
-                long servedNs = 0;
-                int served = -1;
-                String lastAnswer = "";
-                long roundDeadline = killedNs + TimeUnit.SECONDS.toNanos(180);
-                while (servedNs == 0) {
-                    if (System.nanoTime() > roundDeadline) {
-                        throw new IllegalStateException("no coordinator served the offsets in 180 s; last answer: " + lastAnswer);
-                    }
-                    Coordinator next = findCoordinator(live);
-                    if (next != null && next.getNodeId() != killed) {
-                        if (newCoordinatorNs == 0) {
-                            newCoordinatorNs = System.nanoTime();
-                        }
-                        try {
-                            OffsetFetchResponse answer = stub(next.getHost() + ":" + next.getPort())
-                                    .withDeadlineAfter(5, TimeUnit.SECONDS).offsetFetch(fetchRequest());
-                            if (answer.getError() == ErrorCode.NONE) {
-                                checkOffsets(answer, lastRound);
-                                servedNs = System.nanoTime();
-                                served = next.getNodeId();
-                                break;
-                            }
-                            lastAnswer = answer.getError() + ": " + answer.getErrorMessage();
-                        } catch (io.grpc.StatusRuntimeException e) {
-                            lastAnswer = e.getStatus().toString();
-                        }
-                    }
-                    Thread.sleep(10);
+            }
+            System.out.printf("%n== load summary ==%n");
+            System.out.printf("kill -9 of the coordinator's broker -> the new coordinator serves the right offsets: %s ms%n",
+                    stats(servedMs.get(false)));
+            loads.get(false).forEach(line -> System.out.println("  its loader: " + line));
+            System.out.printf("graceful restart of the coordinator's broker -> the new coordinator serves the right offsets: %s ms%n",
+                    stats(servedMs.get(true)));
+            loads.get(true).forEach(line -> System.out.println("  its loader: " + line));
+        }
+
+        /**
+         * Moves the group's coordinator, by kill -9 of its broker or by a graceful restart of it (controlled shutdown
+         * moves its leaderships first), and measures from the start of the move to the first OffsetFetch that another
+         * broker answers with every offset right; then waits until the broker is back in the partition's ISR.
+         */
+        private void moveRound(int round, boolean graceful, List<String> brokers, int offsetsPartition, long lastRound,
+                               List<Long> servedMs, List<String> loads) throws Exception {
+            Coordinator old = findCoordinator(brokers);
+            int moved = old.getNodeId();
+            String movedAddress = old.getHost() + ":" + old.getPort();
+            List<String> live = brokers.stream().filter(b -> !b.equals(movedAddress)).toList();
+            Map<Integer, Integer> loadsBefore = new HashMap<>();
+            for (int broker = 101; broker < 101 + brokers.size(); broker++) {
+                loadsBefore.put(broker, loaderLines(broker, offsetsPartition).size());
+            }
+            String[] command = {graceful ? "restart" : "kill", Integer.toString(moved), "--dir", clusterDir.toString()};
+            long moveStartNs = System.nanoTime();
+            java.util.concurrent.CompletableFuture<ScriptProcess.Result> move = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return ScriptProcess.run(environment, 300, command);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
                 }
-                long ms = TimeUnit.NANOSECONDS.toMillis(servedNs - killStart);
-                servedMs.add(ms);
-                String loaderLine = loaderLine(served, offsetsPartition);
-                loaderLines.add(loaderLine);
-                System.out.printf("round %d: killed broker %d (coordinator); broker %d named coordinator after %d ms, served"
-                                + " every offset right after %d ms; its loader: %s%n", round, killed, served,
-                        TimeUnit.NANOSECONDS.toMillis(newCoordinatorNs - killStart), ms, loaderLine);
-                ScriptProcess.Result restart = ScriptProcess.run(environment, 300, "restart", Integer.toString(killed),
+            });
+            long newCoordinatorNs = 0;
+            long servedNs = 0;
+            int served = -1;
+            String lastAnswer = "";
+            long roundDeadline = moveStartNs + TimeUnit.SECONDS.toNanos(180);
+            while (servedNs == 0) {
+                if (System.nanoTime() > roundDeadline) {
+                    throw new IllegalStateException("no coordinator served the offsets in 180 s; last answer: " + lastAnswer);
+                }
+                if (move.isDone() && move.join().exitCode() != 0) {
+                    throw new IllegalStateException(command[0] + " failed: " + move.join().err());
+                }
+                Coordinator next = findCoordinator(live);
+                if (next != null && next.getNodeId() != moved) {
+                    if (newCoordinatorNs == 0) {
+                        newCoordinatorNs = System.nanoTime();
+                    }
+                    try {
+                        OffsetFetchResponse answer = stub(next.getHost() + ":" + next.getPort())
+                                .withDeadlineAfter(5, TimeUnit.SECONDS).offsetFetch(fetchRequest());
+                        if (answer.getError() == ErrorCode.NONE) {
+                            checkOffsets(answer, lastRound);
+                            servedNs = System.nanoTime();
+                            served = next.getNodeId();
+                            break;
+                        }
+                        lastAnswer = answer.getError() + ": " + answer.getErrorMessage();
+                    } catch (io.grpc.StatusRuntimeException e) {
+                        lastAnswer = e.getStatus().toString();
+                    }
+                }
+                Thread.sleep(10);
+            }
+            long ms = TimeUnit.NANOSECONDS.toMillis(servedNs - moveStartNs);
+            servedMs.add(ms);
+            String load = newLoaderLine(served, offsetsPartition, loadsBefore.get(served));
+            loads.add(load);
+            System.out.printf("round %d, %s of broker %d (coordinator): broker %d named coordinator after %d ms, served every"
+                            + " offset right after %d ms; its loader: %s%n", round, graceful ? "graceful restart" : "kill -9",
+                    moved, served, TimeUnit.NANOSECONDS.toMillis(newCoordinatorNs - moveStartNs), ms, load);
+            ScriptProcess.Result result = move.get(300, TimeUnit.SECONDS);
+            if (result.exitCode() != 0) {
+                throw new IllegalStateException(command[0] + " failed: " + result.err());
+            }
+            if (!graceful) {
+                ScriptProcess.Result restart = ScriptProcess.run(environment, 300, "restart", Integer.toString(moved),
                         "--dir", clusterDir.toString());
                 if (restart.exitCode() != 0) {
                     throw new IllegalStateException("restart failed: " + restart.err());
                 }
-                awaitFullIsr(offsetsPartition);
             }
-            System.out.printf("%n== load summary: kill -9 of the coordinator to the offsets served by the new one: %s ms%n",
-                    stats(servedMs));
-            loaderLines.forEach(line -> System.out.println("  loader: " + line));
+            awaitFullIsr(offsetsPartition);
         }
 
         private void awaitFullIsr(int offsetsPartition) throws Exception {
@@ -718,27 +749,33 @@ public final class GroupBench {
             }
         }
 
-        /** The last "coordinates ... groups" line of the broker's log for the partition, or what is missing. */
-        private String loaderLine(int brokerId, int offsetsPartition) throws Exception {
+        /** The "coordinates ... group(s)" lines of the broker's log for the partition, in order. */
+        private List<String> loaderLines(int brokerId, int offsetsPartition) throws java.io.IOException {
             Path logFile = clusterDir.resolve("node-" + brokerId).resolve("node.log");
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (System.nanoTime() < deadline) {
-                String found = null;
-                if (Files.exists(logFile)) {
-                    for (String line : Files.readAllLines(logFile, StandardCharsets.UTF_8)) {
-                        Matcher m = LOADED.matcher(line);
-                        if (m.find() && Integer.parseInt(m.group(3)) == offsetsPartition) {
-                            found = m.group(5) + " records, " + m.group(6) + " bytes in " + m.group(7) + " ms (leader epoch "
-                                    + m.group(4) + ")";
-                        }
+            List<String> found = new ArrayList<>();
+            if (Files.exists(logFile)) {
+                for (String line : Files.readAllLines(logFile, StandardCharsets.UTF_8)) {
+                    Matcher m = LOADED.matcher(line);
+                    if (m.find() && Integer.parseInt(m.group(3)) == offsetsPartition) {
+                        found.add(m.group(5) + " records, " + m.group(6) + " bytes in " + m.group(7) + " ms (leader epoch "
+                                + m.group(4) + ")");
                     }
                 }
-                if (found != null) {
-                    return found;
+            }
+            return found;
+        }
+
+        /** The first load line for the partition after the {@code before} ones the log had before the move. */
+        private String newLoaderLine(int brokerId, int offsetsPartition, int before) throws Exception {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (System.nanoTime() < deadline) {
+                List<String> lines = loaderLines(brokerId, offsetsPartition);
+                if (lines.size() > before) {
+                    return lines.get(before);
                 }
                 Thread.sleep(100);
             }
-            return "no load line in " + logFile;
+            return "no new load line in the log of broker " + brokerId;
         }
 
         private OffsetCommitRequest commitRequest(long round) {

@@ -123,6 +123,8 @@ public final class GroupBench {
          */
         private final Map<Integer, List<Long>> deliveries = new HashMap<>();
         private final Map<Integer, List<Long>> latencies = new HashMap<>();
+        /** The duration of the running poll, filled in when it returns (consumer thread writes, read after it). */
+        private volatile long[] pollEnded = new long[1];
         /** Revocations and losses: time, partitions, lost or not. Guarded by this. */
         private final List<Event> revocations = new ArrayList<>();
         private volatile Set<Integer> owned = Set.of();
@@ -132,8 +134,15 @@ public final class GroupBench {
         private final AtomicReference<Throwable> failure = new AtomicReference<>();
         private final Thread thread;
 
-        record Event(long atNs, Set<Integer> partitions, boolean lost) {
+        /**
+         * A revocation or loss: when the listener ran, which partitions, and how long the poll that ran it had been
+         * running by then (the consumer's own work before the callback: the commit before a revocation) and in all.
+         */
+        record Event(long atNs, Set<Integer> partitions, boolean lost, long intoPollNs, long[] pollNs) {
         }
+
+        /** When the running poll started (consumer thread only). */
+        private long pollStartNs;
 
         Member(String name, String bootstrap) {
             this.name = name;
@@ -160,8 +169,11 @@ public final class GroupBench {
                 consumer.subscribe(List.of(JOIN_TOPIC), this);
                 subscribed.countDown();
                 while (!stop) {
+                    pollStartNs = System.nanoTime();
+                    pollEnded = new long[1];
                     ConsumerRecords<String, String> records = consumer.poll(Duration.ofMillis(50));
                     long now = System.nanoTime();
+                    pollEnded[0] = now - pollStartNs;
                     if (records.isEmpty()) {
                         continue;
                     }
@@ -217,8 +229,9 @@ public final class GroupBench {
 
         private void revoked(Collection<TopicPartition> partitions, boolean lost) {
             Set<Integer> gone = numbers(partitions);
+            long now = System.nanoTime();
             synchronized (this) {
-                revocations.add(new Event(System.nanoTime(), gone, lost));
+                revocations.add(new Event(now, gone, lost, now - pollStartNs, pollEnded));
             }
             Set<Integer> next = new TreeSet<>(owned);
             next.removeAll(gone);
@@ -305,7 +318,8 @@ public final class GroupBench {
     }
 
     private record JoinRound(long assignedMs, long firstRecordMs, long[] baselineGapMs, long[] joinGapMs,
-                             long[] baselineLatencyMs, long[] joinLatencyMs, int unmovedRevoked, long handoverMaxMs) {
+                             long[] baselineLatencyMs, long[] joinLatencyMs, int unmovedRevoked, long handoverMaxMs,
+                             List<Long> revokePollMs) {
     }
 
     private static final class JoinBench {
@@ -433,6 +447,7 @@ public final class GroupBench {
             long[] joinLatency = new long[stable.size()];
             int unmovedRevoked = 0;
             long handoverMax = 0;
+            List<Long> revokePollMs = new ArrayList<>();
             for (int i = 0; i < stable.size(); i++) {
                 Member member = stable.get(i);
                 Set<Integer> kept = new TreeSet<>(before.get(member));
@@ -457,7 +472,10 @@ public final class GroupBench {
                 List<String> revokedText = new ArrayList<>();
                 for (Member.Event event : revocations) {
                     revokedText.add((event.lost() ? "lost " : "revoked ") + event.partitions() + " at +"
-                            + TimeUnit.NANOSECONDS.toMillis(event.atNs() - t0) + " ms");
+                            + TimeUnit.NANOSECONDS.toMillis(event.atNs() - t0) + " ms, in a poll that took "
+                            + TimeUnit.NANOSECONDS.toMillis(event.pollNs()[0]) + " ms (" + TimeUnit.NANOSECONDS.toMillis(event.intoPollNs())
+                            + " ms before the callback)");
+                    revokePollMs.add(TimeUnit.NANOSECONDS.toMillis(event.pollNs()[0]));
                     Set<Integer> keptAndRevoked = new TreeSet<>(event.partitions());
                     keptAndRevoked.retainAll(kept);
                     unmovedRevoked += keptAndRevoked.size();
@@ -481,7 +499,7 @@ public final class GroupBench {
             joiner.stop();
             System.out.printf("  the 4th member closed in %d ms%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - leaveNs));
             return new JoinRound(assignedMs, firstRecordMs, baselineGap, joinGap, baselineLatency, joinLatency, unmovedRevoked,
-                    handoverMax);
+                    handoverMax, revokePollMs);
         }
 
         private void summarise(List<JoinRound> results) {
@@ -504,6 +522,8 @@ public final class GroupBench {
                     stats(results.stream().flatMap(r -> java.util.Arrays.stream(r.baselineLatencyMs()).boxed()).toList()),
                     stats(results.stream().flatMap(r -> java.util.Arrays.stream(r.joinLatencyMs()).boxed()).toList()));
             System.out.printf("kept partitions revoked or lost: %d%n", results.stream().mapToInt(JoinRound::unmovedRevoked).sum());
+            System.out.printf("existing members, the poll that revoked the moved partition took: %s ms%n",
+                    stats(results.stream().flatMap(r -> r.revokePollMs().stream()).toList()));
             System.out.printf("moved partitions, hand-over: %s ms (max per round)%n",
                     stats(results.stream().map(JoinRound::handoverMaxMs).toList()));
         }

@@ -620,9 +620,7 @@ public final class GroupBench {
                     Thread.sleep(100);
                 }
             }
-            // __consumer_offsets exists once FindCoordinator answered.
-            int offsetsPartitions = admin.describeTopics(List.of("__consumer_offsets")).all().get(30, TimeUnit.SECONDS)
-                    .get("__consumer_offsets").partitions().size();
+            int offsetsPartitions = offsetsPartitions();
             int offsetsPartition = (LOAD_GROUP.hashCode() & 0x7fffffff) % offsetsPartitions;
             long calls = (commits + commitPartitions - 1) / commitPartitions;
             System.out.printf("%n== load: %d offset commits for group %s (partition %d of __consumer_offsets, RF 3) in %d"
@@ -756,6 +754,25 @@ public final class GroupBench {
                 }
             }
             awaitFullIsr(offsetsPartition);
+        }
+
+        /**
+         * The partition count of __consumer_offsets. FindCoordinator answered, so it exists, but the broker the admin
+         * asks may not have applied its creation yet.
+         */
+        private int offsetsPartitions() throws Exception {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (true) {
+                try {
+                    return admin.describeTopics(List.of("__consumer_offsets")).all().get(30, TimeUnit.SECONDS)
+                            .get("__consumer_offsets").partitions().size();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (System.nanoTime() > deadline) {
+                        throw e;
+                    }
+                    Thread.sleep(100);
+                }
+            }
         }
 
         private void awaitFullIsr(int offsetsPartition) throws Exception {

@@ -112,7 +112,11 @@ public final class GroupBench {
 
     // ==== join ======================================================================================
 
-    /** One consumer on its own thread, recording when each of its partitions delivered records. */
+    /**
+     * One consumer on its own thread, recording when each of its partitions delivered records. The consumer and
+     * {@code pollStartNs} belong to that thread; the recordings are guarded by the object's monitor and the rest is
+     * volatile, so the harness's main thread reads them while it runs.
+     */
     private static final class Member implements ConsumerRebalanceListener {
         final String name;
         final RunnelConsumer<String, String> consumer;
@@ -123,8 +127,8 @@ public final class GroupBench {
          */
         private final Map<Integer, List<Long>> deliveries = new HashMap<>();
         private final Map<Integer, List<Long>> latencies = new HashMap<>();
-        /** The duration of the running poll, filled in when it returns (consumer thread writes, read after it). */
-        private volatile long[] pollEnded = new long[1];
+        /** The duration of the running poll, set when it returns (an event keeps the one its callback ran in). */
+        private volatile java.util.concurrent.atomic.AtomicLong pollDurationNs = new java.util.concurrent.atomic.AtomicLong();
         /** Revocations and losses: time, partitions, lost or not. Guarded by this. */
         private final List<Event> revocations = new ArrayList<>();
         private volatile Set<Integer> owned = Set.of();
@@ -138,11 +142,14 @@ public final class GroupBench {
          * A revocation or loss: when the listener ran, which partitions, and how long the poll that ran it had been
          * running by then (the consumer's own work before the callback: the commit before a revocation) and in all.
          */
-        record Event(long atNs, Set<Integer> partitions, boolean lost, long intoPollNs, long[] pollNs) {
+        record Event(long atNs, Set<Integer> partitions, boolean lost, long intoPollNs,
+                     java.util.concurrent.atomic.AtomicLong pollNs) {
         }
 
         /** When the running poll started (consumer thread only). */
         private long pollStartNs;
+        private final java.util.concurrent.CountDownLatch subscribed = new java.util.concurrent.CountDownLatch(1);
+        private volatile long subscribedNs;
 
         Member(String name, String bootstrap) {
             this.name = name;
@@ -160,9 +167,6 @@ public final class GroupBench {
             return subscribedNs;
         }
 
-        private final java.util.concurrent.CountDownLatch subscribed = new java.util.concurrent.CountDownLatch(1);
-        private volatile long subscribedNs;
-
         private void loop() {
             try {
                 subscribedNs = System.nanoTime();
@@ -170,10 +174,11 @@ public final class GroupBench {
                 subscribed.countDown();
                 while (!stop) {
                     pollStartNs = System.nanoTime();
-                    pollEnded = new long[1];
+                    java.util.concurrent.atomic.AtomicLong duration = new java.util.concurrent.atomic.AtomicLong();
+                    pollDurationNs = duration;
                     ConsumerRecords<String, String> records = consumer.poll(Duration.ofMillis(50));
                     long now = System.nanoTime();
-                    pollEnded[0] = now - pollStartNs;
+                    duration.set(now - pollStartNs);
                     if (records.isEmpty()) {
                         continue;
                     }
@@ -231,7 +236,7 @@ public final class GroupBench {
             Set<Integer> gone = numbers(partitions);
             long now = System.nanoTime();
             synchronized (this) {
-                revocations.add(new Event(now, gone, lost, now - pollStartNs, pollEnded));
+                revocations.add(new Event(now, gone, lost, now - pollStartNs, pollDurationNs));
             }
             Set<Integer> next = new TreeSet<>(owned);
             next.removeAll(gone);
@@ -473,9 +478,9 @@ public final class GroupBench {
                 for (Member.Event event : revocations) {
                     revokedText.add((event.lost() ? "lost " : "revoked ") + event.partitions() + " at +"
                             + TimeUnit.NANOSECONDS.toMillis(event.atNs() - t0) + " ms, in a poll that took "
-                            + TimeUnit.NANOSECONDS.toMillis(event.pollNs()[0]) + " ms (" + TimeUnit.NANOSECONDS.toMillis(event.intoPollNs())
+                            + TimeUnit.NANOSECONDS.toMillis(event.pollNs().get()) + " ms (" + TimeUnit.NANOSECONDS.toMillis(event.intoPollNs())
                             + " ms before the callback)");
-                    revokePollMs.add(TimeUnit.NANOSECONDS.toMillis(event.pollNs()[0]));
+                    revokePollMs.add(TimeUnit.NANOSECONDS.toMillis(event.pollNs().get()));
                     Set<Integer> keptAndRevoked = new TreeSet<>(event.partitions());
                     keptAndRevoked.retainAll(kept);
                     unmovedRevoked += keptAndRevoked.size();

@@ -147,8 +147,11 @@ public final class IsrProposalSender {
                 Actions actions = partition.onProposalCommitted(queued.proposal(), result.getLeaderEpoch(),
                         result.getPartitionEpoch(), result.getIsrList());
                 onCommitted.accept(partition, actions, before.size(), result.getIsrCount());
-                LOG.info("broker {}: ISR of {} changed from {} to {} (leader epoch {}, partition epoch {})", brokerId,
-                        partition.topicPartition(), before, result.getIsrList(), result.getLeaderEpoch(), result.getPartitionEpoch());
+                // "before" is the ISR this broker held when the answer came: the metadata stream may have
+                // brought the committed ISR first, so it can already equal the new one.
+                LOG.info("broker {}: ISR change of {} to {} committed (leader epoch {}, partition epoch {}; ISR held"
+                        + " when answered: {})", brokerId, partition.topicPartition(), result.getIsrList(),
+                        result.getLeaderEpoch(), result.getPartitionEpoch(), before);
             } else {
                 LOG.info("broker {}: the controller refused ISR {} for {}: {}", brokerId, queued.proposal().newIsr(),
                         partition.topicPartition(), result.getError());

@@ -221,7 +221,7 @@ public final class Partition implements DelayedProduce.WaitedOn {
     }
 
     /** The epoch the fetching replica says it last established as leader; -1 when the fetch does not say. */
-    private static int establishedEpoch(ReplicaFetchPartition fetch) {
+    static int establishedEpoch(ReplicaFetchPartition fetch) {
         return fetch.hasEstablishedEpoch() ? fetch.getEstablishedEpoch() : -1;
     }
 

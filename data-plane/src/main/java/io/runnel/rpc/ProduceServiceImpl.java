@@ -7,6 +7,7 @@ import io.runnel.common.errors.ApiException;
 import io.runnel.common.errors.ErrorText;
 import io.runnel.common.record.CompressionType;
 import io.runnel.common.record.RecordBatch;
+import io.runnel.common.rpc.AliasingProtos;
 import io.runnel.common.time.Time;
 import io.runnel.proto.ErrorCode;
 import io.runnel.proto.PartitionProduceData;
@@ -120,8 +121,9 @@ public final class ProduceServiceImpl extends ProduceServiceGrpc.ProduceServiceI
                         + ErrorText.quote(tp.topic()) + ": " + e.getMessage(), -1, -1));
             }
         } else {
-            // Read-only: the log copies it once before writing offsets into the batch headers.
-            inputs.put(tp, new ProduceInput(data.getRecords().asReadOnlyByteBuffer(),
+            // A view of the request's own bytes (RequestGuard parsed it with AliasingProtos): the log writes
+            // offsets into the batch headers in place instead of copying the records first.
+            inputs.put(tp, new ProduceInput(AliasingProtos.view(data.getRecords()),
                     Requests.epoch(data.hasCurrentLeaderEpoch(), data.getCurrentLeaderEpoch())));
         }
     }

@@ -12,17 +12,18 @@ import java.util.Optional;
  * its last transaction marker, the first offset of its open transaction, -1 for none; Runnel has no
  * transactions yet, so they stay -1).
  *
- * <p>Why five batches: an idempotent producer has at most five batches of a partition unacknowledged
- * (max.in.flight.requests.per.connection ≤ 5), so any retry it can send is one of the last five the
- * partition appended, and is answered with that batch's offsets.
+ * <p>Why {@value #BATCHES_RETAINED} batches ({@link RecordBatch#PRODUCER_BATCHES_RETAINED}; Kafka keeps 5): an
+ * idempotent producer has at most that many batches of a partition unacknowledged, so any retry it can send
+ * is one of the last batches the partition appended, and is answered with that batch's offsets. Only the
+ * last batch goes into a snapshot (Kafka's format); the others are rebuilt from the log after it.
  *
  * <p>Immutable: every change returns a new entry.
  */
 public record ProducerStateEntry(long producerId, short producerEpoch, List<ProducerBatchMetadata> batches,
                                  long lastTimestamp, int coordinatorEpoch, long currentTxnFirstOffset) {
 
-    /** Batches remembered per producer (Kafka's NUM_BATCHES_TO_RETAIN). */
-    public static final int BATCHES_RETAINED = 5;
+    /** Batches remembered per producer (Kafka's NUM_BATCHES_TO_RETAIN, which is 5). */
+    public static final int BATCHES_RETAINED = RecordBatch.PRODUCER_BATCHES_RETAINED;
 
     public ProducerStateEntry {
         batches = List.copyOf(batches);
@@ -74,7 +75,7 @@ public record ProducerStateEntry(long producerId, short producerEpoch, List<Prod
      * oldest batch is dropped beyond {@value #BATCHES_RETAINED}.
      */
     ProducerStateEntry withBatch(short epoch, ProducerBatchMetadata batch) {
-        List<ProducerBatchMetadata> next = new ArrayList<>(BATCHES_RETAINED);
+        List<ProducerBatchMetadata> next = new ArrayList<>(Math.min(batches.size() + 1, BATCHES_RETAINED));
         if (epoch == producerEpoch) {
             next.addAll(batches);
         }

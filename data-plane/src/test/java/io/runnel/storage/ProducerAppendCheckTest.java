@@ -50,18 +50,19 @@ class ProducerAppendCheckTest {
     }
 
     @Test
-    void aRetryOfOneOfTheLastFiveBatchesIsADuplicateWithItsOriginalOffsets() {
+    void aRetryOfOneOfTheLastWindowOfBatchesIsADuplicateWithItsOriginalOffsets() {
+        int window = ProducerStateEntry.BATCHES_RETAINED;
         ProducerBatchInfo first = batch(7, 0, 0, 3);
         append(first);
-        for (int i = 1; i <= 4; i++) {
+        for (int i = 1; i < window; i++) {
             append(batch(7, 0, 3 * i, 3));
         }
         ProducerAppendCheck.Outcome retry = append(first);
         assertThat(retry).isEqualTo(new ProducerAppendCheck.Duplicate(0, 2, 1_000));
-        assertThat(state.get(7L).batches()).hasSize(5);
-        // A sixth batch pushes the first out of the window: its retry is now older than anything remembered.
-        append(batch(7, 0, 15, 3));
-        assertRefused(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, "sequence 18 is next", first);
+        assertThat(state.get(7L).batches()).hasSize(window);
+        // One more batch pushes the first out of the window: its retry is now older than anything remembered.
+        append(batch(7, 0, 3 * window, 3));
+        assertRefused(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, "sequence " + 3 * (window + 1) + " is next", first);
     }
 
     @Test

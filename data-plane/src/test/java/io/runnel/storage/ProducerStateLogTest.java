@@ -14,6 +14,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -96,6 +97,29 @@ class ProducerStateLogTest {
     }
 
     @Test
+    void aRetryOfAnyOfTheLastWindowOfBatchesIsADuplicateAndAnOlderOneIsOutOfOrder() {
+        open(LogConfig.defaults(), true);
+        int window = ProducerStateEntry.BATCHES_RETAINED;
+        assertThat(window).isEqualTo(RecordBatch.PRODUCER_BATCHES_RETAINED).isGreaterThan(5);
+        List<ByteBuffer> sent = new ArrayList<>();
+        for (int sequence = 0; sequence <= window; sequence++) {
+            sent.add(batch(PRODUCER, 0, sequence, 1));
+            append(sent.get(sequence));
+        }
+        long end = log.logEndOffset();
+
+        // The producer may have this many batches unacknowledged: the oldest of them is still recognised.
+        LogAppendInfo oldestInWindow = append(sent.get(1));
+        assertThat(oldestInWindow.duplicate()).isTrue();
+        assertThat(oldestInWindow.firstOffset()).isEqualTo(1);
+        assertThat(append(sent.get(window)).firstOffset()).isEqualTo(window);
+        // One batch further back is beyond what a producer can have unacknowledged: refused, not appended.
+        assertRefused(sent.get(0), ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
+        assertThat(log.logEndOffset()).isEqualTo(end);
+        assertThat(log.producerStateEntry(PRODUCER).orElseThrow().batches()).hasSize(window);
+    }
+
+    @Test
     void underLogAppendTimeADuplicateCarriesTheOriginalAppendTime() {
         open(LogConfig.defaults().with(TopicConfig.MESSAGE_TIMESTAMP_TYPE, "LogAppendTime"), true);
         ByteBuffer first = batch(PRODUCER, 0, 0, 2);
@@ -153,7 +177,7 @@ class ProducerStateLogTest {
         crash();
 
         open(LogConfig.defaults(), false);
-        // The replay gives back the last five batches, not only the last: every batch since the roll is known.
+        // The replay gives back the last batches (up to the window), not only the last: every batch since the roll is known.
         for (int i = 0; i < tail.size(); i++) {
             LogAppendInfo retry = append(tail.get(i));
             assertThat(retry.duplicate()).isTrue();

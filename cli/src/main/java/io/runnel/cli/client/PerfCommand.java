@@ -36,6 +36,7 @@ import picocli.CommandLine.Spec;
  * are benchmarks, not tests: they print numbers and fail only when records fail or go missing.
  * Every run prints a progress line every {@link PerfStats#REPORT_INTERVAL_MS} ms and a final summary.
  * Commands run on the caller's thread; producer callbacks report into the thread-safe {@link PerfStats}.
+ * {@code e2e --rate} adds one receiving thread, which alone polls the consumer ({@link FixedRateEndToEnd}).
  */
 @Command(name = "perf", description = "Measure produce throughput, consume throughput and end-to-end latency.",
         mixinStandardHelpOptions = true,
@@ -52,11 +53,7 @@ public final class PerfCommand implements Callable<Integer> {
 
     /** Random upper-case letters, as Kafka's producer perf test sends when no payload file is given. */
     static byte[] payload(int sizeBytes, Random random) {
-        byte[] payload = new byte[sizeBytes];
-        for (int i = 0; i < sizeBytes; i++) {
-            payload[i] = (byte) (random.nextInt(26) + 'A');
-        }
-        return payload;
+        return FixedRateEndToEnd.payload(sizeBytes, random);
     }
 
     static void requirePositive(String option, long value) {
@@ -238,17 +235,39 @@ public final class PerfCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "e2e", description = "Produce one record at a time and wait for a consumer to read it; report latency.",
-            mixinStandardHelpOptions = true)
+    @Command(name = "e2e", mixinStandardHelpOptions = true,
+            description = {"Measure end-to-end latency: producer to broker to consumer, in one process.",
+                    "Without --rate: produce one record at a time and wait for the consumer to read it back"
+                            + " (as Kafka's EndToEndLatency); latency = time read - time sent.",
+                    "With --rate: send at a fixed schedule (record i at start + i/rate, sent late rather than skipped"
+                            + " when the producer falls behind) while the consumer reads concurrently; latency = time read"
+                            + " - intended send time, in an HdrHistogram. Measuring from the schedule, not from the send"
+                            + " call, corrects coordinated omission: records delayed by a stall are charged the stall, as"
+                            + " the OpenMessaging Benchmark measures. Prints p50/p90/p99/p99.9/max and the rate achieved."})
     static final class EndToEnd extends ClientCommand {
 
         @Option(names = "--topic", required = true, paramLabel = "T")
         String topic;
 
-        @Option(names = "--num-records", required = true, paramLabel = "N")
-        long numRecords;
+        @Option(names = "--num-records", paramLabel = "N",
+                description = "Records to send; required without --rate, instead of --duration-s with it.")
+        Long numRecords;
 
-        @Option(names = "--record-size", required = true, paramLabel = "BYTES")
+        @Option(names = "--rate", paramLabel = "RECORDS_PER_SEC",
+                description = "Send at this fixed rate and measure from each record's intended send time.")
+        Long ratePerSec;
+
+        @Option(names = "--duration-s", paramLabel = "S",
+                description = "With --rate: run for S seconds (rate x S records).")
+        Long durationS;
+
+        @Option(names = "--warmup-s", paramLabel = "S", defaultValue = "0",
+                description = "With --rate: send and check the first S seconds' records but leave them out of the"
+                        + " latency figures (default: ${DEFAULT-VALUE}).")
+        long warmupS;
+
+        @Option(names = "--record-size", required = true, paramLabel = "BYTES",
+                description = "Value size; at least 16 with --rate (each record carries its index and intended send time).")
         int recordSizeBytes;
 
         @Option(names = "--acks", required = true, paramLabel = "0|1|all")
@@ -259,7 +278,8 @@ public final class PerfCommand implements Callable<Integer> {
         int partition;
 
         @Option(names = "--timeout-ms", paramLabel = "T", defaultValue = "10000",
-                description = "Fail when a record has not been read back within T ms (default: ${DEFAULT-VALUE}).")
+                description = "Fail when a record has not been read back within T ms (with --rate: when none arrived"
+                        + " for T ms) (default: ${DEFAULT-VALUE}).")
         long timeoutMs;
 
         @Option(names = "--producer-props", arity = "1..*", paramLabel = "KEY=VALUE", converter = KeyValue.Converter.class)
@@ -268,11 +288,43 @@ public final class PerfCommand implements Callable<Integer> {
         @Option(names = "--consumer-props", arity = "1..*", paramLabel = "KEY=VALUE", converter = KeyValue.Converter.class)
         List<KeyValue> consumerProps = new ArrayList<>();
 
+        /**
+         * The records a run sends, from the options as given; refuses combinations that do not make one
+         * run, naming the options.
+         */
+        static long plannedRecords(Long numRecords, Long ratePerSec, Long durationS, long warmupS) {
+            if (ratePerSec == null) {
+                if (durationS != null || warmupS != 0) {
+                    throw new IllegalArgumentException((durationS != null ? "--duration-s" : "--warmup-s")
+                            + " applies only with --rate");
+                }
+                if (numRecords == null) {
+                    throw new IllegalArgumentException("--num-records is required (or --rate with --duration-s)");
+                }
+                requirePositive("--num-records", numRecords);
+                return numRecords;
+            }
+            if (numRecords != null && durationS != null) {
+                throw new IllegalArgumentException("--rate takes --duration-s or --num-records, not both");
+            }
+            if (numRecords == null && durationS == null) {
+                throw new IllegalArgumentException("--rate needs --duration-s (or --num-records)");
+            }
+            long records = durationS != null ? FixedRateSchedule.recordsFor(ratePerSec, durationS) : numRecords;
+            FixedRateSchedule.of(ratePerSec, records).warmupRecords(warmupS);
+            return records;
+        }
+
         @Override
         public Integer call() throws InterruptedException {
             TopicNames.validate(topic);
-            requirePositive("--num-records", numRecords);
+            long records = plannedRecords(numRecords, ratePerSec, durationS, warmupS);
             requirePositive("--record-size", recordSizeBytes);
+            FixedRateEndToEnd fixedRate = null;
+            if (ratePerSec != null) {
+                FixedRateSchedule schedule = FixedRateSchedule.of(ratePerSec, records);
+                fixedRate = new FixedRateEndToEnd(schedule, recordSizeBytes, schedule.warmupRecords(warmupS), timeoutMs);
+            }
             TopicPartition target = new TopicPartition(topic, partition);
             try (AdminConnection admin = admin()) {
                 ProduceCommand.checkPartition(admin.topic(topic), partition);
@@ -283,8 +335,6 @@ public final class PerfCommand implements Callable<Integer> {
             producerSettings.put(ProducerConfig.LINGER_MS_CONFIG, "0");
             Map<String, String> consumerSettings = Map.of(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest",
                     ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "100");
-            PerfStats stats = new PerfStats("sent", out(), System::nanoTime);
-            Random random = new Random(0);
             try (RunnelConsumer<byte[], byte[]> consumer = new RunnelConsumer<>(
                     ClientProperties.build(client, ConsumerConfig.configNames(), consumerSettings, consumerProps),
                     new ByteArrayDeserializer(), new ByteArrayDeserializer());
@@ -294,21 +344,58 @@ public final class PerfCommand implements Callable<Integer> {
                 consumer.assign(List.of(target));
                 consumer.seekToEnd(List.of(target));
                 consumer.position(target);
-                for (long i = 0; i < numRecords; i++) {
-                    byte[] value = payload(recordSizeBytes, random);
-                    long sendNanos = System.nanoTime();
-                    try {
-                        producer.send(new ProducerRecord<>(topic, partition, null, value)).get();
-                    } catch (ExecutionException e) {
-                        throw new CommandFailedException("record " + i + " failed: " + ClientProperties.describe(e));
-                    }
-                    awaitRecord(consumer, value, i);
-                    stats.record(System.nanoTime() - sendNanos, recordSizeBytes);
+                if (fixedRate != null) {
+                    runFixedRate(fixedRate, producer, consumer);
+                } else {
+                    runOneAtATime(records, producer, consumer);
                 }
+            }
+            return 0;
+        }
+
+        private void runOneAtATime(long records, RunnelProducer<byte[], byte[]> producer,
+                                   RunnelConsumer<byte[], byte[]> consumer) throws InterruptedException {
+            PerfStats stats = new PerfStats("sent", out(), System::nanoTime);
+            Random random = new Random(0);
+            for (long i = 0; i < records; i++) {
+                byte[] value = payload(recordSizeBytes, random);
+                long sendNanos = System.nanoTime();
+                try {
+                    producer.send(new ProducerRecord<>(topic, partition, null, value)).get();
+                } catch (ExecutionException e) {
+                    throw new CommandFailedException("record " + i + " failed: " + ClientProperties.describe(e));
+                }
+                awaitRecord(consumer, value, i);
+                stats.record(System.nanoTime() - sendNanos, recordSizeBytes);
             }
             out().println(stats.summary());
             out().flush();
-            return 0;
+        }
+
+        /** The consumer is handed to the run's receiving thread, which alone polls it until the run returns. */
+        private void runFixedRate(FixedRateEndToEnd run, RunnelProducer<byte[], byte[]> producer,
+                                  RunnelConsumer<byte[], byte[]> consumer) throws InterruptedException {
+            FixedRateReport report = run.run(
+                    (value, done) -> {
+                        try {
+                            producer.send(new ProducerRecord<>(topic, partition, null, value),
+                                    (metadata, e) -> done.accept(e == null ? null : ClientProperties.describe(e)));
+                        } catch (RuntimeException e) {
+                            done.accept(ClientProperties.describe(e));
+                        }
+                    },
+                    timeout -> {
+                        List<byte[]> values = new ArrayList<>();
+                        consumer.poll(Duration.ofMillis(timeout)).forEach(record -> values.add(record.value()));
+                        return values;
+                    });
+            out().println(report.summary());
+            out().flush();
+            if (!report.complete()) {
+                throw new CommandFailedException(report.received() + " of " + report.records() + " records read back"
+                        + (report.firstError() != null ? "; " + report.firstError()
+                                : "; none arrived for " + timeoutMs + " ms"));
+            }
         }
 
         private void awaitRecord(RunnelConsumer<byte[], byte[]> consumer, byte[] expected, long index) {

@@ -224,6 +224,12 @@ class ClientCommandsIntegrationTest {
                 "--num-records", "20", "--record-size", "64", "--acks", "1"));
         assertSucceeded(e2e);
         assertThat(e2e.out()).startsWith("20 records sent, ");
+
+        CliRunner.Result fixedRate = CliRunner.run(withServer("perf", "e2e", "--topic", "perf", "--rate", "200",
+                "--duration-s", "1", "--record-size", "64", "--acks", "1"));
+        assertSucceeded(fixedRate);
+        assertThat(fixedRate.out()).startsWith("200 records at 200 rec/s: sent at ")
+                .contains(", 200 received, 200 measured; latency from intended send time ").contains(" ms 99.9th, ");
     }
 
     @Test

@@ -9,6 +9,7 @@ import io.runnel.common.record.Headers;
 import io.runnel.common.record.Record;
 import io.runnel.common.record.RecordBatch;
 import io.runnel.common.record.Records;
+import io.runnel.common.rpc.AliasingProtos;
 import io.runnel.proto.AbortedTransaction;
 import io.runnel.proto.ErrorCode;
 import io.runnel.proto.FetchPartitionResponse;
@@ -16,6 +17,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.PriorityQueue;
 import java.util.Set;
@@ -26,11 +28,88 @@ import java.util.Set;
  * position skipped, and with read_committed the batches of the aborted transactions the answer lists
  * left out (Kafka's algorithm: a producer id is aborted from its transaction's first offset until its
  * next control batch). Stateless apart from its settings; used on the consumer's thread.
+ *
+ * <p>Batches are looked at up front (their CRCs, the aborted transactions, where the answer ends), records
+ * are decoded only as they are handed out ({@link Decoded#take}): the consumer asks for the partition's
+ * next answer as soon as it knows where this one ends, and the decoding of a 1 MiB answer, the larger
+ * part of a consumer's work, happens while the next answer travels.
  */
 final class FetchDecoder<K, V> {
 
-    /** The records, and the offset after the last batch looked at (where the position goes afterwards). */
-    record Decoded<K, V>(List<ConsumerRecord<K, V>> records, long nextOffset) {
+    /**
+     * The records of one answer, decoded on demand, and the offset after the last batch looked at (where
+     * the position goes once they are handed out). Used by the consumer's thread only.
+     */
+    final class Decoded {
+        private final TopicPartition tp;
+        private final long position;
+        private final Iterator<RecordBatch> batches;
+        private final long nextOffset;
+        private RecordBatch batch;
+        private CloseableIterator<Record> records;
+        private ConsumerRecord<K, V> next;
+        private long failedOffset = -1;
+
+        private Decoded(TopicPartition tp, long position, List<RecordBatch> batches, long nextOffset) {
+            this.tp = tp;
+            this.position = position;
+            this.batches = batches.iterator();
+            this.nextOffset = nextOffset;
+        }
+
+        long nextOffset() {
+            return nextOffset;
+        }
+
+        /**
+         * True when another record is to be handed out. Decodes it; a record that cannot be deserialized
+         * fails here with {@link SerializationException} and stays the next one (its offset is
+         * {@link #nextRecordOffset}), so the caller can hand out what it has and let the application seek past.
+         */
+        boolean hasNext() {
+            while (next == null) {
+                if (records != null && records.hasNext()) {
+                    Record record = records.next();
+                    if (record.offset() >= position) {
+                        failedOffset = record.offset();
+                        next = toConsumerRecord(tp, batch, record);
+                        failedOffset = -1;
+                    }
+                    continue;
+                }
+                if (records != null) {
+                    records.close();
+                    records = null;
+                }
+                if (!batches.hasNext()) {
+                    return false;
+                }
+                batch = batches.next();
+                records = batch.records();
+            }
+            return true;
+        }
+
+        /** The offset of the record that could not be deserialized, -1 when none failed. */
+        long failedOffset() {
+            return failedOffset;
+        }
+
+        /** The offset of the record {@link #hasNext} found, or {@link #nextOffset} when there is none. */
+        long nextRecordOffset() {
+            return hasNext() ? next.offset() : nextOffset;
+        }
+
+        /** Up to {@code max} records, in offset order, appended to {@code out}; returns how many. */
+        int take(int max, List<ConsumerRecord<K, V>> out) {
+            int taken = 0;
+            while (taken < max && hasNext()) {
+                out.add(next);
+                next = null;
+                taken++;
+            }
+            return taken;
+        }
     }
 
     private final Deserializer<K> keyDeserializer;
@@ -50,9 +129,12 @@ final class FetchDecoder<K, V> {
         this.fetchMaxBytes = fetchMaxBytes;
     }
 
-    Decoded<K, V> decode(TopicPartition tp, long position, FetchPartitionResponse response) {
-        Records records = Records.wrap(response.getRecords().asReadOnlyByteBuffer());
-        List<ConsumerRecord<K, V>> out = new ArrayList<>();
+    /** Looks at the answer's batches (see the class comment); its records are decoded as they are taken. */
+    Decoded decode(TopicPartition tp, long position, FetchPartitionResponse response) {
+        // A view of the answer's own bytes (Fetcher parses answers with AliasingProtos): the CRC check reads the
+        // array as it is instead of copying it through a temporary buffer.
+        Records records = Records.wrap(AliasingProtos.view(response.getRecords()));
+        List<RecordBatch> deliverable = new ArrayList<>();
         long nextOffset = position;
         boolean anyBatch = false;
         PriorityQueue<AbortedTransaction> aborted = new PriorityQueue<>(
@@ -82,7 +164,7 @@ final class FetchDecoder<K, V> {
                 }
             }
             if (!batch.isControlBatch()) {
-                addRecords(tp, position, batch, out);
+                deliverable.add(batch);
             }
             nextOffset = batch.nextOffset();
         }
@@ -91,18 +173,7 @@ final class FetchDecoder<K, V> {
                     + position + " larger than the fetch size (max.partition.fetch.bytes " + partitionMaxBytes
                     + ", fetch.max.bytes " + fetchMaxBytes + "); raise them to read it");
         }
-        return new Decoded<>(out, nextOffset);
-    }
-
-    private void addRecords(TopicPartition tp, long position, RecordBatch batch, List<ConsumerRecord<K, V>> out) {
-        try (CloseableIterator<Record> it = batch.records()) {
-            while (it.hasNext()) {
-                Record record = it.next();
-                if (record.offset() >= position) {
-                    out.add(toConsumerRecord(tp, batch, record));
-                }
-            }
-        }
+        return new Decoded(tp, position, deliverable, nextOffset);
     }
 
     private ConsumerRecord<K, V> toConsumerRecord(TopicPartition tp, RecordBatch batch, Record record) {
@@ -125,7 +196,7 @@ final class FetchDecoder<K, V> {
 
     private static byte[] bytes(ByteBuffer buffer) {
         byte[] array = new byte[buffer.remaining()];
-        buffer.duplicate().get(array);
+        buffer.get(buffer.position(), array); // absolute: no duplicate buffer per record
         return array;
     }
 }

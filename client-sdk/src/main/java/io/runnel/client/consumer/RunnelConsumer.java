@@ -966,10 +966,11 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
                 try {
                     nextInLine = parse(completed);
                     if (nextInLine != null) {
-                        // The partition may be fetched again at once, from where these records end, so the
-                        // next answer travels while the application works through these (see sendFetches).
+                        // The partition may be fetched again at once, from where these records end: the next
+                        // answer travels while these are decoded and handed out.
                         fetcher.release(nextInLine.partition);
                         nextInLine.released = true;
+                        sendFetches();
                     }
                 } catch (RuntimeException e) {
                     if (out.isEmpty()) {
@@ -988,39 +989,53 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
                 dropNextInLine();
                 continue;
             }
-            int take = Math.min(remaining, current.records.size() - current.index);
-            if (take > 0) {
-                out.computeIfAbsent(tp, k -> new ArrayList<>())
-                        .addAll(current.records.subList(current.index, current.index + take));
-                current.index += take;
-                remaining -= take;
+            List<ConsumerRecord<K, V>> taken = new ArrayList<>();
+            long position;
+            try {
+                remaining -= current.records.take(remaining, taken);
+                position = current.records.nextRecordOffset();
+            } catch (RuntimeException e) {
+                // A record that cannot be deserialized: hand out those before it, leave the position at it.
+                if (!taken.isEmpty()) {
+                    out.computeIfAbsent(tp, k -> new ArrayList<>()).addAll(taken);
+                }
+                subscriptions.seek(tp, current.records.failedOffset() >= 0 ? current.records.failedOffset()
+                        : current.expectedPosition);
+                dropNextInLine();
+                if (out.isEmpty()) {
+                    throw e;
+                }
+                pendingFailure = e;
+                break;
             }
-            long position = current.index < current.records.size()
-                    ? current.records.get(current.index).offset() : current.nextOffset;
+            if (!taken.isEmpty()) {
+                out.computeIfAbsent(tp, k -> new ArrayList<>()).addAll(taken);
+            }
             subscriptions.seek(tp, position);
             current.expectedPosition = position;
-            if (current.index >= current.records.size()) {
+            if (!current.records.hasNext()) {
                 dropNextInLine();
             }
         }
         return out;
     }
 
-    /** Records of one partition from one fetch answer, handed out across polls up to max.poll.records. */
+    /**
+     * Records of one partition from one fetch answer, decoded and handed out across polls up to
+     * max.poll.records.
+     */
     private final class PartitionRecords {
         final TopicPartition partition;
-        final List<ConsumerRecord<K, V>> records;
+        final FetchDecoder<K, V>.Decoded records;
         final long nextOffset;
         long expectedPosition;
-        int index;
         /** The partition was released for a prefetch from {@link #nextOffset}. */
         boolean released;
 
-        PartitionRecords(TopicPartition partition, List<ConsumerRecord<K, V>> records, long nextOffset,
-                         long expectedPosition) {
+        PartitionRecords(TopicPartition partition, FetchDecoder<K, V>.Decoded records, long expectedPosition) {
             this.partition = partition;
             this.records = records;
-            this.nextOffset = nextOffset;
+            this.nextOffset = records.nextOffset();
             this.expectedPosition = expectedPosition;
         }
     }
@@ -1073,15 +1088,15 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
     }
 
     private PartitionRecords decode(TopicPartition tp, long position, FetchPartitionResponse response) {
-        FetchDecoder.Decoded<K, V> decoded = decoder.decode(tp, position, response);
-        if (decoded.records().isEmpty()) {
+        FetchDecoder<K, V>.Decoded decoded = decoder.decode(tp, position, response);
+        if (!decoded.hasNext()) {
             if (decoded.nextOffset() > position) {
                 // Only control batches, aborted records or compacted gaps: move past them.
                 subscriptions.seek(tp, decoded.nextOffset());
             }
             return null;
         }
-        return new PartitionRecords(tp, decoded.records(), decoded.nextOffset(), position);
+        return new PartitionRecords(tp, decoded, position);
     }
 
     // ---- metadata and offset lookups -------------------------------------------------------------

@@ -1,11 +1,15 @@
 package io.runnel.client.internal;
 
+import io.grpc.CallOptions;
+import io.grpc.MethodDescriptor;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import io.runnel.client.Node;
 import io.runnel.common.TopicPartition;
 import io.runnel.common.errors.ApiException;
 import io.runnel.common.errors.GrpcErrors;
+import io.runnel.common.rpc.AliasingProtos;
 import io.runnel.proto.ErrorCode;
 import io.runnel.proto.FetchPartition;
 import io.runnel.proto.FetchPartitionResponse;
@@ -46,6 +50,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@code max.partition.fetch.bytes} and each response by {@code fetch.max.bytes}.
  */
 public final class Fetcher {
+
+    /** Fetch, with answers parsed by {@link AliasingProtos}: the records are copied once on arrival, not twice. */
+    private static final MethodDescriptor<FetchRequest, FetchResponse> FETCH_METHOD = FetchServiceGrpc.getFetchMethod()
+            .toBuilder(FetchServiceGrpc.getFetchMethod().getRequestMarshaller(),
+                    AliasingProtos.marshaller(FetchResponse.getDefaultInstance()))
+            .build();
 
     /** One partition's part of a fetch answer, or the call's failure for that partition. */
     public record CompletedFetch(TopicPartition partition, long fetchOffset, FetchPartitionResponse response,
@@ -129,10 +139,11 @@ public final class Fetcher {
         nodesWithFetchInFlight.add(node.id());
         pendingPartitions.addAll(partitions.keySet());
         AtomicBoolean answered = new AtomicBoolean();
-        FetchServiceGrpc.newStub(channels.channel(ClusterMetadata.address(node)))
-                // The broker may hold the fetch for max.wait.ms before answering; the timeout comes on top.
-                .withDeadlineAfter((long) settings.maxWaitMs() + settings.requestTimeoutMs(), TimeUnit.MILLISECONDS)
-                .fetch(request.build(), new StreamObserver<>() {
+        // The broker may hold the fetch for max.wait.ms before answering; the timeout comes on top.
+        CallOptions options = CallOptions.DEFAULT.withDeadlineAfter((long) settings.maxWaitMs() + settings.requestTimeoutMs(),
+                TimeUnit.MILLISECONDS);
+        ClientCalls.asyncUnaryCall(channels.channel(ClusterMetadata.address(node)).newCall(FETCH_METHOD, options),
+                request.build(), new StreamObserver<>() {
                     @Override
                     public void onNext(FetchResponse response) {
                         if (answered.compareAndSet(false, true)) {

@@ -16,8 +16,9 @@ import java.util.Set;
  * (it is not thread-safe).
  *
  * <p><b>Sequences.</b> A batch gets its partition's next sequence when it is first drained and keeps it
- * on every retry. A partition has at most {@code maxInFlightPerPartition} (≤ 5, what a broker remembers of
- * a producer) sequenced batches unacknowledged. A batch that was sent before goes alone and only as the
+ * on every retry. A partition has at most {@code maxUnacknowledgedPerPartition} sequenced batches
+ * unacknowledged ({@link RecordBatch#PRODUCER_BATCHES_RETAINED}, what a broker remembers of a producer), sent
+ * together in its one request in flight when they are queued together. A batch that was sent before goes alone and only as the
  * partition's first unacknowledged batch ({@link RecordAccumulator.DrainPolicy}), so a broker sees a
  * partition's sequences in order and a retry in a request of its own, whose answer (the first offsets of a
  * duplicate) is unambiguous.
@@ -62,7 +63,7 @@ public final class IdempotenceManager implements RecordAccumulator.DrainPolicy {
         int unresolvedNextSequence;
     }
 
-    private final int maxInFlightPerPartition;
+    private final int maxUnacknowledgedPerPartition;
     private final Map<TopicPartition, PartitionState> partitions = new HashMap<>();
     private final Set<TopicPartition> partitionsToRewrite = new LinkedHashSet<>();
     /** Partitions with {@code unresolved} set (so the check after each answer does not scan every partition). */
@@ -71,8 +72,8 @@ public final class IdempotenceManager implements RecordAccumulator.DrainPolicy {
     private boolean bumpRequested;
     private int bumps;
 
-    public IdempotenceManager(int maxInFlightPerPartition) {
-        this.maxInFlightPerPartition = maxInFlightPerPartition;
+    public IdempotenceManager(int maxUnacknowledgedPerPartition) {
+        this.maxUnacknowledgedPerPartition = maxUnacknowledgedPerPartition;
     }
 
     private PartitionState state(TopicPartition tp) {
@@ -177,7 +178,7 @@ public final class IdempotenceManager implements RecordAccumulator.DrainPolicy {
             // Batches of the old epoch are still out: a new epoch's sequence 0 must not overtake them.
             return 0;
         }
-        return Math.max(0, maxInFlightPerPartition - p.unacknowledged.size());
+        return Math.max(0, maxUnacknowledgedPerPartition - p.unacknowledged.size());
     }
 
     @Override

@@ -22,6 +22,7 @@ import io.runnel.common.errors.Errors;
 import io.runnel.common.errors.UnknownTopicOrPartitionException;
 import io.runnel.common.record.CompressionType;
 import io.runnel.common.record.Header;
+import io.runnel.common.record.RecordBatch;
 import io.runnel.proto.ErrorCode;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -139,7 +140,7 @@ public final class RunnelProducer<K, V> implements Producer<K, V> {
                 CompressionType.forName(config.getString(ProducerConfig.COMPRESSION_TYPE_CONFIG)), memory,
                 interceptors.isEmpty() ? ProducerBatch.AcknowledgementListener.NONE : interceptors::onAcknowledgement);
         int maxInFlight = config.getInt(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION);
-        IdempotenceManager idempotence = config.idempotenceEnabled() ? new IdempotenceManager(maxInFlight) : null;
+        IdempotenceManager idempotence = config.idempotenceEnabled() ? new IdempotenceManager(RecordBatch.PRODUCER_BATCHES_RETAINED) : null;
         if (!config.idempotenceEnabled() && !config.isSet(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG)) {
             LOG.info("producer {}: idempotence is off because acks={}, max.in.flight.requests.per.connection={} and"
                     + " retries={} do not allow it", clientId, config.getString(ProducerConfig.ACKS_CONFIG), maxInFlight,

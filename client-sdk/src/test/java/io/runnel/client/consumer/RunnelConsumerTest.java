@@ -299,6 +299,43 @@ class RunnelConsumerTest {
     }
 
     @Test
+    void aDeserializerFailureInsideAnAnswerHandsOutTheRecordsBeforeItAndLeavesThePositionAtIt() {
+        RecordBatchBuilder builder = RecordBatchBuilder.spec().newBuilder();
+        builder.append(1000, null, ByteBuffer.allocate(4).putInt(0, 7).array(), null);
+        builder.append(1001, null, ByteBuffer.allocate(4).putInt(0, 8).array(), null);
+        builder.append(1002, null, "five!".getBytes(StandardCharsets.UTF_8), null); // not an int
+        builder.append(1003, null, ByteBuffer.allocate(4).putInt(0, 9).array(), null);
+        broker.append(P0, builder.build());
+        Map<String, Object> config = new HashMap<>();
+        config.put("bootstrap.servers", broker.bootstrap());
+        config.put("auto.offset.reset", "earliest");
+        RunnelConsumer<String, Integer> consumer = new RunnelConsumer<>(config, new StringDeserializer(),
+                new io.runnel.client.serialization.IntegerDeserializer());
+        try {
+            consumer.assign(List.of(P0));
+            List<Integer> received = new ArrayList<>();
+            assertThatThrownBy(() -> {
+                long deadline = System.currentTimeMillis() + 10_000;
+                while (System.currentTimeMillis() < deadline) {
+                    consumer.poll(Duration.ofMillis(100)).forEach(r -> received.add(r.value()));
+                }
+            }).isInstanceOf(io.runnel.client.serialization.SerializationException.class).hasMessageContaining("offset 2");
+            assertThat(received).containsExactly(7, 8);
+            assertThat(consumer.position(P0)).isEqualTo(2);
+            // Past the bad record, the rest is read.
+            consumer.seek(P0, 3);
+            List<Integer> after = new ArrayList<>();
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (after.isEmpty() && System.currentTimeMillis() < deadline) {
+                consumer.poll(Duration.ofMillis(100)).forEach(r -> after.add(r.value()));
+            }
+            assertThat(after).containsExactly(9);
+        } finally {
+            consumer.close();
+        }
+    }
+
+    @Test
     void aSecondThreadIsRefusedWhileOneIsInside() throws Exception {
         RunnelConsumer<String, String> consumer = consumer();
         consumer.assign(List.of(P0));

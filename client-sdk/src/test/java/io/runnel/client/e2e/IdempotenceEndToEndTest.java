@@ -121,11 +121,13 @@ class IdempotenceEndToEndTest {
         int count = 400;
 
         createTopic("lost-answers-idempotent", 3, Map.of());
+        // One batch per request (max.request.size below two batches), for the reason given below.
         try (FaultyLinkProxy proxy = new FaultyLinkProxy(cluster.bootstrapServers(), everyThirdAnswerLost);
-             RunnelProducer<String, String> producer = producer(proxy.bootstrap(), Map.of("linger.ms", 2, "batch.size", 100))) {
+             RunnelProducer<String, String> producer = producer(proxy.bootstrap(),
+                     Map.of("linger.ms", 2, "batch.size", 100, "max.request.size", 150))) {
             assertThat(producer.config().idempotenceEnabled()).isTrue();
             Map<String, RecordMetadata> acknowledged = sendAll(producer, "lost-answers-idempotent", 3, count);
-            assertThat(proxy.faultsApplied()).isPositive();
+            assertThat(proxy.faultsApplied()).isGreaterThan(3);
             assertThat(producer.metrics().value("record-retry-total")).isPositive();
             List<ConsumerRecord<String, String>> log = readAll("lost-answers-idempotent", 3);
             assertThat(copies(log).values()).as("every record exactly once").containsOnly(1);
@@ -161,8 +163,9 @@ class IdempotenceEndToEndTest {
         int count = 2_000;
         createTopic("in-order", partitions, Map.of());
         try (FaultyLinkProxy proxy = new FaultyLinkProxy(cluster.bootstrapServers(), faults);
+             // Requests of a few batches each (max.request.size), so there are many and the faults hit often.
              RunnelProducer<String, String> producer = producer(proxy.bootstrap(), Map.of("linger.ms", 5,
-                     "batch.size", 300, "max.in.flight.requests.per.connection", 5))) {
+                     "batch.size", 300, "max.request.size", 1000, "max.in.flight.requests.per.connection", 5))) {
             sendAll(producer, "in-order", partitions, count);
             assertThat(proxy.faultsApplied()).isGreaterThan(10);
         }

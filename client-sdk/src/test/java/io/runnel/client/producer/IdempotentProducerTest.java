@@ -22,15 +22,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * What an idempotent producer puts on the wire, against the fake cluster (which stores what it is sent and
- * does not check sequences): its producer id and epoch, per-partition sequences, at most five batches of a
- * partition per request, retries alone, and the epoch bump of KIP-360 that restarts a partition's sequences
- * without reordering its records.
+ * does not check sequences): its producer id and epoch, per-partition sequences, at most the broker's
+ * window of batches of a partition unacknowledged, retries alone, and the epoch bump of KIP-360 that
+ * restarts a partition's sequences without reordering its records.
  */
 class IdempotentProducerTest {
 
@@ -116,25 +117,32 @@ class IdempotentProducerTest {
     }
 
     @Test
-    void aPartitionSendsAtMostFiveBatchesInOneRequestWhatever() throws Exception {
+    void aPartitionKeepsAtMostTheBrokersWindowOfBatchesUnacknowledgedAndSendsThemTogether() throws Exception {
+        int window = RecordBatch.PRODUCER_BATCHES_RETAINED;
+        // Each record fills a batch; while the first request is held, the rest queue up behind it.
+        broker.setProduceDelayMs(500);
         RunnelProducer<String, String> producer = producer("linger.ms", 60_000, "batch.size", 100);
         List<Future<RecordMetadata>> futures = new ArrayList<>();
-        for (int i = 0; i < 12; i++) {
+        int records = 2 * window + 20;
+        for (int i = 0; i < records; i++) {
             futures.add(producer.send(new ProducerRecord<>("orders", 0, "k", "value-" + "x".repeat(60) + i)));
         }
         producer.flush();
         for (Future<RecordMetadata> future : futures) {
-            future.get(10, TimeUnit.SECONDS);
+            future.get(30, TimeUnit.SECONDS);
         }
+        List<Integer> batchesPerRequest = new ArrayList<>();
         for (ProduceRequest request : broker.produceRequests()) {
-            int batches = 0;
-            for (RecordBatch ignored : Records.wrap(request.getTopics(0).getPartitions(0).getRecords().asReadOnlyByteBuffer()).batches()) {
-                batches++;
-            }
-            assertThat(batches).isBetween(1, 5);
+            batchesPerRequest.add(batchesOf(request, P0).size());
         }
-        assertThat(broker.produceRequests().size()).isGreaterThanOrEqualTo(3);
-        assertThat(values(broker.batches(P0))).hasSize(12);
+        // Never more than the broker remembers (any retry stays recognisable), and a full window once queued:
+        // more than Kafka's five batches per partition in flight.
+        assertThat(batchesPerRequest).allSatisfy(n -> assertThat(n).isBetween(1, window));
+        assertThat(batchesPerRequest).contains(window);
+        assertThat(broker.producesInProgressMax()).isEqualTo(1);
+        assertThat(values(broker.batches(P0))).hasSize(records);
+        assertThat(broker.batches(P0)).extracting(RecordBatch::baseSequence)
+                .containsExactlyElementsOf(IntStream.range(0, records).boxed().toList());
     }
 
     @Test

@@ -63,6 +63,18 @@ public final class RecordBatch {
      */
     public static final int DECOMPRESSED_RECORD_SIZE_BYTES_MAX = 128 * 1024 * 1024;
 
+    /**
+     * Batches of one producer that a partition remembers for duplicate detection, and so the most batches of
+     * a partition an idempotent producer keeps unacknowledged: any batch it may retry is then among those the
+     * partition remembers. Kafka remembers 5 and sends one batch per partition per request (so 5 requests in
+     * flight); Runnel has one produce request per partition in flight (gRPC calls on one connection may be
+     * served in any order), so a request carries up to this many batches of a partition, and its window
+     * matches what a non-idempotent producer keeps in flight with default settings (1 MiB requests of
+     * 16 KiB batches: 64). Each remembered batch costs a few dozen bytes of broker heap per producer and
+     * partition (docs/limits.md).
+     */
+    public static final int PRODUCER_BATCHES_RETAINED = 64;
+
     public static final byte MAGIC_V2 = 2;
     public static final long NO_PRODUCER_ID = -1L;
     public static final short NO_PRODUCER_EPOCH = -1;

@@ -36,7 +36,8 @@ import java.util.Optional;
  *
  * <p>How: {@link #guard} rebinds each method of a service with a pass-through request marshaller, and
  * parses the request itself with the method's own marshaller inside the call, where a failure can be
- * answered properly. The service definition keeps its schema descriptors, so server reflection still
+ * answered properly; it parses with {@link AliasingProtos}, so large {@code bytes} fields (a produce
+ * request's records) are not copied out of the message. The service definition keeps its schema descriptors, so server reflection still
  * describes it. Stateless and thread-safe.
  */
 public final class RequestGuard {
@@ -110,7 +111,7 @@ public final class RequestGuard {
             Q request;
             try {
                 // gRPC closes the stream once this method returns, so it is parsed here and now.
-                request = method.parseRequest(raw);
+                request = AliasingProtos.parseRequest(method, raw);
             } catch (RuntimeException e) {
                 reject("the request is not a well-formed " + requestTypeName() + ": " + parseProblem(e));
                 return;

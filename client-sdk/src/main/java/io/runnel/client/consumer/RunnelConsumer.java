@@ -51,6 +51,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -130,6 +131,9 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
     private final List<ConsumerInterceptor<K, V>> interceptors;
     /** Runs commitAsync's calls; answers come back through {@link #commitOutcomes}. */
     private final ThreadPoolExecutor asyncCommits;
+    private final UnaryOperator<Runnable> commitTasks;
+    /** A revocation waiting for its auto-commit (consumer thread only); null when none. */
+    private PendingRevocation pendingRevocation;
     private final ConcurrentLinkedQueue<Runnable> commitOutcomes = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean wakeupRequested = new AtomicBoolean();
     private Mode mode = Mode.NONE;
@@ -166,10 +170,24 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
         this(new ConsumerConfig(configs), keyDeserializer, valueDeserializer);
     }
 
+    /**
+     * For tests: every background commit runs as {@code commitTasks} wraps it, on the commit thread (a test
+     * holds a commit there to see what the consumer does while it is pending).
+     */
+    RunnelConsumer(Map<String, ?> configs, Deserializer<K> keyDeserializer, Deserializer<V> valueDeserializer,
+                   UnaryOperator<Runnable> commitTasks) {
+        this(new ConsumerConfig(configs), keyDeserializer, valueDeserializer, commitTasks);
+    }
+
+    private RunnelConsumer(ConsumerConfig config, Deserializer<K> keyDeserializer, Deserializer<V> valueDeserializer) {
+        this(config, keyDeserializer, valueDeserializer, UnaryOperator.identity());
+    }
+
     @SuppressWarnings("unchecked")
     private RunnelConsumer(ConsumerConfig config, Deserializer<K> keyDeserializer,
-                           Deserializer<V> valueDeserializer) {
+                           Deserializer<V> valueDeserializer, UnaryOperator<Runnable> commitTasks) {
         this.config = config;
+        this.commitTasks = commitTasks;
         String configuredId = config.getString(ConsumerConfig.CLIENT_ID_CONFIG);
         this.clientId = configuredId == null || configuredId.isEmpty()
                 ? "consumer-" + CLIENT_SEQUENCE.incrementAndGet() : configuredId;
@@ -405,6 +423,7 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
     }
 
     private void dropAll() {
+        pendingRevocation = null;
         if (nextInLine != null) {
             dropNextInLine();
         }
@@ -657,6 +676,14 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
             }
             return;
         }
+        if (pendingRevocation != null) {
+            if (!pendingRevocation.committed.get()) {
+                return; // the revoked partitions wait for their commit; the others are handed out meanwhile
+            }
+            Set<TopicPartition> committed = pendingRevocation.partitions;
+            pendingRevocation = null;
+            revoke(committed);
+        }
         GroupMembership.Target target = state.target();
         if (target == null || (target.generation() == state.generation() && target.version() == state.reconciledVersion()
                 && subscriptions.assignment().equals(target.partitions()))) {
@@ -668,23 +695,57 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
         Set<TopicPartition> added = new TreeSet<>(target.partitions());
         added.removeAll(owned);
         if (!revoked.isEmpty()) {
-            if (autoCommit) {
-                commitQuietly(consumedOffsets(revoked), "before the revocation of " + revoked);
-            }
-            try {
-                listener.onPartitionsRevoked(revoked);
-            } finally {
-                Set<TopicPartition> remaining = new TreeSet<>(owned);
-                remaining.removeAll(revoked);
+            Map<TopicPartition, OffsetAndMetadata> offsets = autoCommit ? consumedOffsets(revoked) : Map.of();
+            if (!offsets.isEmpty()) {
+                // Committed in the background, as Kafka 4's consumer does: the revoked partitions are neither
+                // fetched nor handed out any more, the others go on being handed out, and the revocation
+                // completes (listener, release to the group) on the first poll after the commit's answer.
+                PendingRevocation pending = new PendingRevocation(revoked);
+                pendingRevocation = pending;
                 revoked.forEach(this::dropBuffered);
-                subscriptions.assign(remaining, true);
-                membership.release(remaining);
+                commitInBackground(Map.copyOf(offsets), (committedOffsets, error) -> {
+                    if (error != null) {
+                        LOG.warn("Committing {} for group {} before their revocation failed: {}", committedOffsets.keySet(),
+                                groupId, error.getMessage());
+                    }
+                }, () -> pending.committed.set(true));
+                return;
             }
+            revoke(revoked);
         }
         if (membership.acquire(target.generation(), target.version(), target.partitions())) {
             subscriptions.assign(target.partitions(), true);
             metadataNeeded = true;
             listener.onPartitionsAssigned(added);
+        }
+    }
+
+    /** Runs the listener for partitions moving away, then gives them up (to the group too). */
+    private void revoke(Set<TopicPartition> revoked) {
+        Set<TopicPartition> owned = subscriptions.assignment();
+        try {
+            listener.onPartitionsRevoked(revoked);
+        } finally {
+            Set<TopicPartition> remaining = new TreeSet<>(owned);
+            remaining.removeAll(revoked);
+            revoked.forEach(this::dropBuffered);
+            subscriptions.assign(remaining, true);
+            membership.release(remaining);
+        }
+    }
+
+    /** True while {@code tp} waits for the commit that precedes its revocation: not fetched, not handed out. */
+    private boolean revoking(TopicPartition tp) {
+        return pendingRevocation != null && pendingRevocation.partitions.contains(tp);
+    }
+
+    /** Partitions being revoked once their positions are committed; {@code committed} is set by the commit thread. */
+    private static final class PendingRevocation {
+        final Set<TopicPartition> partitions;
+        final AtomicBoolean committed = new AtomicBoolean();
+
+        PendingRevocation(Set<TopicPartition> partitions) {
+            this.partitions = Set.copyOf(partitions);
         }
     }
 
@@ -871,37 +932,49 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
                 }
                 return;
             }
-            OffsetCommitRequest request = commitRequest(copy);
-            try {
-                asyncCommits.execute(() -> {
-                    ApiException failure;
-                    try {
-                        failure = commitFailure(coordinator.commit(request, System.currentTimeMillis() + requestTimeoutMs));
-                    } catch (ApiException e) {
-                        failure = e;
-                    }
-                    ApiException outcome = failure;
-                    commitOutcomes.add(() -> {
-                        if (outcome == null) {
-                            onCommitted(copy);
-                        }
-                        if (callback != null) {
-                            callback.onComplete(copy, outcome);
-                        } else if (outcome != null) {
-                            LOG.warn("Asynchronous commit of {} for group {} failed: {}", copy.keySet(), groupId, outcome.getMessage());
-                        }
-                    });
-                    fetcher.wakeup();
-                });
-            } catch (RejectedExecutionException e) {
-                ApiException refused = ApiException.of(ErrorCode.REQUEST_TIMED_OUT, asyncCommits.isShutdown()
-                        ? "the consumer is closed" : "more than " + ASYNC_COMMITS_MAX + " asynchronous commits are waiting");
-                if (callback != null) {
-                    commitOutcomes.add(() -> callback.onComplete(copy, refused));
-                }
-            }
+            commitInBackground(copy, callback, () -> { });
         } finally {
             release();
+        }
+    }
+
+    /**
+     * Sends a commit from the commit thread; its outcome reaches {@code callback} on the consumer's thread
+     * (at the next poll or commit call). {@code afterAttempt} runs on the commit thread once the commit is
+     * answered or has failed, or at once when it cannot be queued.
+     */
+    private void commitInBackground(Map<TopicPartition, OffsetAndMetadata> copy, OffsetCommitCallback callback,
+                                    Runnable afterAttempt) {
+        OffsetCommitRequest request = commitRequest(copy);
+        try {
+            asyncCommits.execute(commitTasks.apply(() -> {
+                ApiException failure;
+                try {
+                    failure = commitFailure(coordinator.commit(request, System.currentTimeMillis() + requestTimeoutMs));
+                } catch (ApiException e) {
+                    failure = e;
+                }
+                ApiException outcome = failure;
+                commitOutcomes.add(() -> {
+                    if (outcome == null) {
+                        onCommitted(copy);
+                    }
+                    if (callback != null) {
+                        callback.onComplete(copy, outcome);
+                    } else if (outcome != null) {
+                        LOG.warn("Asynchronous commit of {} for group {} failed: {}", copy.keySet(), groupId, outcome.getMessage());
+                    }
+                });
+                afterAttempt.run();
+                fetcher.wakeup();
+            }));
+        } catch (RejectedExecutionException e) {
+            ApiException refused = ApiException.of(ErrorCode.REQUEST_TIMED_OUT, asyncCommits.isShutdown()
+                    ? "the consumer is closed" : "more than " + ASYNC_COMMITS_MAX + " asynchronous commits are waiting");
+            if (callback != null) {
+                commitOutcomes.add(() -> callback.onComplete(copy, refused));
+            }
+            afterAttempt.run();
         }
     }
 
@@ -943,6 +1016,9 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
 
     private void sendFetches() {
         Map<TopicPartition, Long> positions = subscriptions.fetchablePositions();
+        if (pendingRevocation != null) {
+            positions.keySet().removeAll(pendingRevocation.partitions);
+        }
         PartitionRecords buffered = nextInLine;
         if (buffered != null && buffered.released && positions.containsKey(buffered.partition)) {
             // Prefetch: the next answer for this partition starts where the buffered records end.
@@ -984,7 +1060,7 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
             }
             PartitionRecords current = nextInLine;
             TopicPartition tp = current.partition;
-            if (!subscriptions.isAssigned(tp) || subscriptions.isPaused(tp)
+            if (!subscriptions.isAssigned(tp) || subscriptions.isPaused(tp) || revoking(tp)
                     || !Objects.equals(subscriptions.position(tp), current.expectedPosition)) {
                 dropNextInLine();
                 continue;
@@ -1045,7 +1121,7 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
         TopicPartition tp = completed.partition();
         boolean handedOff = false;
         try {
-            if (!subscriptions.isAssigned(tp) || subscriptions.isPaused(tp)
+            if (!subscriptions.isAssigned(tp) || subscriptions.isPaused(tp) || revoking(tp)
                     || !Objects.equals(subscriptions.position(tp), completed.fetchOffset())) {
                 return null; // stale: the position moved (seek, reset) or the partition left while it was in flight
             }

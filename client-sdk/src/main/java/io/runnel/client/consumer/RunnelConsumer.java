@@ -708,7 +708,7 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
                         LOG.warn("Committing {} for group {} before their revocation failed: {}", committedOffsets.keySet(),
                                 groupId, error.getMessage());
                     }
-                }, () -> pending.committed.set(true));
+                }, true, () -> pending.committed.set(true));
                 return;
             }
             revoke(revoked);
@@ -932,7 +932,7 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
                 }
                 return;
             }
-            commitInBackground(copy, callback, () -> { });
+            commitInBackground(copy, callback, false, () -> { });
         } finally {
             release();
         }
@@ -941,18 +941,39 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
     /**
      * Sends a commit from the commit thread; its outcome reaches {@code callback} on the consumer's thread
      * (at the next poll or commit call). {@code afterAttempt} runs on the commit thread once the commit is
-     * answered or has failed, or at once when it cannot be queued.
+     * answered or has failed, or at once when it cannot be queued. With {@code untilCurrentEpoch}, a commit
+     * refused with STALE_MEMBER_EPOCH is sent again with the member's newer epoch within request.timeout.ms,
+     * as {@code commitSync} does (a revocation's commit must not be lost to a heartbeat arriving late).
      */
     private void commitInBackground(Map<TopicPartition, OffsetAndMetadata> copy, OffsetCommitCallback callback,
-                                    Runnable afterAttempt) {
-        OffsetCommitRequest request = commitRequest(copy);
+                                    boolean untilCurrentEpoch, Runnable afterAttempt) {
+        OffsetCommitRequest first = commitRequest(copy);
+        boolean subscribed = mode == Mode.SUBSCRIBED;
         try {
             asyncCommits.execute(commitTasks.apply(() -> {
+                long deadlineMs = System.currentTimeMillis() + requestTimeoutMs;
+                OffsetCommitRequest request = first;
                 ApiException failure;
-                try {
-                    failure = commitFailure(coordinator.commit(request, System.currentTimeMillis() + requestTimeoutMs));
-                } catch (ApiException e) {
-                    failure = e;
+                while (true) {
+                    try {
+                        failure = commitFailure(coordinator.commit(request, deadlineMs));
+                    } catch (ApiException e) {
+                        failure = e;
+                    }
+                    if (failure == null || !untilCurrentEpoch || !subscribed
+                            || failure.code() != ErrorCode.STALE_MEMBER_EPOCH || System.currentTimeMillis() >= deadlineMs) {
+                        break;
+                    }
+                    int epoch = membership.memberEpoch();
+                    if (epoch == request.getMemberEpoch()) {
+                        try {
+                            Thread.sleep(20); // the group moved on before this member's heartbeat brought the new epoch
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            break;
+                        }
+                    }
+                    request = request.toBuilder().setMemberEpoch(membership.memberEpoch()).build();
                 }
                 ApiException outcome = failure;
                 commitOutcomes.add(() -> {

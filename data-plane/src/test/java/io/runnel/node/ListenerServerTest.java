@@ -120,6 +120,7 @@ class ListenerServerTest {
         StatusRuntimeException error = failure(early);
         assertThat(error.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
         assertThat(GrpcErrors.errorInfo(error).orElseThrow().getReason()).isEqualTo("BROKER_NOT_AVAILABLE");
+        assertThat(Errors.isRetriable(ErrorCode.BROKER_NOT_AVAILABLE)).as("nothing was applied: clients send again").isTrue();
         assertThat(error.getStatus().getDescription()).contains("broker 7").contains("stopped before it was ready");
         server = null;
     }

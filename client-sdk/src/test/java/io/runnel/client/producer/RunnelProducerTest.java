@@ -160,6 +160,19 @@ class RunnelProducerTest {
     }
 
     @Test
+    void aBrokerNotReadyOrStoppingIsRetried() throws Exception {
+        // What a broker answers to calls it held while starting when it stops before it is ready: nothing
+        // was applied, so the send goes again (Kafka does not retry BROKER_NOT_AVAILABLE; its brokers do not
+        // answer produce requests with it).
+        RunnelProducer<String, String> producer = producer();
+        producer.partitionsFor("orders");
+        broker.failProduce(P0, ErrorCode.BROKER_NOT_AVAILABLE, 2);
+        RecordMetadata metadata = producer.send(new ProducerRecord<>("orders", 0, "k", "v")).get(10, TimeUnit.SECONDS);
+        assertThat(metadata.offset()).isZero();
+        assertThat(broker.produceRequests()).hasSize(3);
+    }
+
+    @Test
     void retriableErrorsAreRetriedUntilSuccess() throws Exception {
         RunnelProducer<String, String> producer = producer();
         producer.partitionsFor("orders");

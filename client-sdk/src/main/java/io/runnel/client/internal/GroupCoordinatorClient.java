@@ -199,38 +199,20 @@ public final class GroupCoordinatorClient {
         }
         OffsetFetchRequest.Builder request = OffsetFetchRequest.newBuilder().setGroupId(groupId);
         topics.values().forEach(request::addTopics);
-        while (true) {
-            ApiException failure;
-            try {
-                OffsetFetchResponse response = call(stub -> stub.offsetFetch(request.build()), deadlineMs);
-                if (response.getError() == ErrorCode.NONE) {
-                    Map<TopicPartition, OffsetFetchPartition> result = new LinkedHashMap<>();
-                    for (OffsetFetchTopic topic : response.getTopicsList()) {
-                        for (OffsetFetchPartition p : topic.getPartitionsList()) {
-                            if (p.getCommittedOffset() >= 0) {
-                                result.put(new TopicPartition(topic.getName(), p.getPartition()), p);
-                            }
-                        }
-                    }
-                    return result;
-                }
-                if (!coordinatorMoved(response.getError())) {
-                    throw ApiException.of(response.getError(), response.getErrorMessage());
-                }
-                invalidate();
-                failure = ApiException.of(response.getError(), response.getErrorMessage());
-            } catch (ApiException e) {
-                if (!coordinatorMoved(e.code()) && !e.isRetriable()) {
-                    throw e;
-                }
-                failure = e;
-            }
-            long remainingMs = deadlineMs - System.currentTimeMillis();
-            if (remainingMs <= 0) {
-                throw ApiException.of(ErrorCode.REQUEST_TIMED_OUT, "fetching committed offsets of group '" + groupId
-                        + "' did not complete in time; last error: " + failure.getMessage(), failure);
-            }
-            sleep(Math.min(remainingMs, retryBackoffMs));
+        OffsetFetchRequest built = request.build();
+        OffsetFetchResponse response = callRetrying(stub -> stub.offsetFetch(built), OffsetFetchResponse::getError,
+                deadlineMs, "fetching committed offsets of group '" + groupId + "' did not complete in time");
+        if (response.getError() != ErrorCode.NONE) {
+            throw ApiException.of(response.getError(), response.getErrorMessage());
         }
+        Map<TopicPartition, OffsetFetchPartition> result = new LinkedHashMap<>();
+        for (OffsetFetchTopic topic : response.getTopicsList()) {
+            for (OffsetFetchPartition p : topic.getPartitionsList()) {
+                if (p.getCommittedOffset() >= 0) {
+                    result.put(new TopicPartition(topic.getName(), p.getPartition()), p);
+                }
+            }
+        }
+        return result;
     }
 }

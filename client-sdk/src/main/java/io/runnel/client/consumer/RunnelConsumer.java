@@ -830,30 +830,47 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
                 return;
             }
             long deadlineMs = System.currentTimeMillis() + timeout.toMillis();
-            while (true) {
-                maybeWakeup();
-                OffsetCommitRequest request = commitRequest(offsets);
-                ApiException failure = commitFailure(coordinator.commit(request, deadlineMs));
-                if (failure == null) {
-                    onCommitted(offsets);
-                    return;
-                }
-                boolean stale = failure.code() == ErrorCode.STALE_MEMBER_EPOCH && mode == Mode.SUBSCRIBED;
-                if (!stale || System.currentTimeMillis() >= deadlineMs) {
-                    throw failure;
-                }
-                if (membership.memberEpoch() == request.getMemberEpoch()) {
-                    // The group moved on before this member's heartbeat brought the new epoch: wait for it.
-                    try {
-                        Thread.sleep(20);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw failure;
-                    }
-                }
+            ApiException failure = commitWithCurrentEpoch(commitRequest(offsets), deadlineMs, mode == Mode.SUBSCRIBED,
+                    this::maybeWakeup);
+            if (failure != null) {
+                throw failure;
             }
+            onCommitted(offsets);
         } finally {
             release();
+        }
+    }
+
+    /**
+     * Sends a commit; with {@code untilCurrentEpoch}, a refusal with STALE_MEMBER_EPOCH is sent again with the
+     * member's newer epoch until the deadline (the group moved on before this member's heartbeat brought
+     * the new epoch: it is waited for). {@code beforeEachAttempt} runs before every attempt. Returns the
+     * failure, null when committed. Called on the consumer's thread and on the commit thread (it reads the
+     * member's epoch from the membership, which is thread-safe).
+     */
+    private ApiException commitWithCurrentEpoch(OffsetCommitRequest request, long deadlineMs, boolean untilCurrentEpoch,
+                                                Runnable beforeEachAttempt) {
+        while (true) {
+            beforeEachAttempt.run();
+            ApiException failure;
+            try {
+                failure = commitFailure(coordinator.commit(request, deadlineMs));
+            } catch (ApiException e) {
+                failure = e;
+            }
+            if (failure == null || !untilCurrentEpoch || failure.code() != ErrorCode.STALE_MEMBER_EPOCH
+                    || System.currentTimeMillis() >= deadlineMs) {
+                return failure;
+            }
+            if (membership.memberEpoch() == request.getMemberEpoch()) {
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return failure;
+                }
+            }
+            request = request.toBuilder().setMemberId(membership.memberId()).setMemberEpoch(membership.memberEpoch()).build();
         }
     }
 
@@ -951,39 +968,16 @@ public final class RunnelConsumer<K, V> implements Consumer<K, V> {
         boolean subscribed = mode == Mode.SUBSCRIBED;
         try {
             asyncCommits.execute(commitTasks.apply(() -> {
-                long deadlineMs = System.currentTimeMillis() + requestTimeoutMs;
-                OffsetCommitRequest request = first;
-                ApiException failure;
-                while (true) {
-                    try {
-                        failure = commitFailure(coordinator.commit(request, deadlineMs));
-                    } catch (ApiException e) {
-                        failure = e;
-                    }
-                    if (failure == null || !untilCurrentEpoch || !subscribed
-                            || failure.code() != ErrorCode.STALE_MEMBER_EPOCH || System.currentTimeMillis() >= deadlineMs) {
-                        break;
-                    }
-                    int epoch = membership.memberEpoch();
-                    if (epoch == request.getMemberEpoch()) {
-                        try {
-                            Thread.sleep(20); // the group moved on before this member's heartbeat brought the new epoch
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                            break;
-                        }
-                    }
-                    request = request.toBuilder().setMemberEpoch(membership.memberEpoch()).build();
-                }
-                ApiException outcome = failure;
+                ApiException failure = commitWithCurrentEpoch(first, System.currentTimeMillis() + requestTimeoutMs,
+                        untilCurrentEpoch && subscribed, () -> { });
                 commitOutcomes.add(() -> {
-                    if (outcome == null) {
+                    if (failure == null) {
                         onCommitted(copy);
                     }
                     if (callback != null) {
-                        callback.onComplete(copy, outcome);
-                    } else if (outcome != null) {
-                        LOG.warn("Asynchronous commit of {} for group {} failed: {}", copy.keySet(), groupId, outcome.getMessage());
+                        callback.onComplete(copy, failure);
+                    } else if (failure != null) {
+                        LOG.warn("Asynchronous commit of {} for group {} failed: {}", copy.keySet(), groupId, failure.getMessage());
                     }
                 });
                 afterAttempt.run();

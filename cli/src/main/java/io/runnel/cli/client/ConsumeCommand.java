@@ -143,27 +143,14 @@ public final class ConsumeCommand extends ClientCommand {
         Map<String, String> settings = new LinkedHashMap<>();
         // An explicit offset that does not exist is an error to report, not a reason to jump elsewhere.
         settings.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, start.kind().equals("offset") ? "none" : start.kind());
-        RecordFormat format = new RecordFormat(printTimestamp, printPartition, printOffset, printHeaders, printKey, separator);
-        AtomicLong consumed = new AtomicLong();
-        // Ctrl-C is the usual end without --max-messages or --timeout-ms; report the total then too.
-        Thread interrupted = new Thread(() -> printTotal(consumed.get()), "consume-total-on-exit");
-        Runtime.getRuntime().addShutdownHook(interrupted);
-        try (RunnelConsumer<String, String> consumer = new RunnelConsumer<>(
-                ClientProperties.build(client, ConsumerConfig.configNames(), settings, consumerProperties),
-                new StringDeserializer(), new StringDeserializer())) {
+        return consume(settings, consumer -> {
             consumer.assign(partitions);
             switch (start.kind()) {
                 case "earliest" -> consumer.seekToBeginning(partitions);
                 case "latest" -> consumer.seekToEnd(partitions);
                 default -> consumer.seek(partitions.get(0), start.offset());
             }
-            printRecords(consumer, format, out(), consumed, printed -> { });
-        } finally {
-            removeHook(interrupted);
-        }
-        // Only on a normal end: after a failure the one Error line is the whole story.
-        printTotal(consumed.get());
-        return 0;
+        }, false);
     }
 
     /** As a member of --group: subscribe, print, and commit what was printed after each batch. */
@@ -172,18 +159,30 @@ public final class ConsumeCommand extends ClientCommand {
         settings.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         settings.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         settings.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, start.kind());
+        return consume(settings, consumer -> consumer.subscribe(List.of(topic)), true);
+    }
+
+    /**
+     * Creates the consumer with {@code settings}, lets {@code start} assign or subscribe it, and prints records
+     * until the end (committing what was printed after each batch with {@code commitPrinted}); prints the
+     * total at the end, or on Ctrl-C.
+     */
+    private Integer consume(Map<String, String> settings, java.util.function.Consumer<RunnelConsumer<String, String>> start,
+                            boolean commitPrinted) {
         RecordFormat format = new RecordFormat(printTimestamp, printPartition, printOffset, printHeaders, printKey, separator);
         AtomicLong consumed = new AtomicLong();
+        // Ctrl-C is the usual end without --max-messages or --timeout-ms; report the total then too.
         Thread interrupted = new Thread(() -> printTotal(consumed.get()), "consume-total-on-exit");
         Runtime.getRuntime().addShutdownHook(interrupted);
         try (RunnelConsumer<String, String> consumer = new RunnelConsumer<>(
                 ClientProperties.build(client, ConsumerConfig.configNames(), settings, consumerProperties),
                 new StringDeserializer(), new StringDeserializer())) {
-            consumer.subscribe(List.of(topic));
-            printRecords(consumer, format, out(), consumed, printed -> consumer.commitSync(printed));
+            start.accept(consumer);
+            printRecords(consumer, format, out(), consumed, commitPrinted ? consumer::commitSync : printed -> { });
         } finally {
             removeHook(interrupted);
         }
+        // Only on a normal end: after a failure the one Error line is the whole story.
         printTotal(consumed.get());
         return 0;
     }
